@@ -1,0 +1,466 @@
+//! Stage 2, analysis: reads one ELF file's dynamic-linking facts with object's low-level API.
+//!
+//! For every ELF kind and class (32/64-bit, either endianness): undefined dynamic symbols with
+//! binding, type and version (`.gnu.version` + `.gnu.version_r`), symbols bound by COPY
+//! relocations, defined dynamic symbols with versions (`.gnu.version_d`), DT_NEEDED, DT_SONAME,
+//! DT_RPATH/DT_RUNPATH, and the read-only data sections the by-name scan reads. For ET_REL
+//! (objects, kernel modules) the undefined and defined globals come from `.symtab`.
+//! Every name is a slice of the mapped file: nothing is copied per symbol.
+
+use std::path::Path;
+
+use object::elf;
+use object::read::elf::{Dyn, FileHeader, Rel, Rela, SectionHeader, SectionTable, Sym};
+use object::read::StringTable;
+use object::{Endianness, SectionIndex};
+
+use crate::error::{Error, Result};
+
+/// What kind of ELF file this is (e_type).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ElfKind {
+    /// ET_EXEC: a position-dependent executable.
+    Exec,
+    /// ET_DYN: a shared library or a PIE.
+    Dyn,
+    /// ET_REL: an object file or kernel module.
+    Rel,
+    /// Anything else (core files, ...): read for nothing.
+    Other,
+}
+
+/// One symbol a consumer needs from elsewhere.
+#[derive(Debug, Clone, Copy)]
+pub struct Import<'a> {
+    pub name: &'a [u8],
+    /// Version name required (`GLIBC_2.2.5`), if the reference is versioned.
+    pub version: Option<&'a [u8]>,
+    /// The library the version is needed from (`libc.so.6`).
+    pub library: Option<&'a [u8]>,
+    /// A weak reference: the program runs without it.
+    pub weak: bool,
+    /// STT_* type (STT_NOTYPE for most undefined references).
+    pub sym_type: u8,
+    /// `Some(size)` when bound by a COPY relocation: the provider's object must keep that size.
+    pub copy_size: Option<u64>,
+}
+
+/// One symbol a file defines and makes visible (dynamic symbol table, or `.symtab` for ET_REL).
+#[derive(Debug, Clone, Copy)]
+pub struct Definition<'a> {
+    pub name: &'a [u8],
+    /// Version defined (`GLIBC_2.2.5`), if any.
+    pub version: Option<&'a [u8]>,
+    /// `foo@@V` (default) rather than `foo@V` (hidden, for old binaries only).
+    pub default_version: bool,
+    pub weak: bool,
+    pub sym_type: u8,
+    pub size: u64,
+}
+
+/// A version definition (`.gnu.version_d`), in file order; the base (soname) entry is left out.
+#[derive(Debug, Clone)]
+pub struct VersionDef<'a> {
+    pub name: &'a [u8],
+    /// Names of the versions this one inherits from (`V2 { ... } V1;`).
+    pub parents: Vec<&'a [u8]>,
+}
+
+/// A read-only data section, for the by-name scan.
+#[derive(Debug, Clone, Copy)]
+pub struct RoData<'a> {
+    pub section: &'a [u8],
+    pub bytes: &'a [u8],
+}
+
+/// The facts of one ELF file that tailor's analysis needs.
+#[derive(Debug, Clone)]
+pub struct ElfFacts<'a> {
+    pub kind: ElfKind,
+    pub is_64: bool,
+    pub big_endian: bool,
+    pub machine: u16,
+    pub imports: Vec<Import<'a>>,
+    pub definitions: Vec<Definition<'a>>,
+    pub version_defs: Vec<VersionDef<'a>>,
+    pub needed: Vec<&'a [u8]>,
+    pub soname: Option<&'a [u8]>,
+    pub rpath: Option<&'a [u8]>,
+    pub runpath: Option<&'a [u8]>,
+    pub rodata: Vec<RoData<'a>>,
+}
+
+impl ElfFacts<'_> {
+    /// Whether the file imports `dlsym` or `dlvsym`, i.e. may look symbols up by name.
+    pub fn imports_dlsym(&self) -> bool {
+        self.imports
+            .iter()
+            .any(|i| i.name == b"dlsym" || i.name == b"dlvsym")
+    }
+}
+
+/// Reads the facts of the ELF file `data` (named `path` in errors).
+pub fn read_facts<'a>(path: &Path, data: &'a [u8]) -> Result<ElfFacts<'a>> {
+    // e_ident[EI_CLASS] is byte 4 of the 16-byte identification.
+    let class = data
+        .get(4)
+        .copied()
+        .filter(|_| data.len() >= 16)
+        .ok_or_else(|| {
+            Error::elf(
+                path,
+                "ELF header",
+                "file is shorter than the ELF identification (16 bytes)",
+            )
+        })?;
+    match class {
+        elf::ELFCLASS32 => read_generic::<elf::FileHeader32<Endianness>>(path, data),
+        elf::ELFCLASS64 => read_generic::<elf::FileHeader64<Endianness>>(path, data),
+        c => Err(Error::elf(
+            path,
+            "ELF header",
+            format!("unknown ELF class {c}"),
+        )),
+    }
+}
+
+/// Version index → (version name, library it is needed from or None for a definition, hidden).
+type VersionTable<'a> = Vec<Option<(&'a [u8], Option<&'a [u8]>)>>;
+
+fn read_generic<'a, H: FileHeader<Endian = Endianness>>(
+    path: &Path,
+    data: &'a [u8],
+) -> Result<ElfFacts<'a>> {
+    let header = H::parse(data).map_err(|e| Error::elf(path, "ELF header", e))?;
+    let endian = header
+        .endian()
+        .map_err(|e| Error::elf(path, "ELF header", e))?;
+    let kind = match header.e_type(endian) {
+        elf::ET_EXEC => ElfKind::Exec,
+        elf::ET_DYN => ElfKind::Dyn,
+        elf::ET_REL => ElfKind::Rel,
+        _ => ElfKind::Other,
+    };
+    let machine = header.e_machine(endian);
+    let mut facts = ElfFacts {
+        kind,
+        is_64: header.is_type_64(),
+        big_endian: endian == Endianness::Big,
+        machine,
+        imports: Vec::new(),
+        definitions: Vec::new(),
+        version_defs: Vec::new(),
+        needed: Vec::new(),
+        soname: None,
+        rpath: None,
+        runpath: None,
+        rodata: Vec::new(),
+    };
+    if kind == ElfKind::Other {
+        return Ok(facts);
+    }
+    let sections = header
+        .sections(endian, data)
+        .map_err(|e| Error::elf(path, "section headers", e))?;
+    facts.rodata = read_rodata(path, &sections, endian, data)?;
+    if kind == ElfKind::Rel {
+        read_object_symbols(path, &sections, endian, data, &mut facts)?;
+        return Ok(facts);
+    }
+    let symtab = sections
+        .symbols(endian, data, elf::SHT_DYNSYM)
+        .map_err(|e| Error::elf(path, "dynamic symbol table", e))?;
+    let (versions, version_defs) = read_versions(path, &sections, endian, data)?;
+    facts.version_defs = version_defs;
+    let versym = sections
+        .gnu_versym(endian, data)
+        .map_err(|e| Error::elf(path, "symbol versions (.gnu.version)", e))?
+        .map(|(v, _)| v)
+        .unwrap_or(&[]);
+    let copies = read_copy_relocations(path, header, &sections, endian, data, symtab.section())?;
+    let strings = symtab.strings();
+    for (index, sym) in symtab.symbols().iter().enumerate().skip(1) {
+        let bind = sym.st_bind();
+        let weak = bind == elf::STB_WEAK;
+        if !(weak || bind == elf::STB_GLOBAL || bind == elf::STB_GNU_UNIQUE) {
+            continue;
+        }
+        let name = sym.name(endian, strings).map_err(|e| {
+            Error::elf(path, "dynamic symbol names", format!("symbol {index}: {e}"))
+        })?;
+        if name.is_empty() {
+            continue;
+        }
+        let raw_version = versym.get(index).map_or(1, |v| v.0.get(endian));
+        let version_index = usize::from(raw_version & elf::VERSYM_VERSION);
+        let version = versions.get(version_index).copied().flatten();
+        let copy_size = copies
+            .binary_search(&(index as u32))
+            .ok()
+            .map(|_| sym.st_size(endian).into());
+        if sym.st_shndx(endian) == elf::SHN_UNDEF || copy_size.is_some() {
+            facts.imports.push(Import {
+                name,
+                version: version.map(|v| v.0),
+                library: version.and_then(|v| v.1),
+                weak,
+                sym_type: sym.st_type(),
+                copy_size,
+            });
+        } else if matches!(sym.st_visibility(), elf::STV_DEFAULT | elf::STV_PROTECTED) {
+            // A symbol named after its own version definition (`GLIBC_2.2.5`, ABS) is the
+            // version node itself, not an export.
+            let version_name = version.filter(|v| v.1.is_none()).map(|v| v.0);
+            if version_name == Some(name) && sym.st_shndx(endian) == elf::SHN_ABS {
+                continue;
+            }
+            facts.definitions.push(Definition {
+                name,
+                version: version_name,
+                default_version: raw_version & elf::VERSYM_HIDDEN == 0,
+                weak,
+                sym_type: sym.st_type(),
+                size: sym.st_size(endian).into(),
+            });
+        }
+    }
+    read_dynamic(path, &sections, endian, data, &mut facts)?;
+    Ok(facts)
+}
+
+/// Global and weak symbols of an object's `.symtab`: undefined ones are imports.
+fn read_object_symbols<'a, H: FileHeader<Endian = Endianness>>(
+    path: &Path,
+    sections: &SectionTable<'a, H>,
+    endian: Endianness,
+    data: &'a [u8],
+    facts: &mut ElfFacts<'a>,
+) -> Result<()> {
+    let symtab = sections
+        .symbols(endian, data, elf::SHT_SYMTAB)
+        .map_err(|e| Error::elf(path, "symbol table", e))?;
+    let strings = symtab.strings();
+    for (index, sym) in symtab.symbols().iter().enumerate().skip(1) {
+        let bind = sym.st_bind();
+        let weak = bind == elf::STB_WEAK;
+        if !(weak || bind == elf::STB_GLOBAL || bind == elf::STB_GNU_UNIQUE) {
+            continue;
+        }
+        let name = sym
+            .name(endian, strings)
+            .map_err(|e| Error::elf(path, "symbol names", format!("symbol {index}: {e}")))?;
+        if name.is_empty() {
+            continue;
+        }
+        if sym.st_shndx(endian) == elf::SHN_UNDEF {
+            facts.imports.push(Import {
+                name,
+                version: None,
+                library: None,
+                weak,
+                sym_type: sym.st_type(),
+                copy_size: None,
+            });
+        } else if sym.st_visibility() != elf::STV_HIDDEN && sym.st_visibility() != elf::STV_INTERNAL
+        {
+            facts.definitions.push(Definition {
+                name,
+                version: None,
+                default_version: true,
+                weak,
+                sym_type: sym.st_type(),
+                size: sym.st_size(endian).into(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The version index table (needs and definitions share one index space) and the definitions
+/// in file order.
+fn read_versions<'a, H: FileHeader<Endian = Endianness>>(
+    path: &Path,
+    sections: &SectionTable<'a, H>,
+    endian: Endianness,
+    data: &'a [u8],
+) -> Result<(VersionTable<'a>, Vec<VersionDef<'a>>)> {
+    let mut table: VersionTable<'a> = Vec::new();
+    let mut set = |index: u16, entry: (&'a [u8], Option<&'a [u8]>)| {
+        let i = usize::from(index & elf::VERSYM_VERSION);
+        if table.len() <= i {
+            table.resize(i + 1, None);
+        }
+        table[i] = Some(entry);
+    };
+    let err = |e: object::read::Error| Error::elf(path, "version needs (.gnu.version_r)", e);
+    if let Some((mut needs, link)) = sections.gnu_verneed(endian, data).map_err(err)? {
+        let strings = sections.strings(endian, data, link).map_err(err)?;
+        while let Some((need, mut aux)) = needs.next().map_err(err)? {
+            let file = need.file(endian, strings).map_err(err)?;
+            while let Some(a) = aux.next().map_err(err)? {
+                let name = a.name(endian, strings).map_err(err)?;
+                set(a.vna_other.get(endian), (name, Some(file)));
+            }
+        }
+    }
+    let mut defs = Vec::new();
+    let err = |e: object::read::Error| Error::elf(path, "version definitions (.gnu.version_d)", e);
+    if let Some((mut verdefs, link)) = sections.gnu_verdef(endian, data).map_err(err)? {
+        let strings: StringTable<'a> = sections.strings(endian, data, link).map_err(err)?;
+        while let Some((def, mut aux)) = verdefs.next().map_err(err)? {
+            let Some(first) = aux.next().map_err(err)? else {
+                continue;
+            };
+            let name = first.name(endian, strings).map_err(err)?;
+            set(def.vd_ndx.get(endian), (name, None));
+            if def.vd_flags.get(endian) & elf::VER_FLG_BASE != 0 {
+                continue;
+            }
+            let mut parents = Vec::new();
+            while let Some(p) = aux.next().map_err(err)? {
+                parents.push(p.name(endian, strings).map_err(err)?);
+            }
+            defs.push(VersionDef { name, parents });
+        }
+    }
+    Ok((table, defs))
+}
+
+/// The COPY relocation type of a machine, if it has one.
+pub fn copy_reloc_type(machine: u16) -> Option<u32> {
+    Some(match machine {
+        elf::EM_X86_64 => elf::R_X86_64_COPY,
+        elf::EM_386 => elf::R_386_COPY,
+        elf::EM_AARCH64 => elf::R_AARCH64_COPY,
+        elf::EM_ARM => elf::R_ARM_COPY,
+        elf::EM_PPC => elf::R_PPC_COPY,
+        elf::EM_PPC64 => elf::R_PPC64_COPY,
+        elf::EM_MIPS => elf::R_MIPS_COPY,
+        elf::EM_RISCV => elf::R_RISCV_COPY,
+        elf::EM_S390 => elf::R_390_COPY,
+        elf::EM_SPARC | elf::EM_SPARCV9 | elf::EM_SPARC32PLUS => elf::R_SPARC_COPY,
+        elf::EM_68K => elf::R_68K_COPY,
+        elf::EM_LOONGARCH => elf::R_LARCH_COPY,
+        elf::EM_SH => elf::R_SH_COPY,
+        elf::EM_PARISC => elf::R_PARISC_COPY,
+        elf::EM_ALPHA => elf::R_ALPHA_COPY,
+        elf::EM_CSKY => elf::R_CKCORE_COPY,
+        _ => return None,
+    })
+}
+
+/// Sorted dynamic-symbol indices bound by COPY relocations.
+fn read_copy_relocations<'a, H: FileHeader<Endian = Endianness>>(
+    path: &Path,
+    header: &H,
+    sections: &SectionTable<'a, H>,
+    endian: Endianness,
+    data: &'a [u8],
+    dynsym: SectionIndex,
+) -> Result<Vec<u32>> {
+    let Some(copy) = copy_reloc_type(header.e_machine(endian)) else {
+        return Ok(Vec::new());
+    };
+    let mips64el = header.is_mips64el(endian);
+    let err = |e: object::read::Error| Error::elf(path, "dynamic relocations", e);
+    let mut out = Vec::new();
+    for section in sections.iter() {
+        if section.link(endian) != dynsym || dynsym.0 == 0 {
+            continue;
+        }
+        if let Some((rels, _)) = section.rel(endian, data).map_err(err)? {
+            out.extend(
+                rels.iter()
+                    .filter(|r| r.r_type(endian) == copy)
+                    .map(|r| r.r_sym(endian)),
+            );
+        } else if let Some((relas, _)) = section.rela(endian, data).map_err(err)? {
+            out.extend(
+                relas
+                    .iter()
+                    .filter(|r| r.r_type(endian, mips64el) == copy)
+                    .map(|r| r.r_sym(endian, mips64el)),
+            );
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
+}
+
+/// DT_NEEDED, DT_SONAME, DT_RPATH, DT_RUNPATH.
+fn read_dynamic<'a, H: FileHeader<Endian = Endianness>>(
+    path: &Path,
+    sections: &SectionTable<'a, H>,
+    endian: Endianness,
+    data: &'a [u8],
+    facts: &mut ElfFacts<'a>,
+) -> Result<()> {
+    let err = |e: object::read::Error| Error::elf(path, "dynamic section", e);
+    let Some((entries, link)) = sections.dynamic(endian, data).map_err(err)? else {
+        return Ok(());
+    };
+    let strings = sections.strings(endian, data, link).map_err(err)?;
+    for d in entries {
+        let Some(tag) = d.tag32(endian) else { continue };
+        let slot = match tag {
+            elf::DT_NULL => break,
+            elf::DT_NEEDED => {
+                facts.needed.push(d.string(endian, strings).map_err(err)?);
+                continue;
+            }
+            elf::DT_SONAME => &mut facts.soname,
+            elf::DT_RPATH => &mut facts.rpath,
+            elf::DT_RUNPATH => &mut facts.runpath,
+            _ => continue,
+        };
+        *slot = Some(d.string(endian, strings).map_err(err)?);
+    }
+    Ok(())
+}
+
+/// Allocated, read-only, non-executable PROGBITS sections: where string literals live.
+fn read_rodata<'a, H: FileHeader<Endian = Endianness>>(
+    path: &Path,
+    sections: &SectionTable<'a, H>,
+    endian: Endianness,
+    data: &'a [u8],
+) -> Result<Vec<RoData<'a>>> {
+    let mut out = Vec::new();
+    for section in sections.iter() {
+        let flags: u64 = section.sh_flags(endian).into();
+        let wanted = section.sh_type(endian) == elf::SHT_PROGBITS
+            && flags & u64::from(elf::SHF_ALLOC) != 0
+            && flags & u64::from(elf::SHF_WRITE | elf::SHF_EXECINSTR) == 0;
+        if !wanted {
+            continue;
+        }
+        let name = sections
+            .section_name(endian, section)
+            .map_err(|e| Error::elf(path, "section names", e))?;
+        if [
+            &b".eh_frame"[..],
+            b".gcc_except_table",
+            b".interp",
+            b".note",
+        ]
+        .iter()
+        .any(|p| name.starts_with(p))
+        {
+            continue;
+        }
+        let bytes = section.data(endian, data).map_err(|e| {
+            Error::elf(
+                path,
+                "read-only data",
+                format!("section {}: {e}", String::from_utf8_lossy(name)),
+            )
+        })?;
+        out.push(RoData {
+            section: name,
+            bytes,
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,157 @@
+//! Stage 2, analysis: the provider's exports — from its ELF dynamic symbol table (with versions,
+//! types and sizes), or from OSv-style export lists (one name a line, `#` comments).
+
+use std::path::{Path, PathBuf};
+
+use super::elf::{Definition, ElfFacts, VersionDef};
+use crate::error::{Error, Result};
+use crate::hash::FxHashMap;
+
+/// One exported symbol.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct Export<'a> {
+    #[serde(serialize_with = "crate::output::ser_bytes")]
+    pub name: &'a [u8],
+    #[serde(serialize_with = "crate::output::ser_opt_bytes")]
+    pub version: Option<&'a [u8]>,
+    /// `name@@version` (default) rather than `name@version`.
+    pub default_version: bool,
+    pub weak: bool,
+    /// `func`, `object`, `tls`, `ifunc`, `notype`, or `?` when read from a list.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub size: u64,
+}
+
+/// A provider's export table, indexed by name.
+#[derive(Debug, Default)]
+pub struct Exports<'a> {
+    /// Exports sorted by (name, version).
+    pub list: Vec<Export<'a>>,
+    /// Version definitions in the provider's order (empty for unversioned providers and lists).
+    pub versions: Vec<VersionDef<'a>>,
+    /// Where the exports came from (for messages and depfiles).
+    pub sources: Vec<PathBuf>,
+    by_name: FxHashMap<&'a [u8], (u32, u32)>,
+    max_name_len: usize,
+}
+
+/// Names of STT_* types as `readelf` prints them, lower-case.
+pub fn type_name(sym_type: u8) -> &'static str {
+    use object::elf::*;
+    match sym_type {
+        STT_FUNC => "func",
+        STT_OBJECT => "object",
+        STT_TLS => "tls",
+        STT_GNU_IFUNC => "ifunc",
+        STT_COMMON => "common",
+        STT_NOTYPE => "notype",
+        _ => "other",
+    }
+}
+
+impl<'a> Exports<'a> {
+    /// The defined dynamic symbols of a provider ELF file.
+    pub fn from_provider(path: &Path, facts: &ElfFacts<'a>) -> Self {
+        let list = facts
+            .definitions
+            .iter()
+            .map(|d: &Definition<'a>| Export {
+                name: d.name,
+                version: d.version,
+                default_version: d.default_version,
+                weak: d.weak,
+                kind: type_name(d.sym_type),
+                size: d.size,
+            })
+            .collect();
+        Self::build(list, facts.version_defs.clone(), vec![path.to_path_buf()])
+    }
+
+    /// OSv-style export lists: one symbol a line, `#` comments and blank lines skipped.
+    pub fn from_lists(lists: &'a [(PathBuf, String)]) -> Result<Self> {
+        let mut list = Vec::new();
+        for (path, text) in lists {
+            for (i, line) in text.lines().enumerate() {
+                let name = line.split('#').next().unwrap_or("").trim();
+                if name.is_empty() {
+                    continue;
+                }
+                if name.contains(char::is_whitespace) {
+                    return Err(Error::syntax(
+                        path,
+                        i + 1,
+                        format!("expected one symbol name, found `{name}`"),
+                    ));
+                }
+                list.push(Export {
+                    name: name.as_bytes(),
+                    version: None,
+                    default_version: true,
+                    weak: false,
+                    kind: "?",
+                    size: 0,
+                });
+            }
+        }
+        Ok(Self::build(
+            list,
+            Vec::new(),
+            lists.iter().map(|(p, _)| p.clone()).collect(),
+        ))
+    }
+
+    fn build(
+        mut list: Vec<Export<'a>>,
+        versions: Vec<VersionDef<'a>>,
+        sources: Vec<PathBuf>,
+    ) -> Self {
+        list.sort_by(|a, b| (a.name, a.version).cmp(&(b.name, b.version)));
+        list.dedup_by(|a, b| (a.name, a.version) == (b.name, b.version));
+        let mut by_name = FxHashMap::default();
+        by_name.reserve(list.len());
+        let mut max_name_len = 0;
+        for (i, e) in list.iter().enumerate() {
+            max_name_len = max_name_len.max(e.name.len());
+            by_name
+                .entry(e.name)
+                .and_modify(|r: &mut (u32, u32)| r.1 += 1)
+                .or_insert((i as u32, 1));
+        }
+        Exports {
+            list,
+            versions,
+            sources,
+            by_name,
+            max_name_len,
+        }
+    }
+
+    /// Every export (all versions) of `name`.
+    pub fn get(&self, name: &[u8]) -> &[Export<'a>] {
+        match self.by_name.get(name) {
+            Some(&(start, len)) => &self.list[start as usize..(start + len) as usize],
+            None => &[],
+        }
+    }
+
+    /// The canonical (borrowed-from-provider) slice of an exported name, if exported.
+    pub fn canonical(&self, name: &[u8]) -> Option<&'a [u8]> {
+        self.get(name).first().map(|e| e.name)
+    }
+
+    /// Whether `name` is exported at all.
+    pub fn contains(&self, name: &[u8]) -> bool {
+        self.by_name.contains_key(name)
+    }
+
+    /// Length of the longest exported name (bounds the by-name scan).
+    pub fn max_name_len(&self) -> usize {
+        self.max_name_len
+    }
+
+    /// Number of distinct exported names.
+    pub fn name_count(&self) -> usize {
+        self.by_name.len()
+    }
+}

@@ -1,0 +1,222 @@
+//! Stage 2, analysis: the union of what every consumer needs, per (name, version), with who
+//! needs it, whether the provider exports it, whether another input defines it, and the
+//! exports looked up by name.
+
+use rayon::prelude::*;
+
+use super::byname::{self, ByNameHit};
+use super::elf::ElfFacts;
+use super::exports::Exports;
+use crate::hash::FxHashMap;
+
+/// Index of a consumer (input file) in input order.
+pub type FileId = u32;
+
+/// One needed symbol, merged over all consumers.
+#[derive(Debug, Clone)]
+pub struct Need<'a> {
+    pub name: &'a [u8],
+    pub version: Option<&'a [u8]>,
+    /// The library the version is needed from (first consumer's), if versioned.
+    pub library: Option<&'a [u8]>,
+    /// Every reference is weak: the consumers run without it.
+    pub weak: bool,
+    /// Largest size among COPY relocations binding it, if any consumer copy-relocates it.
+    pub copy_size: Option<u64>,
+    /// The provider exports the name.
+    pub provided: bool,
+}
+
+/// Where a by-name candidate was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HitSource {
+    /// In a consumer (one that imports `dlsym`/`dlvsym`).
+    Consumer(FileId),
+    /// In the provider's own read-only data.
+    Provider,
+}
+
+/// A by-name candidate with where it came from.
+#[derive(Debug, Clone, Copy)]
+pub struct ByName<'a> {
+    pub hit: ByNameHit<'a>,
+    pub source: HitSource,
+}
+
+/// The merged needs of a set of consumers.
+#[derive(Debug, Default)]
+pub struct Needs<'a> {
+    /// Sorted by (name, version).
+    pub symbols: Vec<Need<'a>>,
+    /// (symbol index, consumer) pairs, sorted.
+    pub consumers: Vec<(u32, FileId)>,
+    /// (symbol index, input file that defines it) pairs, sorted.
+    pub defined_in: Vec<(u32, FileId)>,
+    /// By-name candidates, consumers' first (in input order), then the provider's.
+    pub by_name: Vec<ByName<'a>>,
+}
+
+/// What [`compute`] needs to know about the provider.
+#[derive(Clone, Copy)]
+pub struct ProviderView<'p, 'a> {
+    pub exports: &'p Exports<'a>,
+    /// The provider's own facts, when it is an ELF file (for its by-name scan).
+    pub facts: Option<&'p ElfFacts<'a>>,
+}
+
+/// Merges the consumers' imports. `scan_by_name` enables the by-name scan.
+pub fn compute<'a>(
+    files: &[ElfFacts<'a>],
+    provider: Option<ProviderView<'_, 'a>>,
+    scan_by_name: bool,
+) -> Needs<'a> {
+    let mut index: FxHashMap<(&'a [u8], Option<&'a [u8]>), u32> = FxHashMap::default();
+    let mut symbols: Vec<Need<'a>> = Vec::new();
+    let mut consumers = Vec::new();
+    for (file_id, facts) in files.iter().enumerate() {
+        for imp in &facts.imports {
+            let id = *index.entry((imp.name, imp.version)).or_insert_with(|| {
+                symbols.push(Need {
+                    name: imp.name,
+                    version: imp.version,
+                    library: imp.library,
+                    weak: true,
+                    copy_size: None,
+                    provided: false,
+                });
+                (symbols.len() - 1) as u32
+            });
+            let need = &mut symbols[id as usize];
+            need.weak &= imp.weak;
+            if let Some(size) = imp.copy_size {
+                need.copy_size = Some(need.copy_size.map_or(size, |s: u64| s.max(size)));
+            }
+            consumers.push((id, file_id as FileId));
+        }
+    }
+    // Which needed names other inputs define: one lookup per definition, in parallel by file.
+    // Versions of one name form a chain: `heads[name]` → id → `next[id]` → ... → NONE.
+    const NONE: u32 = u32::MAX;
+    let mut heads: FxHashMap<&'a [u8], u32> = FxHashMap::default();
+    let mut next = vec![NONE; symbols.len()];
+    for (id, s) in symbols.iter().enumerate() {
+        let head = heads.entry(s.name).or_insert(NONE);
+        next[id] = *head;
+        *head = id as u32;
+    }
+    let mut defined_in: Vec<(u32, FileId)> = files
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(file_id, facts)| {
+            let (heads, next) = (&heads, &next);
+            facts
+                .definitions
+                .iter()
+                .filter_map(move |d| heads.get(d.name).copied())
+                .flat_map(move |head| {
+                    std::iter::successors(Some(head), move |&id| {
+                        next.get(id as usize).copied().filter(|&n| n != NONE)
+                    })
+                })
+                .map(move |id| (id, file_id as FileId))
+        })
+        .collect();
+    if let Some(p) = provider {
+        for need in &mut symbols {
+            need.provided = p.exports.contains(need.name);
+        }
+    }
+    let by_name = match provider {
+        Some(p) if scan_by_name => scan_all(files, p),
+        _ => Vec::new(),
+    };
+    // Renumber symbols in sorted order so every output is sorted and stable.
+    let mut order: Vec<u32> = (0..symbols.len() as u32).collect();
+    order.sort_unstable_by(|&a, &b| {
+        let (a, b) = (&symbols[a as usize], &symbols[b as usize]);
+        (a.name, a.version).cmp(&(b.name, b.version))
+    });
+    let mut rank = vec![0u32; order.len()];
+    for (new, &old) in order.iter().enumerate() {
+        rank[old as usize] = new as u32;
+    }
+    let symbols = order
+        .iter()
+        .map(|&old| symbols[old as usize].clone())
+        .collect();
+    let renumber = |pairs: &mut Vec<(u32, FileId)>| {
+        for p in pairs.iter_mut() {
+            p.0 = rank[p.0 as usize];
+        }
+        pairs.sort_unstable();
+        pairs.dedup();
+    };
+    renumber(&mut consumers);
+    renumber(&mut defined_in);
+    Needs {
+        symbols,
+        consumers,
+        defined_in,
+        by_name,
+    }
+}
+
+fn scan_all<'a>(files: &[ElfFacts<'a>], p: ProviderView<'_, 'a>) -> Vec<ByName<'a>> {
+    let mut out: Vec<ByName<'a>> = files
+        .par_iter()
+        .enumerate()
+        .filter(|(_, f)| f.imports_dlsym())
+        .flat_map_iter(|(id, f)| {
+            byname::scan(&f.rodata, p.exports)
+                .into_iter()
+                .map(move |hit| ByName {
+                    hit,
+                    source: HitSource::Consumer(id as FileId),
+                })
+        })
+        .collect();
+    if let Some(facts) = p.facts {
+        out.extend(
+            byname::scan(&facts.rodata, p.exports)
+                .into_iter()
+                .map(|hit| ByName {
+                    hit,
+                    source: HitSource::Provider,
+                }),
+        );
+    }
+    out
+}
+
+impl<'a> Needs<'a> {
+    /// Consumers of symbol `id`.
+    pub fn consumers_of(&self, id: u32) -> impl Iterator<Item = FileId> + '_ {
+        pairs_of(&self.consumers, id)
+    }
+
+    /// Input files that define symbol `id`.
+    pub fn definers_of(&self, id: u32) -> impl Iterator<Item = FileId> + '_ {
+        pairs_of(&self.defined_in, id)
+    }
+
+    /// Distinct names needed.
+    pub fn distinct_names(&self) -> usize {
+        let mut n = 0;
+        let mut last: Option<&[u8]> = None;
+        for s in &self.symbols {
+            if last != Some(s.name) {
+                n += 1;
+                last = Some(s.name);
+            }
+        }
+        n
+    }
+}
+
+fn pairs_of(pairs: &[(u32, FileId)], id: u32) -> impl Iterator<Item = FileId> + '_ {
+    let start = pairs.partition_point(|p| p.0 < id);
+    pairs[start..]
+        .iter()
+        .take_while(move |p| p.0 == id)
+        .map(|p| p.1)
+}

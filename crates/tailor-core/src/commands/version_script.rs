@@ -1,0 +1,114 @@
+//! `tailor version-script`: the version script that exports only what the consumers need.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use super::provider::{LoadedProvider, ProviderArg};
+use super::{collect_inputs, emit, read_consumers, Status};
+use crate::analysis::needs::{self, ProviderView};
+use crate::decide::plan::{self, PlanOptions};
+use crate::decide::version_script::{self, GroupBy, RenderContext};
+use crate::error::{Error, Result};
+use crate::inputs::{self, InputSpec};
+use crate::output::{self, WriteOutcome};
+
+/// Options of `tailor version-script`.
+#[derive(Debug, Clone)]
+pub struct VersionScriptOptions {
+    pub inputs: InputSpec,
+    pub provider: ProviderArg,
+    pub keep: Vec<PathBuf>,
+    pub by_name: bool,
+    pub group_by: GroupBy,
+    pub output: Option<PathBuf>,
+    pub depfile: Option<PathBuf>,
+}
+
+/// Runs `tailor version-script`; a one-line summary goes to `log` (stderr).
+pub fn run(
+    opts: &VersionScriptOptions,
+    out: &mut dyn Write,
+    log: &mut dyn Write,
+) -> Result<Status> {
+    if matches!(opts.provider, ProviderArg::None) {
+        return Err(Error::Usage(
+            "tailor version-script needs --provider ELF or --exports FILE".into(),
+        ));
+    }
+    if opts.depfile.is_some() && opts.output.is_none() {
+        return Err(Error::Usage(
+            "--depfile needs -o FILE (the depfile's target)".into(),
+        ));
+    }
+    let set = collect_inputs(&opts.inputs)?;
+    let consumers = read_consumers(&set)?;
+    let loaded = LoadedProvider::load(&opts.provider)?;
+    let Some(provider) = loaded.view()? else {
+        return Err(Error::Usage("no provider".into()));
+    };
+    let keep_texts: Vec<(PathBuf, String)> = opts
+        .keep
+        .iter()
+        .map(|p| Ok((p.clone(), inputs::read_text(p)?)))
+        .collect::<Result<_>>()?;
+    let keep = plan::parse_keep(&keep_texts)?;
+    let view = ProviderView {
+        exports: &provider.exports,
+        facts: provider.facts.as_ref(),
+    };
+    let needs = needs::compute(&consumers.facts, Some(view), opts.by_name);
+    let plan = plan::plan(
+        &needs,
+        &provider.exports,
+        &keep,
+        PlanOptions {
+            by_name: opts.by_name,
+        },
+    );
+    let script = version_script::render(
+        &plan,
+        &RenderContext {
+            needs: &needs,
+            consumer_names: &consumers.names,
+            provider_name: &provider.name,
+            group_by: opts.group_by,
+        },
+    );
+    for name in &plan.keep_not_exported {
+        let _ = writeln!(
+            log,
+            "tailor: warning: --keep {}: not exported by {}",
+            String::from_utf8_lossy(name),
+            provider.name
+        );
+    }
+    let by_name = plan
+        .entries
+        .iter()
+        .filter(|e| matches!(e.reason, plan::Reason::ByName(_)))
+        .count();
+    let mut summary = format!(
+        "tailor: {} of {} exports kept ({} by name) for {} consumers",
+        plan.name_count(),
+        provider.exports.name_count(),
+        by_name,
+        consumers.facts.len()
+    );
+    match &opts.output {
+        Some(path) => {
+            let outcome = output::write_if_changed(path, script.as_bytes())?;
+            if outcome == WriteOutcome::Unchanged {
+                summary.push_str(&format!("; {} unchanged", path.display()));
+            }
+            if let Some(dep) = &opts.depfile {
+                let mut deps = set.read_files.clone();
+                deps.extend(loaded.read_files());
+                deps.extend(opts.keep.iter().cloned());
+                output::write_if_changed(dep, output::depfile(path, &deps).as_bytes())?;
+            }
+        }
+        None => emit(out, script.as_bytes())?,
+    }
+    let _ = writeln!(log, "{summary}");
+    Ok(Status::Ok)
+}

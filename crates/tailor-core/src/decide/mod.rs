@@ -1,0 +1,6 @@
+//! Stage 3, decisions: the export plan ([`plan`]) and its rendering as a GNU ld version script
+//! ([`version_script`]). A plan is data: it can be printed, diffed and tested before anything
+//! is written.
+
+pub mod plan;
+pub mod version_script;

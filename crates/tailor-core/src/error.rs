@@ -1,0 +1,71 @@
+//! Errors of every stage; each names the file (and line, where there is one) and the action.
+
+use std::path::{Path, PathBuf};
+
+/// Result type of the core crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong before a result exists. All of these map to exit code 2.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// An operating-system error on a path (open, read, map, walk, write).
+    #[error("{action} {}: {source}", path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file that should be ELF is malformed.
+    #[error("reading {what} of {}: {detail}", path.display())]
+    Elf {
+        path: PathBuf,
+        what: &'static str,
+        detail: String,
+    },
+    /// A file that must be ELF is not.
+    #[error("{}: not an ELF file", path.display())]
+    NotElf { path: PathBuf },
+    /// A text input (manifest, list, export list, keep list) has a malformed line.
+    #[error("{}:{line}: {detail}", path.display())]
+    Syntax {
+        path: PathBuf,
+        line: usize,
+        detail: String,
+    },
+    /// A symlink met in a directory walk that never resolves (a -> b -> a).
+    #[error("{}: symlink loop (too many levels of symbolic links)", path.display())]
+    SymlinkLoop { path: PathBuf },
+    /// The command line asked for something impossible.
+    #[error("{0}")]
+    Usage(String),
+}
+
+impl Error {
+    /// An I/O error on `path` while doing `action` ("opening", "reading", ...).
+    pub fn io(action: &'static str, path: &Path, source: std::io::Error) -> Self {
+        Error::Io {
+            action,
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
+    /// A malformed ELF structure in `path`, found while reading `what`.
+    pub fn elf(path: &Path, what: &'static str, detail: impl std::fmt::Display) -> Self {
+        Error::Elf {
+            path: path.to_path_buf(),
+            what,
+            detail: detail.to_string(),
+        }
+    }
+
+    /// A malformed line `line` (1-based) of the text file `path`.
+    pub fn syntax(path: &Path, line: usize, detail: impl Into<String>) -> Self {
+        Error::Syntax {
+            path: path.to_path_buf(),
+            line,
+            detail: detail.into(),
+        }
+    }
+}

@@ -1,0 +1,47 @@
+//! Read-only memory maps of input files (an empty file is an empty slice, not an error).
+
+use std::path::Path;
+
+use memmap2::Mmap;
+
+use crate::error::{Error, Result};
+
+/// A file's bytes, memory-mapped.
+#[derive(Debug)]
+pub enum Mapped {
+    /// A non-empty file.
+    Map(Mmap),
+    /// A zero-length file (mmap refuses those).
+    Empty,
+}
+
+impl Mapped {
+    /// Opens and maps `path`.
+    pub fn open(path: &Path) -> Result<Self> {
+        let file = std::fs::File::open(path).map_err(|e| Error::io("opening", path, e))?;
+        let len = file
+            .metadata()
+            .map_err(|e| Error::io("reading", path, e))?
+            .len();
+        if len == 0 {
+            return Ok(Mapped::Empty);
+        }
+        // SAFETY: the map is read-only; a file truncated underneath us by another process could
+        // fault, as with every mmap-based tool (ld, nm); inputs are build products we read once.
+        let map = unsafe { Mmap::map(&file) }.map_err(|e| Error::io("mapping", path, e))?;
+        Ok(Mapped::Map(map))
+    }
+
+    /// The file's bytes.
+    pub fn bytes(&self) -> &[u8] {
+        match self {
+            Mapped::Map(m) => m,
+            Mapped::Empty => &[],
+        }
+    }
+
+    /// Whether the file starts with the ELF magic.
+    pub fn is_elf(&self) -> bool {
+        self.bytes().starts_with(b"\x7fELF")
+    }
+}

@@ -1,0 +1,116 @@
+//! Writers shared by every command: atomic, change-aware file writes, make-style depfiles, and
+//! serde helpers for byte-string names.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+/// Whether [`write_if_changed`] wrote the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteOutcome {
+    Written,
+    Unchanged,
+}
+
+/// Writes `content` to `path` through a temporary file in the same directory and a rename,
+/// unless the file already holds exactly `content` (its mtime is then left alone, so make and
+/// ninja see no change).
+pub fn write_if_changed(path: &Path, content: &[u8]) -> Result<WriteOutcome> {
+    if let Ok(existing) = std::fs::read(path) {
+        if existing == content {
+            return Ok(WriteOutcome::Unchanged);
+        }
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".tailor-")
+        .tempfile_in(dir)
+        .map_err(|e| Error::io("creating a temporary file in", dir, e))?;
+    tmp.write_all(content)
+        .and_then(|_| tmp.flush())
+        .map_err(|e| Error::io("writing", tmp.path(), e))?;
+    tmp.persist(path)
+        .map_err(|e| Error::io("renaming into place", path, e.error))?;
+    Ok(WriteOutcome::Written)
+}
+
+/// A make-style depfile: `target: dep dep ...`, one dependency a line, spaces and `$`, `#`
+/// escaped as make reads them; plus an empty rule per dependency so a deleted input does not
+/// break the build (gcc's `-MP`).
+pub fn depfile(target: &Path, deps: &[PathBuf]) -> String {
+    let mut out = format!("{}:", escape_make(target));
+    for d in deps {
+        out.push_str(" \\\n  ");
+        out.push_str(&escape_make(d));
+    }
+    out.push('\n');
+    for d in deps {
+        out.push('\n');
+        out.push_str(&escape_make(d));
+        out.push_str(":\n");
+    }
+    out
+}
+
+fn escape_make(p: &Path) -> String {
+    let s = p.to_string_lossy();
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            ' ' | '#' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '$' => out.push_str("$$"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Serializes a byte-string name as a (lossy UTF-8) string.
+pub fn ser_bytes<S: serde::Serializer>(b: &&[u8], s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(&String::from_utf8_lossy(b))
+}
+
+/// Serializes an optional byte-string name.
+pub fn ser_opt_bytes<S: serde::Serializer>(
+    b: &Option<&[u8]>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    match b {
+        Some(b) => s.serialize_some(&*String::from_utf8_lossy(b)),
+        None => s.serialize_none(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn depfile_escapes() {
+        let d = depfile(
+            Path::new("out.map"),
+            &[PathBuf::from("a b"), PathBuf::from("c$d")],
+        );
+        assert_eq!(d, "out.map: \\\n  a\\ b \\\n  c$$d\n\na\\ b:\n\nc$$d:\n");
+    }
+
+    #[test]
+    fn unchanged_content_keeps_mtime() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f");
+        assert_eq!(write_if_changed(&p, b"x").unwrap(), WriteOutcome::Written);
+        let m1 = std::fs::metadata(&p).unwrap().modified().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        assert_eq!(write_if_changed(&p, b"x").unwrap(), WriteOutcome::Unchanged);
+        assert_eq!(std::fs::metadata(&p).unwrap().modified().unwrap(), m1);
+        assert_eq!(write_if_changed(&p, b"y").unwrap(), WriteOutcome::Written);
+        assert_eq!(std::fs::read(&p).unwrap(), b"y");
+    }
+}
