@@ -200,10 +200,14 @@ fn read_generic<'a, H: FileHeader<Endian = Endianness>>(
             .ok()
             .map(|_| sym.st_size(endian).into());
         if sym.st_shndx(endian) == elf::SHN_UNDEF || copy_size.is_some() {
+            // Only a version *need* constrains a reference; an undefined symbol whose index
+            // names one of the file's own definitions (libapt-pkg's, with `global: *;` in a
+            // named node) is looked up unversioned, as nm and ld.so treat it.
+            let needed = version.filter(|v| v.1.is_some());
             facts.imports.push(Import {
                 name,
-                version: version.map(|v| v.0),
-                library: version.and_then(|v| v.1),
+                version: needed.map(|v| v.0),
+                library: needed.and_then(|v| v.1),
                 weak,
                 sym_type: sym.st_type(),
                 copy_size,

@@ -82,6 +82,8 @@ pub struct SymbolReport {
     pub copy: bool,
     pub copy_size: Option<u64>,
     pub by_name: bool,
+    /// Some consumer imports it (false for names needed only by a by-name string).
+    pub imported: bool,
     /// Exported by the provider (None without a provider).
     pub provided: Option<bool>,
     /// Other input files that define it.
@@ -181,6 +183,7 @@ pub fn build_report(c: &Consumers<'_>, needs: &Needs<'_>, provider: Option<&str>
             copy: s.copy_size.is_some(),
             copy_size: s.copy_size,
             by_name: by_name_names.contains(s.name),
+            imported: true,
             provided: provider.map(|_| s.provided),
             defined_in: needs
                 .definers_of(id as u32)
@@ -219,6 +222,7 @@ pub fn build_report(c: &Consumers<'_>, needs: &Needs<'_>, provider: Option<&str>
             copy: false,
             copy_size: None,
             by_name: true,
+            imported: false,
             provided: provider.map(|_| true),
             defined_in: Vec::new(),
             consumers: who,
