@@ -284,3 +284,36 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod real_manifests {
+    use super::*;
+
+    /// Every manifest of OSv and its apps in ../shared/osv-data parses with OSv's variables.
+    #[test]
+    fn all_real_manifests_parse() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/osv-data/manifests");
+        let mut files = Vec::new();
+        let mut visited = Default::default();
+        walk::walk_files(&root, &mut visited, &mut |p| files.push(p))
+            .expect("../shared/osv-data/manifests is missing: CI clones shared/ beside the repo");
+        assert!(files.len() >= 80, "only {} manifests", files.len());
+        let defines = vec![
+            ("MODULE_DIR".to_string(), "/m".to_string()),
+            ("OSV_BASE".to_string(), "/osv".to_string()),
+            ("libgcc_s_dir".to_string(), "/lib".to_string()),
+        ];
+        let mut entries = 0;
+        for f in &files {
+            let text = std::fs::read_to_string(f).unwrap();
+            let parsed = parse(f, &text, &defines).unwrap_or_else(|e| panic!("{e}"));
+            entries += parsed.len();
+            for e in &parsed {
+                if let Host::Path(h) = &e.host {
+                    assert!(!h.contains("${") && !h.contains("%("), "{}: {h}", f.display());
+                }
+            }
+        }
+        assert!(entries > 150, "{entries} entries");
+    }
+}

@@ -1,0 +1,254 @@
+//! A generated corpus of bad inputs — an ELF truncated at every section boundary, bogus
+//! offsets and counts, a zero-length file, a directory, a FIFO, a symlink loop, an unreadable
+//! file, manifests with each kind of malformed line — each gives one clear line on stderr
+//! naming the file, exit code 2, never a panic, and no output file.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::*;
+
+/// Runs tailor and asserts: exit 2, exactly one stderr line, naming `names`.
+fn assert_clean_error(args: &[&str], names: &str) -> String {
+    let out = tailor().args(args).output().expect("running tailor");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{args:?}: status {}, stderr: {stderr}", out.status);
+    assert!(!stderr.contains("panicked"), "{args:?} panicked: {stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: not one line: {stderr}");
+    assert!(stderr.starts_with("tailor: "), "{stderr}");
+    assert!(stderr.contains(names), "{args:?}: error does not name {names}: {stderr}");
+    stderr
+}
+
+fn compiled_library(dir: &Path) -> Vec<u8> {
+    common::libfix::build_fixture(dir, &[]);
+    std::fs::read(dir.join("libfix.so")).unwrap()
+}
+
+struct Sections {
+    shoff: usize,
+    /// (index, sh_type, sh_offset, sh_size) of every section header.
+    headers: Vec<(usize, u32, u64, u64)>,
+}
+
+fn u16_at(b: &[u8], o: usize) -> u16 {
+    u16::from_le_bytes(b[o..o + 2].try_into().unwrap())
+}
+fn u32_at(b: &[u8], o: usize) -> u32 {
+    u32::from_le_bytes(b[o..o + 4].try_into().unwrap())
+}
+fn u64_at(b: &[u8], o: usize) -> u64 {
+    u64::from_le_bytes(b[o..o + 8].try_into().unwrap())
+}
+
+/// The section headers of a 64-bit little-endian ELF file.
+fn sections(b: &[u8]) -> Sections {
+    let shoff = u64_at(b, 0x28) as usize;
+    let shnum = u16_at(b, 0x3c) as usize;
+    let headers = (0..shnum)
+        .map(|i| {
+            let h = shoff + i * 64;
+            (i, u32_at(b, h + 4), u64_at(b, h + 24), u64_at(b, h + 32))
+        })
+        .collect();
+    Sections { shoff, headers }
+}
+
+fn header_of(s: &Sections, sh_type: u32) -> usize {
+    let (i, ..) = s.headers.iter().find(|h| h.1 == sh_type).expect("section type present");
+    s.shoff + i * 64
+}
+
+fn put(b: &mut [u8], at: usize, value: &[u8]) {
+    b[at..at + value.len()].copy_from_slice(value);
+}
+
+#[test]
+fn truncated_at_every_section_boundary() {
+    let dir = tempfile::tempdir().unwrap();
+    let elf = compiled_library(dir.path());
+    let s = sections(&elf);
+    let mut cuts: Vec<usize> = s
+        .headers
+        .iter()
+        .flat_map(|h| [h.2 as usize, (h.2 + h.3) as usize])
+        .chain([0, 3, 15, 16, 63, s.shoff, s.shoff + 64, elf.len() - 1])
+        .filter(|&c| c < elf.len())
+        .collect();
+    cuts.sort();
+    cuts.dedup();
+    assert!(cuts.len() > 20, "too few cut points");
+    for cut in cuts {
+        let path = dir.path().join(format!("cut{cut}.so"));
+        std::fs::write(&path, &elf[..cut]).unwrap();
+        let p = path.display().to_string();
+        assert_clean_error(&["needs", &p], &p);
+        assert_clean_error(&["exports", &p], &p);
+    }
+}
+
+#[test]
+fn bogus_offsets_and_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let elf = compiled_library(dir.path());
+    let s = sections(&elf);
+    let huge = 0x7fff_ffff_0000u64.to_le_bytes();
+    let dynsym = header_of(&s, 11);
+    let verneed = header_of(&s, 0x6fff_fffe);
+    let versym = header_of(&s, 0x6fff_ffff);
+    let dynamic = header_of(&s, 6);
+    let rela = header_of(&s, 4);
+    let dynstr_index = u32_at(&elf, dynsym + 40) as usize;
+    let dynstr = s.shoff + dynstr_index * 64;
+    let dynsym_offset = u64_at(&elf, dynsym + 24) as usize;
+    let verneed_offset = u64_at(&elf, verneed + 24) as usize;
+    let cases: Vec<(&str, usize, Vec<u8>)> = vec![
+        ("e_shoff past end", 0x28, huge.to_vec()),
+        ("e_shnum too large", 0x3c, 0xfff0u16.to_le_bytes().to_vec()),
+        ("e_shentsize wrong", 0x3a, 7u16.to_le_bytes().to_vec()),
+        ("e_shstrndx out of range", 0x3e, 0xff00u16.to_le_bytes().to_vec()),
+        ("dynsym offset", dynsym + 24, huge.to_vec()),
+        ("dynsym size", dynsym + 32, huge.to_vec()),
+        ("dynsym link", dynsym + 40, 999u32.to_le_bytes().to_vec()),
+        ("dynstr offset", dynstr + 24, huge.to_vec()),
+        ("versym size", versym + 32, huge.to_vec()),
+        ("verneed offset", verneed + 24, huge.to_vec()),
+        ("verneed aux", verneed_offset + 8, 0x00ff_fff0u32.to_le_bytes().to_vec()),
+        ("dynamic size", dynamic + 32, huge.to_vec()),
+        ("rela size", rela + 32, huge.to_vec()),
+        ("symbol name offset", dynsym_offset + 24, 0xffff_fff0u32.to_le_bytes().to_vec()),
+    ];
+    for (what, at, value) in cases {
+        let mut bad = elf.clone();
+        put(&mut bad, at, &value);
+        let path = dir.path().join(format!("{}.so", what.replace(' ', "_")));
+        std::fs::write(&path, &bad).unwrap();
+        let p = path.display().to_string();
+        let err = assert_clean_error(&["needs", &p], &p);
+        eprintln!("{what}: {err}");
+    }
+}
+
+fn write_manifest(dir: &Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.display().to_string()
+}
+
+#[test]
+fn special_files_and_links() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let elf = compiled_library(d);
+    let empty = write_manifest(d, "empty.so", "");
+    assert_clean_error(&["needs", &empty], &empty);
+    let text = write_manifest(d, "notes.txt", "hello\n");
+    assert_clean_error(&["needs", &text], "not an ELF file");
+    let sub = d.join("subdir");
+    std::fs::create_dir(&sub).unwrap();
+    let subs = sub.display().to_string();
+    assert_clean_error(&["needs", &d.join("prog").display().to_string(), "--provider", &subs], &subs);
+    assert_clean_error(&["needs", "--manifest", &subs], &subs);
+    assert_clean_error(&["needs", "--list", &subs], &subs);
+    let fifo = d.join("fifo");
+    run(Command::new("mkfifo").arg(&fifo));
+    let fifos = fifo.display().to_string();
+    assert_clean_error(&["needs", &fifos], &fifos);
+    // In a directory walk a FIFO is skipped, never opened (opening would block).
+    let walk = tailor_ok(&["needs", &d.display().to_string()]);
+    assert!(walk.contains("non-ELF skipped"), "{walk}");
+    let a = d.join("loop_a");
+    let b = d.join("loop_b");
+    std::os::unix::fs::symlink(&b, &a).unwrap();
+    std::os::unix::fs::symlink(&a, &b).unwrap();
+    let a_s = a.display().to_string();
+    assert_clean_error(&["needs", &a_s], &a_s);
+    let walk_dir = d.join("walk");
+    std::fs::create_dir(&walk_dir).unwrap();
+    std::os::unix::fs::symlink(&a, walk_dir.join("in_walk")).unwrap();
+    let w = walk_dir.display().to_string();
+    assert_clean_error(&["needs", &w], "symlink loop");
+    let missing = d.join("missing.so").display().to_string();
+    assert_clean_error(&["needs", &missing], &missing);
+    // A directory cycle (like /usr/bin/X11 -> /usr/bin) is walked once, not an error.
+    let cyc = d.join("cyc");
+    std::fs::create_dir(&cyc).unwrap();
+    std::fs::write(cyc.join("libfix.so"), &elf).unwrap();
+    std::os::unix::fs::symlink(&cyc, cyc.join("again")).unwrap();
+    let out = tailor_ok(&["needs", "--format", "json", &cyc.display().to_string()]);
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(json["summary"]["elf_files"], 1);
+}
+
+#[test]
+fn unreadable_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let elf = compiled_library(d);
+    let path = d.join("secret.so");
+    std::fs::write(&path, elf).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o000)).unwrap();
+    std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let p = path.display().to_string();
+    // root reads anything: drop to `nobody` for this check.
+    let is_root = Command::new("id").arg("-u").output().map(|o| o.stdout == b"0\n").unwrap_or(false);
+    let out = if is_root {
+        let setpriv = need_tool("setpriv", "util-linux");
+        Command::new(setpriv)
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups", env!("CARGO_BIN_EXE_tailor"), "needs", &p])
+            .output()
+            .unwrap()
+    } else {
+        tailor().args(["needs", &p]).output().unwrap()
+    };
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains(&p) && stderr.contains("ermission denied"), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1);
+}
+
+#[test]
+fn malformed_manifest_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    common::libfix::build_fixture(d, &[]);
+    let cases = [
+        ("no separator", "/prog:prog\n"),
+        ("undefined variable", "/prog: %(nowhere)s/prog\n"),
+        ("unterminated %(", "/prog: %(x\n"),
+        ("unterminated ${", "/prog: ${X/prog\n"),
+        ("stray percent", "/prog: 50%prog\n"),
+        ("** on one side", "/lib/**: lib\n"),
+        ("& without /&", "/a/&/prog: prog\n"),
+        ("empty guest", ": prog\n"),
+        ("missing host file", "/nothing: nothing.so\n"),
+    ];
+    for (i, (what, body)) in cases.iter().enumerate() {
+        let m = write_manifest(d, &format!("bad{i}.manifest"), &format!("# {what}\n[manifest]\n{body}"));
+        let err = assert_clean_error(&["needs", "--manifest", &m], &format!("{m}:3: "));
+        eprintln!("{what}: {err}");
+    }
+    let undefined = write_manifest(d, "undef.manifest", "/prog: %(dir)s/prog\n");
+    let err = assert_clean_error(&["needs", "--manifest", &undefined], "dir");
+    assert!(err.contains("-D dir=VALUE"), "{err}");
+    // Defined, it resolves.
+    let ok = tailor_ok(&["needs", "--manifest", &undefined, "-D", &format!("dir={}", d.display())]);
+    assert!(ok.contains("fix_versioned"), "{ok}");
+}
+
+#[test]
+fn failed_runs_leave_no_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    common::libfix::build_fixture(d, &[]);
+    let bad = write_manifest(d, "bad.so", "\x7fELF garbage");
+    let out: PathBuf = d.join("out.map");
+    let o = out.display().to_string();
+    assert_clean_error(&["version-script", "--provider", &bad, &d.join("prog").display().to_string(), "-o", &o], &bad);
+    assert!(!out.exists(), "output written despite the error");
+    let leftovers: Vec<_> = std::fs::read_dir(d).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().starts_with(".tailor-")).collect();
+    assert!(leftovers.is_empty());
+}
