@@ -14,11 +14,23 @@ use common::*;
 fn assert_clean_error(args: &[&str], names: &str) -> String {
     let out = tailor().args(args).output().expect("running tailor");
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(out.status.code(), Some(2), "{args:?}: status {}, stderr: {stderr}", out.status);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{args:?}: status {}, stderr: {stderr}",
+        out.status
+    );
     assert!(!stderr.contains("panicked"), "{args:?} panicked: {stderr}");
-    assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: not one line: {stderr}");
+    assert_eq!(
+        stderr.trim_end().lines().count(),
+        1,
+        "{args:?}: not one line: {stderr}"
+    );
     assert!(stderr.starts_with("tailor: "), "{stderr}");
-    assert!(stderr.contains(names), "{args:?}: error does not name {names}: {stderr}");
+    assert!(
+        stderr.contains(names),
+        "{args:?}: error does not name {names}: {stderr}"
+    );
     stderr
 }
 
@@ -57,7 +69,11 @@ fn sections(b: &[u8]) -> Sections {
 }
 
 fn header_of(s: &Sections, sh_type: u32) -> usize {
-    let (i, ..) = s.headers.iter().find(|h| h.1 == sh_type).expect("section type present");
+    let (i, ..) = s
+        .headers
+        .iter()
+        .find(|h| h.1 == sh_type)
+        .expect("section type present");
     s.shoff + i * 64
 }
 
@@ -108,17 +124,29 @@ fn bogus_offsets_and_counts() {
         ("e_shoff past end", 0x28, huge.to_vec()),
         ("e_shnum too large", 0x3c, 0xfff0u16.to_le_bytes().to_vec()),
         ("e_shentsize wrong", 0x3a, 7u16.to_le_bytes().to_vec()),
-        ("e_shstrndx out of range", 0x3e, 0xff00u16.to_le_bytes().to_vec()),
+        (
+            "e_shstrndx out of range",
+            0x3e,
+            0xff00u16.to_le_bytes().to_vec(),
+        ),
         ("dynsym offset", dynsym + 24, huge.to_vec()),
         ("dynsym size", dynsym + 32, huge.to_vec()),
         ("dynsym link", dynsym + 40, 999u32.to_le_bytes().to_vec()),
         ("dynstr offset", dynstr + 24, huge.to_vec()),
         ("versym size", versym + 32, huge.to_vec()),
         ("verneed offset", verneed + 24, huge.to_vec()),
-        ("verneed aux", verneed_offset + 8, 0x00ff_fff0u32.to_le_bytes().to_vec()),
+        (
+            "verneed aux",
+            verneed_offset + 8,
+            0x00ff_fff0u32.to_le_bytes().to_vec(),
+        ),
         ("dynamic size", dynamic + 32, huge.to_vec()),
         ("rela size", rela + 32, huge.to_vec()),
-        ("symbol name offset", dynsym_offset + 24, 0xffff_fff0u32.to_le_bytes().to_vec()),
+        (
+            "symbol name offset",
+            dynsym_offset + 24,
+            0xffff_fff0u32.to_le_bytes().to_vec(),
+        ),
     ];
     for (what, at, value) in cases {
         let mut bad = elf.clone();
@@ -149,7 +177,15 @@ fn special_files_and_links() {
     let sub = d.join("subdir");
     std::fs::create_dir(&sub).unwrap();
     let subs = sub.display().to_string();
-    assert_clean_error(&["needs", &d.join("prog").display().to_string(), "--provider", &subs], &subs);
+    assert_clean_error(
+        &[
+            "needs",
+            &d.join("prog").display().to_string(),
+            "--provider",
+            &subs,
+        ],
+        &subs,
+    );
     assert_clean_error(&["needs", "--manifest", &subs], &subs);
     assert_clean_error(&["needs", "--list", &subs], &subs);
     let fifo = d.join("fifo");
@@ -194,11 +230,22 @@ fn unreadable_file() {
     std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755)).unwrap();
     let p = path.display().to_string();
     // root reads anything: drop to `nobody` for this check.
-    let is_root = Command::new("id").arg("-u").output().map(|o| o.stdout == b"0\n").unwrap_or(false);
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout == b"0\n")
+        .unwrap_or(false);
     let out = if is_root {
         let setpriv = need_tool("setpriv", "util-linux");
         Command::new(setpriv)
-            .args(["--reuid=65534", "--regid=65534", "--clear-groups", env!("CARGO_BIN_EXE_tailor"), "needs", &p])
+            .args([
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                env!("CARGO_BIN_EXE_tailor"),
+                "needs",
+                &p,
+            ])
             .output()
             .unwrap()
     } else {
@@ -206,7 +253,10 @@ fn unreadable_file() {
     };
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains(&p) && stderr.contains("ermission denied"), "{stderr}");
+    assert!(
+        stderr.contains(&p) && stderr.contains("ermission denied"),
+        "{stderr}"
+    );
     assert_eq!(stderr.trim_end().lines().count(), 1);
 }
 
@@ -227,7 +277,11 @@ fn malformed_manifest_lines() {
         ("missing host file", "/nothing: nothing.so\n"),
     ];
     for (i, (what, body)) in cases.iter().enumerate() {
-        let m = write_manifest(d, &format!("bad{i}.manifest"), &format!("# {what}\n[manifest]\n{body}"));
+        let m = write_manifest(
+            d,
+            &format!("bad{i}.manifest"),
+            &format!("# {what}\n[manifest]\n{body}"),
+        );
         let err = assert_clean_error(&["needs", "--manifest", &m], &format!("{m}:3: "));
         eprintln!("{what}: {err}");
     }
@@ -235,7 +289,13 @@ fn malformed_manifest_lines() {
     let err = assert_clean_error(&["needs", "--manifest", &undefined], "dir");
     assert!(err.contains("-D dir=VALUE"), "{err}");
     // Defined, it resolves.
-    let ok = tailor_ok(&["needs", "--manifest", &undefined, "-D", &format!("dir={}", d.display())]);
+    let ok = tailor_ok(&[
+        "needs",
+        "--manifest",
+        &undefined,
+        "-D",
+        &format!("dir={}", d.display()),
+    ]);
     assert!(ok.contains("fix_versioned"), "{ok}");
 }
 
@@ -247,8 +307,22 @@ fn failed_runs_leave_no_output() {
     let bad = write_manifest(d, "bad.so", "\x7fELF garbage");
     let out: PathBuf = d.join("out.map");
     let o = out.display().to_string();
-    assert_clean_error(&["version-script", "--provider", &bad, &d.join("prog").display().to_string(), "-o", &o], &bad);
+    assert_clean_error(
+        &[
+            "version-script",
+            "--provider",
+            &bad,
+            &d.join("prog").display().to_string(),
+            "-o",
+            &o,
+        ],
+        &bad,
+    );
     assert!(!out.exists(), "output written despite the error");
-    let leftovers: Vec<_> = std::fs::read_dir(d).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().starts_with(".tailor-")).collect();
+    let leftovers: Vec<_> = std::fs::read_dir(d)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".tailor-"))
+        .collect();
     assert!(leftovers.is_empty());
 }

@@ -89,6 +89,8 @@ pub struct ElfFacts<'a> {
     pub rpath: Option<&'a [u8]>,
     pub runpath: Option<&'a [u8]>,
     pub rodata: Vec<RoData<'a>>,
+    /// Exports named by strings in `rodata` (filled by the read phase for `dlsym` users).
+    pub by_name: Vec<super::byname::ByNameHit<'a>>,
 }
 
 impl ElfFacts<'_> {
@@ -100,8 +102,29 @@ impl ElfFacts<'_> {
     }
 }
 
-/// Reads the facts of the ELF file `data` (named `path` in errors).
+/// What to read besides the imports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// Also read the defined symbols (a provider's exports; "defined by another input").
+    /// Off, the names of defined symbols are never touched: over a system's worth of
+    /// libraries those are most of the string-table pages a run maps in.
+    pub definitions: bool,
+}
+
+impl ReadOptions {
+    /// Everything.
+    pub const ALL: ReadOptions = ReadOptions { definitions: true };
+    /// Imports only.
+    pub const IMPORTS: ReadOptions = ReadOptions { definitions: false };
+}
+
+/// Reads all the facts of the ELF file `data` (named `path` in errors).
 pub fn read_facts<'a>(path: &Path, data: &'a [u8]) -> Result<ElfFacts<'a>> {
+    read_facts_with(path, data, ReadOptions::ALL)
+}
+
+/// Reads the facts of the ELF file `data` that `opts` asks for.
+pub fn read_facts_with<'a>(path: &Path, data: &'a [u8], opts: ReadOptions) -> Result<ElfFacts<'a>> {
     // e_ident[EI_CLASS] is byte 4 of the 16-byte identification.
     let class = data
         .get(4)
@@ -115,8 +138,8 @@ pub fn read_facts<'a>(path: &Path, data: &'a [u8]) -> Result<ElfFacts<'a>> {
             )
         })?;
     match class {
-        elf::ELFCLASS32 => read_generic::<elf::FileHeader32<Endianness>>(path, data),
-        elf::ELFCLASS64 => read_generic::<elf::FileHeader64<Endianness>>(path, data),
+        elf::ELFCLASS32 => read_generic::<elf::FileHeader32<Endianness>>(path, data, opts),
+        elf::ELFCLASS64 => read_generic::<elf::FileHeader64<Endianness>>(path, data, opts),
         c => Err(Error::elf(
             path,
             "ELF header",
@@ -131,6 +154,7 @@ type VersionTable<'a> = Vec<Option<(&'a [u8], Option<&'a [u8]>)>>;
 fn read_generic<'a, H: FileHeader<Endian = Endianness>>(
     path: &Path,
     data: &'a [u8],
+    opts: ReadOptions,
 ) -> Result<ElfFacts<'a>> {
     let header = H::parse(data).map_err(|e| Error::elf(path, "ELF header", e))?;
     let endian = header
@@ -156,6 +180,7 @@ fn read_generic<'a, H: FileHeader<Endian = Endianness>>(
         rpath: None,
         runpath: None,
         rodata: Vec::new(),
+        by_name: Vec::new(),
     };
     if kind == ElfKind::Other {
         return Ok(facts);
@@ -165,7 +190,7 @@ fn read_generic<'a, H: FileHeader<Endian = Endianness>>(
         .map_err(|e| Error::elf(path, "section headers", e))?;
     facts.rodata = read_rodata(path, &sections, endian, data)?;
     if kind == ElfKind::Rel {
-        read_object_symbols(path, &sections, endian, data, &mut facts)?;
+        read_object_symbols(path, &sections, endian, data, opts, &mut facts)?;
         return Ok(facts);
     }
     let symtab = sections
@@ -186,6 +211,14 @@ fn read_generic<'a, H: FileHeader<Endian = Endianness>>(
         if !(weak || bind == elf::STB_GLOBAL || bind == elf::STB_GNU_UNIQUE) {
             continue;
         }
+        let copy_size = copies
+            .binary_search(&(index as u32))
+            .ok()
+            .map(|_| sym.st_size(endian).into());
+        let import = sym.st_shndx(endian) == elf::SHN_UNDEF || copy_size.is_some();
+        if !import && !opts.definitions {
+            continue;
+        }
         let name = sym.name(endian, strings).map_err(|e| {
             Error::elf(path, "dynamic symbol names", format!("symbol {index}: {e}"))
         })?;
@@ -195,11 +228,7 @@ fn read_generic<'a, H: FileHeader<Endian = Endianness>>(
         let raw_version = versym.get(index).map_or(1, |v| v.0.get(endian));
         let version_index = usize::from(raw_version & elf::VERSYM_VERSION);
         let version = versions.get(version_index).copied().flatten();
-        let copy_size = copies
-            .binary_search(&(index as u32))
-            .ok()
-            .map(|_| sym.st_size(endian).into());
-        if sym.st_shndx(endian) == elf::SHN_UNDEF || copy_size.is_some() {
+        if import {
             // Only a version *need* constrains a reference; an undefined symbol whose index
             // names one of the file's own definitions (libapt-pkg's, with `global: *;` in a
             // named node) is looked up unversioned, as nm and ld.so treat it.
@@ -239,6 +268,7 @@ fn read_object_symbols<'a, H: FileHeader<Endian = Endianness>>(
     sections: &SectionTable<'a, H>,
     endian: Endianness,
     data: &'a [u8],
+    opts: ReadOptions,
     facts: &mut ElfFacts<'a>,
 ) -> Result<()> {
     let symtab = sections
@@ -251,13 +281,17 @@ fn read_object_symbols<'a, H: FileHeader<Endian = Endianness>>(
         if !(weak || bind == elf::STB_GLOBAL || bind == elf::STB_GNU_UNIQUE) {
             continue;
         }
+        let undefined = sym.st_shndx(endian) == elf::SHN_UNDEF;
+        if !undefined && !opts.definitions {
+            continue;
+        }
         let name = sym
             .name(endian, strings)
             .map_err(|e| Error::elf(path, "symbol names", format!("symbol {index}: {e}")))?;
         if name.is_empty() {
             continue;
         }
-        if sym.st_shndx(endian) == elf::SHN_UNDEF {
+        if undefined {
             facts.imports.push(Import {
                 name,
                 version: None,

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::byname::ReverseTrie;
 use super::elf::{Definition, ElfFacts, VersionDef};
 use crate::error::{Error, Result};
 use crate::hash::FxHashMap;
@@ -34,6 +35,7 @@ pub struct Exports<'a> {
     pub sources: Vec<PathBuf>,
     by_name: FxHashMap<&'a [u8], (u32, u32)>,
     max_name_len: usize,
+    reverse_trie: ReverseTrie<'a>,
 }
 
 /// Names of STT_* types as `readelf` prints them, lower-case.
@@ -124,7 +126,19 @@ impl<'a> Exports<'a> {
             sources,
             by_name,
             max_name_len,
+            reverse_trie: ReverseTrie::default(),
         }
+        .with_trie()
+    }
+
+    fn with_trie(mut self) -> Self {
+        self.reverse_trie = ReverseTrie::new(self.list.iter().map(|e| e.name));
+        self
+    }
+
+    /// The trie of reversed names the by-name scan walks.
+    pub fn reverse_trie(&self) -> &ReverseTrie<'a> {
+        &self.reverse_trie
     }
 
     /// Every export (all versions) of `name`.

@@ -161,18 +161,16 @@ pub fn compute<'a>(
     }
 }
 
+/// By-name hits: the consumers' (found when they were read), then the provider's own.
 fn scan_all<'a>(files: &[ElfFacts<'a>], p: ProviderView<'_, 'a>) -> Vec<ByName<'a>> {
     let mut out: Vec<ByName<'a>> = files
-        .par_iter()
+        .iter()
         .enumerate()
-        .filter(|(_, f)| f.imports_dlsym())
-        .flat_map_iter(|(id, f)| {
-            byname::scan(&f.rodata, p.exports)
-                .into_iter()
-                .map(move |hit| ByName {
-                    hit,
-                    source: HitSource::Consumer(id as FileId),
-                })
+        .flat_map(|(id, f)| {
+            f.by_name.iter().map(move |&hit| ByName {
+                hit,
+                source: HitSource::Consumer(id as FileId),
+            })
         })
         .collect();
     if let Some(facts) = p.facts {

@@ -10,7 +10,9 @@ pub mod version_script;
 use std::io::Write;
 use std::path::Path;
 
-use crate::analysis::{self, ElfFacts};
+use crate::analysis::elf::ReadOptions;
+use crate::analysis::exports::Exports;
+use crate::analysis::{self, ElfFacts, ReadSet};
 use crate::error::{Error, Result};
 use crate::inputs::{self, InputSet, InputSpec};
 
@@ -31,42 +33,61 @@ pub enum Format {
     Json,
 }
 
-/// The consumers, mapped and read.
+/// The consumers, read: views over a [`ReadSet`].
 pub struct Consumers<'a> {
-    pub inputs: &'a InputSet,
+    pub read: &'a ReadSet,
     pub facts: Vec<ElfFacts<'a>>,
     /// Display names, by file id.
     pub names: Vec<String>,
 }
 
-/// Expands and maps the inputs (the caller keeps the set alive; facts borrow from it).
-pub fn collect_inputs(spec: &InputSpec) -> Result<InputSet> {
-    let set = inputs::collect(spec)?;
-    if set.files.is_empty() {
-        return Err(Error::Usage(format!(
-            "no ELF input files ({} non-ELF files skipped)",
-            set.skipped_non_elf
-        )));
+impl<'a> Consumers<'a> {
+    /// Views of every consumer read.
+    pub fn new(read: &'a ReadSet) -> Self {
+        Consumers {
+            read,
+            facts: read.views(),
+            names: read
+                .files
+                .iter()
+                .map(|f| analysis::display_path(&f.path))
+                .collect(),
+        }
     }
-    Ok(set)
+
+    /// Files read (inputs and the manifests and lists naming them), for depfiles.
+    pub fn read_files(&self, set: &InputSet) -> Vec<std::path::PathBuf> {
+        let mut v = set.read_files.clone();
+        v.extend(self.read.files.iter().map(|f| f.path.clone()));
+        v
+    }
 }
 
-/// Reads every consumer's facts in parallel (with a progress bar on a terminal).
-pub fn read_consumers(set: &InputSet) -> Result<Consumers<'_>> {
-    let bar = progress_bar(set.files.len() as u64, "reading ELF files");
-    let facts = analysis::read_all(set);
+/// Expands the inputs (nothing is opened yet).
+pub fn collect_inputs(spec: &InputSpec) -> Result<InputSet> {
+    inputs::collect(spec)
+}
+
+/// Maps, reads and unmaps every candidate in parallel (a spinner on a terminal); with
+/// `exports`, scans `dlsym` users for exported names. At least one ELF file must be found.
+pub fn read_consumers(
+    set: &InputSet,
+    opts: ReadOptions,
+    exports: Option<&Exports<'_>>,
+) -> Result<ReadSet> {
+    let bar = progress_bar(set.candidates.len() as u64, "reading ELF files");
+    let read = analysis::read_inputs(set, opts, exports);
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    Ok(Consumers {
-        inputs: set,
-        facts: facts?,
-        names: set
-            .files
-            .iter()
-            .map(|f| analysis::display_path(&f.path))
-            .collect(),
-    })
+    let read = read?;
+    if read.files.is_empty() {
+        return Err(Error::Usage(format!(
+            "no ELF input files ({} non-ELF files skipped)",
+            read.skipped_non_elf
+        )));
+    }
+    Ok(read)
 }
 
 /// A spinner on stderr, only when stderr is a terminal and the run is long enough to want one.
@@ -95,4 +116,43 @@ pub fn to_json<T: serde::Serialize>(report: &T) -> Vec<u8> {
     let mut v = serde_json::to_vec_pretty(report).unwrap_or_default();
     v.push(b'\n');
     v
+}
+
+/// Phase timings on stderr when `TAILOR_TIMINGS` is set (for profiling; never in results).
+pub struct Timings {
+    start: std::time::Instant,
+    last: std::time::Instant,
+    enabled: bool,
+}
+
+impl Timings {
+    /// Starts the clock.
+    pub fn start() -> Self {
+        let now = std::time::Instant::now();
+        Timings {
+            start: now,
+            last: now,
+            enabled: std::env::var_os("TAILOR_TIMINGS").is_some(),
+        }
+    }
+
+    /// Reports the time since the previous phase.
+    pub fn phase(&mut self, name: &str) {
+        let now = std::time::Instant::now();
+        if self.enabled {
+            let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+            let rss: Vec<&str> = status
+                .lines()
+                .filter(|l| l.starts_with("RssAnon") || l.starts_with("RssFile"))
+                .map(|l| l.split_whitespace().nth(1).unwrap_or("?"))
+                .collect();
+            eprintln!(
+                "tailor: {name}: {:.1} ms (total {:.1} ms; RSS anon/file KiB {})",
+                (now - self.last).as_secs_f64() * 1e3,
+                (now - self.start).as_secs_f64() * 1e3,
+                rss.join("/")
+            );
+        }
+        self.last = now;
+    }
 }

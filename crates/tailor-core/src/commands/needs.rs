@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::provider::{LoadedProvider, ProviderArg};
 use super::{collect_inputs, emit, read_consumers, to_json, Consumers, Format, Status};
-use crate::analysis::elf::ElfKind;
+use crate::analysis::elf::{ElfKind, ReadOptions};
 use crate::analysis::needs::{self, HitSource, Needs, ProviderView};
 use crate::error::Result;
 use crate::inputs::InputSpec;
@@ -108,9 +108,14 @@ pub struct ByNameReport {
 /// Runs `tailor needs`.
 pub fn run(opts: &NeedsOptions, out: &mut dyn Write) -> Result<Status> {
     let set = collect_inputs(&opts.inputs)?;
-    let consumers = read_consumers(&set)?;
     let loaded = LoadedProvider::load(&opts.provider)?;
     let provider = loaded.view()?;
+    let scan = provider
+        .as_ref()
+        .filter(|_| opts.by_name)
+        .map(|p| &p.exports);
+    let read = read_consumers(&set, ReadOptions::ALL, scan)?;
+    let consumers = Consumers::new(&read);
     let view = provider.as_ref().map(|p| ProviderView {
         exports: &p.exports,
         facts: p.facts.as_ref(),
@@ -254,7 +259,7 @@ pub fn build_report(c: &Consumers<'_>, needs: &Needs<'_>, provider: Option<&str>
     NeedsReport {
         summary: Summary {
             elf_files: c.facts.len(),
-            non_elf_skipped: c.inputs.skipped_non_elf,
+            non_elf_skipped: c.read.skipped_non_elf,
             symbols_needed: needs.symbols.len(),
             names_needed,
             provided: provider.map(|_| provided_names.len()),

@@ -4,7 +4,8 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use super::provider::{LoadedProvider, ProviderArg};
-use super::{collect_inputs, emit, read_consumers, Status};
+use super::{collect_inputs, emit, read_consumers, Consumers, Status, Timings};
+use crate::analysis::elf::ReadOptions;
 use crate::analysis::needs::{self, ProviderView};
 use crate::decide::plan::{self, PlanOptions};
 use crate::decide::version_script::{self, GroupBy, RenderContext};
@@ -40,12 +41,18 @@ pub fn run(
             "--depfile needs -o FILE (the depfile's target)".into(),
         ));
     }
+    let mut t = Timings::start();
     let set = collect_inputs(&opts.inputs)?;
-    let consumers = read_consumers(&set)?;
+    t.phase("inputs collected");
     let loaded = LoadedProvider::load(&opts.provider)?;
     let Some(provider) = loaded.view()? else {
         return Err(Error::Usage("no provider".into()));
     };
+    t.phase("provider read");
+    let scan = opts.by_name.then_some(&provider.exports);
+    let read = read_consumers(&set, ReadOptions::IMPORTS, scan)?;
+    let consumers = Consumers::new(&read);
+    t.phase("consumers read");
     let keep_texts: Vec<(PathBuf, String)> = opts
         .keep
         .iter()
@@ -57,6 +64,7 @@ pub fn run(
         facts: provider.facts.as_ref(),
     };
     let needs = needs::compute(&consumers.facts, Some(view), opts.by_name);
+    t.phase("needs merged");
     let plan = plan::plan(
         &needs,
         &provider.exports,
@@ -74,6 +82,7 @@ pub fn run(
             group_by: opts.group_by,
         },
     );
+    t.phase("planned and rendered");
     for name in &plan.keep_not_exported {
         let _ = writeln!(
             log,
@@ -101,7 +110,7 @@ pub fn run(
                 summary.push_str(&format!("; {} unchanged", path.display()));
             }
             if let Some(dep) = &opts.depfile {
-                let mut deps = set.read_files.clone();
+                let mut deps = consumers.read_files(&set);
                 deps.extend(loaded.read_files());
                 deps.extend(opts.keep.iter().cloned());
                 output::write_if_changed(dep, output::depfile(path, &deps).as_bytes())?;
@@ -109,6 +118,7 @@ pub fn run(
         }
         None => emit(out, script.as_bytes())?,
     }
+    t.phase("written");
     let _ = writeln!(log, "{summary}");
     Ok(Status::Ok)
 }

@@ -73,11 +73,13 @@ fn render_node(
         out.push_str("  global:\n");
     }
     let mut sorted: Vec<PlanEntry> = entries.to_vec();
-    if cx.group_by == GroupBy::Consumer {
-        sorted.sort_by(|a, b| (a.reason, a.name).cmp(&(b.reason, b.name)));
-    } else {
-        sorted.sort_by(|a, b| (block(a.reason), a.name).cmp(&(block(b.reason), b.name)));
-    }
+    // Blocks in order (consumers in input order, then by-name, then keep), names sorted
+    // within a block.
+    let key = |r: Reason| match (cx.group_by, r) {
+        (GroupBy::Consumer, Reason::Consumer(c)) => Reason::Consumer(c),
+        _ => block(r),
+    };
+    sorted.sort_by(|a, b| (key(a.reason), a.name).cmp(&(key(b.reason), b.name)));
     let mut last_block: Option<Reason> = None;
     for e in &sorted {
         let this_block = match (cx.group_by, e.reason) {

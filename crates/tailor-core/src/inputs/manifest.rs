@@ -214,6 +214,7 @@ fn collected(path: PathBuf) -> Candidate {
     Candidate {
         path,
         origin: Origin::Collected,
+        regular: true,
     }
 }
 
@@ -310,7 +311,11 @@ mod real_manifests {
             entries += parsed.len();
             for e in &parsed {
                 if let Host::Path(h) = &e.host {
-                    assert!(!h.contains("${") && !h.contains("%("), "{}: {h}", f.display());
+                    assert!(
+                        !h.contains("${") && !h.contains("%("),
+                        "{}: {h}",
+                        f.display()
+                    );
                 }
             }
         }

@@ -40,6 +40,16 @@ impl Mapped {
         }
     }
 
+    /// Drops the pages mapped so far from this process (they stay in the page cache); the map
+    /// stays valid and re-faults if read again.
+    pub fn release_pages(&self) {
+        if let Mapped::Map(m) = self {
+            // SAFETY: a read-only private file mapping: DONTNEED only drops clean page-table
+            // entries; later reads fault the same file contents back in.
+            let _ = unsafe { m.unchecked_advise(memmap2::UncheckedAdvice::DontNeed) };
+        }
+    }
+
     /// Whether the file starts with the ELF magic.
     pub fn is_elf(&self) -> bool {
         self.bytes().starts_with(b"\x7fELF")

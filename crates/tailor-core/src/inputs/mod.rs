@@ -1,14 +1,13 @@
 //! Stage 1, inputs: turns paths, directories, `--list` files and OSv manifests into one ordered,
-//! de-duplicated set of memory-mapped ELF files, counting what was skipped and recording every
-//! file read (for depfiles).
+//! de-duplicated list of candidate files (each file once, by device and inode), recording the
+//! manifests and lists read (for depfiles). Whether a candidate is ELF is decided when it is
+//! mapped and read (`analysis::read_inputs`), in parallel.
 
 pub mod manifest;
 pub mod mapped;
 pub mod walk;
 
 use std::path::{Path, PathBuf};
-
-use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 pub use mapped::Mapped;
@@ -38,31 +37,23 @@ pub enum Origin {
 /// A path to read, before it is opened.
 #[derive(Debug, Clone)]
 pub struct Candidate {
-    pub path: PathBuf,
-    pub origin: Origin,
-}
-
-/// One ELF input file, mapped.
-#[derive(Debug)]
-pub struct InputFile {
     /// The path as the user (or the manifest, list or walk) named it.
     pub path: PathBuf,
-    /// The file's bytes.
-    pub data: Mapped,
+    pub origin: Origin,
+    /// A regular file (FIFOs, devices and sockets are never opened: opening a FIFO blocks).
+    pub regular: bool,
 }
 
-/// The ordered set of ELF inputs.
+/// The ordered, de-duplicated candidates.
 #[derive(Debug, Default)]
 pub struct InputSet {
-    /// ELF files, in input order, each once.
-    pub files: Vec<InputFile>,
-    /// Files skipped because they are not ELF (or not regular files met in a walk).
-    pub skipped_non_elf: usize,
-    /// Every file read to build the set (manifests, lists, ELF files), for depfiles.
+    /// Candidate files, in input order, each once.
+    pub candidates: Vec<Candidate>,
+    /// Manifests and lists read to build the set, for depfiles.
     pub read_files: Vec<PathBuf>,
 }
 
-/// Expands the spec and maps every ELF file. Input order: paths, then manifests, then lists.
+/// Expands the spec. Input order: paths, then manifests, then lists.
 pub fn collect(spec: &InputSpec) -> Result<InputSet> {
     let mut read_files = Vec::new();
     let mut candidates = Vec::new();
@@ -74,6 +65,7 @@ pub fn collect(spec: &InputSpec) -> Result<InputSet> {
             candidates.push(Candidate {
                 path: path.clone(),
                 origin: Origin::Argument,
+                regular: true,
             });
         }
     }
@@ -88,9 +80,10 @@ pub fn collect(spec: &InputSpec) -> Result<InputSet> {
         read_files.push(list.clone());
         candidates.extend(parse_list(list, &text));
     }
-    let mut set = map_candidates(dedupe(candidates)?)?;
-    set.read_files.splice(0..0, read_files);
-    Ok(set)
+    Ok(InputSet {
+        candidates: dedupe(candidates)?,
+        read_files,
+    })
 }
 
 /// Reads a whole text file (manifests, lists, symbol lists), naming the file on error.
@@ -109,61 +102,23 @@ fn parse_list(list: &Path, text: &str) -> Vec<Candidate> {
         .map(|l| Candidate {
             path: PathBuf::from(l),
             origin: Origin::Collected,
+            regular: true,
         })
         .collect()
 }
 
-/// Drops a file met a second time (same device and inode), keeping the first place it was met.
-fn dedupe(candidates: Vec<Candidate>) -> Result<Vec<(Candidate, std::fs::Metadata)>> {
+/// Drops a file met a second time (same device and inode), keeping the first place it was met,
+/// and notes which candidates are regular files.
+fn dedupe(candidates: Vec<Candidate>) -> Result<Vec<Candidate>> {
     use std::os::unix::fs::MetadataExt;
     let mut seen = crate::hash::FxHashSet::default();
     let mut out = Vec::with_capacity(candidates.len());
-    for c in candidates {
+    for mut c in candidates {
         let meta = std::fs::metadata(&c.path).map_err(|e| Error::io("opening", &c.path, e))?;
         if seen.insert((meta.dev(), meta.ino())) {
-            out.push((c, meta));
+            c.regular = meta.is_file();
+            out.push(c);
         }
     }
     Ok(out)
-}
-
-/// Maps the candidates in parallel and keeps the ELF ones, in input order.
-fn map_candidates(candidates: Vec<(Candidate, std::fs::Metadata)>) -> Result<InputSet> {
-    enum Mapped1 {
-        Elf(InputFile),
-        Skipped,
-    }
-    let mapped: Vec<Result<Mapped1>> = candidates
-        .into_par_iter()
-        .map(|(c, meta)| {
-            if !meta.is_file() {
-                return match c.origin {
-                    Origin::Argument => Err(Error::Usage(format!(
-                        "{}: not a regular file",
-                        c.path.display()
-                    ))),
-                    Origin::Collected => Ok(Mapped1::Skipped),
-                };
-            }
-            let data = Mapped::open(&c.path)?;
-            if data.is_elf() {
-                Ok(Mapped1::Elf(InputFile { path: c.path, data }))
-            } else if c.origin == Origin::Argument {
-                Err(Error::NotElf { path: c.path })
-            } else {
-                Ok(Mapped1::Skipped)
-            }
-        })
-        .collect();
-    let mut set = InputSet::default();
-    for m in mapped {
-        match m? {
-            Mapped1::Elf(f) => {
-                set.read_files.push(f.path.clone());
-                set.files.push(f);
-            }
-            Mapped1::Skipped => set.skipped_non_elf += 1,
-        }
-    }
-    Ok(set)
 }

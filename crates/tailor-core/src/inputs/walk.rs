@@ -15,6 +15,7 @@ pub fn walk_dir(root: &Path, out: &mut Vec<Candidate>) -> Result<()> {
         out.push(Candidate {
             path,
             origin: Origin::Collected,
+            regular: true,
         })
     })
 }
