@@ -36,6 +36,14 @@ pub enum Error {
     /// A symlink met in a directory walk that never resolves (a -> b -> a).
     #[error("{}: symlink loop (too many levels of symbolic links)", path.display())]
     SymlinkLoop { path: PathBuf },
+    /// A child process (a linker, a compiler driver, strip) failed.
+    #[error("{what} failed ({status}): {command}{}", indent(stderr))]
+    Tool {
+        what: &'static str,
+        command: String,
+        status: String,
+        stderr: String,
+    },
     /// The command line asked for something impossible.
     #[error("{0}")]
     Usage(String),
@@ -68,4 +76,13 @@ impl Error {
             detail: detail.into(),
         }
     }
+}
+
+/// A child's stderr under the one-line error, indented.
+fn indent(stderr: &str) -> String {
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    if lines.is_empty() {
+        return String::from(" (no output on stderr)");
+    }
+    lines.iter().map(|l| format!("\n    {l}")).collect()
 }

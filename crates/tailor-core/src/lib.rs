@@ -6,11 +6,14 @@
 //! [`decide`] (the export plan and its version script) → [`output`] (atomic writes, depfiles).
 
 pub mod analysis;
+pub mod build;
 pub mod commands;
 pub mod decide;
 pub mod error;
+pub mod fuzzing;
 pub mod hash;
 pub mod inputs;
 pub mod output;
+pub mod verify;
 
 pub use error::{Error, Result};

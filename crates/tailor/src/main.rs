@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use tailor_core::commands::{self, provider::ProviderArg, Format, Status};
 use tailor_core::decide::version_script::GroupBy;
+use tailor_core::inputs::link_command::Linker;
 use tailor_core::inputs::InputSpec;
 
 const EXIT_CODES: &str = "\
@@ -67,6 +68,64 @@ enum Command {
         #[arg(long)]
         depfile: Option<PathBuf>,
     },
+    /// Re-link a provider with its own link command so that it exports only what the
+    /// consumers need, verify it, and print the size table.
+    #[command(after_help = EXIT_CODES)]
+    Link {
+        #[command(flatten)]
+        inputs: InputArgs,
+        /// Hand-picked symbols to export as well.
+        #[arg(long)]
+        keep: Vec<PathBuf>,
+        /// Link with this linker instead (`-fuse-ld=` for compiler drivers).
+        #[arg(long, value_enum)]
+        linker: Option<LinkerArg>,
+        /// Also apply safe size-oriented link options and write a stripped copy.
+        #[arg(long)]
+        size: bool,
+        /// Do not keep exports found by name.
+        #[arg(long)]
+        no_by_name: bool,
+        /// The tailored output (default: the command's output + `.tailored`).
+        #[arg(short = 'o', long = "output")]
+        output: Option<PathBuf>,
+        /// Write the report as JSON.
+        #[arg(long)]
+        report: Option<PathBuf>,
+        /// Write a make-style depfile for the tailored output.
+        #[arg(long)]
+        depfile: Option<PathBuf>,
+        /// The provider's link command (after `--`).
+        #[arg(last = true, required = true)]
+        command: Vec<String>,
+    },
+    /// Check that a (tailored) provider exports everything the consumers need, with the same
+    /// type, size and version; with --generic, also that it exports nothing beyond the plan.
+    #[command(after_help = EXIT_CODES)]
+    Verify {
+        #[command(flatten)]
+        inputs: InputArgs,
+        /// The provider to check.
+        #[arg(long, required = true)]
+        provider: PathBuf,
+        /// The generic provider it was tailored from.
+        #[arg(long)]
+        generic: Option<PathBuf>,
+        /// Keep lists the tailored provider was built with.
+        #[arg(long)]
+        keep: Vec<PathBuf>,
+        #[arg(long)]
+        no_by_name: bool,
+        #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+        format: FormatArg,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LinkerArg {
+    Bfd,
+    Lld,
+    Mold,
 }
 
 /// INPUTS: ELF files, directories, manifests and lists.
@@ -184,6 +243,54 @@ fn run(cli: Cli) -> tailor_core::Result<Status> {
                 },
                 output,
                 depfile,
+            },
+            &mut stdout,
+            &mut stderr,
+        ),
+        Command::Link {
+            inputs,
+            keep,
+            linker,
+            size,
+            no_by_name,
+            output,
+            report,
+            depfile,
+            command,
+        } => commands::link::run(
+            &commands::link::LinkOptions {
+                inputs: inputs.into(),
+                keep,
+                linker: linker.map(|l| match l {
+                    LinkerArg::Bfd => Linker::Bfd,
+                    LinkerArg::Lld => Linker::Lld,
+                    LinkerArg::Mold => Linker::Mold,
+                }),
+                size,
+                by_name: !no_by_name,
+                output,
+                report,
+                depfile,
+                command,
+            },
+            &mut stdout,
+            &mut stderr,
+        ),
+        Command::Verify {
+            inputs,
+            provider,
+            generic,
+            keep,
+            no_by_name,
+            format,
+        } => commands::verify::run(
+            &commands::verify::VerifyOptions {
+                inputs: inputs.into(),
+                provider,
+                generic,
+                keep,
+                by_name: !no_by_name,
+                format: format.into(),
             },
             &mut stdout,
             &mut stderr,

@@ -127,24 +127,38 @@ impl<'a> ReverseTrie<'a> {
 /// Scans read-only sections for strings equal to an export. Hits are in section/offset order,
 /// each (name, section) once.
 pub fn scan<'n: 's, 's>(rodata: &[RoData<'s>], exports: &Exports<'n>) -> Vec<ByNameHit<'s>> {
-    scan_with(rodata, exports.reverse_trie())
+    scan_with(rodata, exports.reverse_trie(), &mut |_| {})
 }
 
-/// [`scan`] with a prebuilt trie.
-pub fn scan_with<'n: 's, 's>(rodata: &[RoData<'s>], trie: &ReverseTrie<'n>) -> Vec<ByNameHit<'s>> {
+/// Bytes scanned between two calls of the `scanned` callback of [`scan_with`].
+const CHUNK: usize = 8 << 20;
+
+/// [`scan`] with a prebuilt trie; `scanned` is called with each part of the data (up to 8 MiB)
+/// once it has been scanned, so that its pages can be released from a large file's map.
+pub fn scan_with<'n: 's, 's>(
+    rodata: &[RoData<'s>],
+    trie: &ReverseTrie<'n>,
+    scanned: &mut dyn FnMut(&[u8]),
+) -> Vec<ByNameHit<'s>> {
     let mut hits = Vec::new();
     for ro in rodata {
         let bytes = ro.bytes;
-        for_each_nul(bytes, |end| {
-            trie.suffixes_ending_at(bytes, end, |name, start, suffix| {
-                hits.push(ByNameHit {
-                    name,
-                    section: ro.section,
-                    offset: start as u64,
-                    suffix,
+        let mut start = 0;
+        while start < bytes.len() {
+            let end = (start + CHUNK).min(bytes.len());
+            for_each_nul(&bytes[start..end], |nul| {
+                trie.suffixes_ending_at(bytes, start + nul, |name, at, suffix| {
+                    hits.push(ByNameHit {
+                        name,
+                        section: ro.section,
+                        offset: at as u64,
+                        suffix,
+                    })
                 })
-            })
-        });
+            });
+            scanned(&bytes[start..end]);
+            start = end;
+        }
     }
     let mut seen = crate::hash::FxHashSet::default();
     hits.retain(|h| seen.insert((h.name, h.section)));
@@ -188,7 +202,7 @@ mod tests {
             section: b".rodata",
             bytes: data,
         }];
-        scan_with(&ro, &trie)
+        scan_with(&ro, &trie, &mut |_| {})
             .into_iter()
             .map(|h| {
                 (

@@ -6,6 +6,7 @@ pub mod compact;
 pub mod elf;
 pub mod exports;
 pub mod needs;
+pub mod objrefs;
 
 use std::path::{Path, PathBuf};
 
@@ -94,7 +95,8 @@ fn read_candidate(
     let mut facts = elf::read_facts_with(&c.path, data.bytes(), opts)?;
     if let Some(exports) = exports {
         if facts.imports_dlsym() {
-            facts.by_name = byname::scan(&facts.rodata, exports);
+            let release = &mut |part: &[u8]| data.release_range(part);
+            facts.by_name = byname::scan_with(&facts.rodata, exports.reverse_trie(), release);
         }
     }
     let file = ReadFile {

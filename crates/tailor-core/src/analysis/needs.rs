@@ -62,6 +62,9 @@ pub struct ProviderView<'p, 'a> {
     pub exports: &'p Exports<'a>,
     /// The provider's own facts, when it is an ELF file (for its by-name scan).
     pub facts: Option<&'p ElfFacts<'a>>,
+    /// The provider's by-name hits, found exactly in its objects ([`super::objrefs`]): used
+    /// instead of scanning the linked image.
+    pub object_hits: Option<&'p [ByNameHit<'a>]>,
 }
 
 /// Merges the consumers' imports. `scan_by_name` enables the by-name scan.
@@ -95,32 +98,7 @@ pub fn compute<'a>(
         }
     }
     // Which needed names other inputs define: one lookup per definition, in parallel by file.
-    // Versions of one name form a chain: `heads[name]` → id → `next[id]` → ... → NONE.
-    const NONE: u32 = u32::MAX;
-    let mut heads: FxHashMap<&'a [u8], u32> = FxHashMap::default();
-    let mut next = vec![NONE; symbols.len()];
-    for (id, s) in symbols.iter().enumerate() {
-        let head = heads.entry(s.name).or_insert(NONE);
-        next[id] = *head;
-        *head = id as u32;
-    }
-    let mut defined_in: Vec<(u32, FileId)> = files
-        .par_iter()
-        .enumerate()
-        .flat_map_iter(|(file_id, facts)| {
-            let (heads, next) = (&heads, &next);
-            facts
-                .definitions
-                .iter()
-                .filter_map(move |d| heads.get(d.name).copied())
-                .flat_map(move |head| {
-                    std::iter::successors(Some(head), move |&id| {
-                        next.get(id as usize).copied().filter(|&n| n != NONE)
-                    })
-                })
-                .map(move |id| (id, file_id as FileId))
-        })
-        .collect();
+    let defined_in = definers(files, &symbols);
     if let Some(p) = provider {
         for need in &mut symbols {
             need.provided = p.exports.contains(need.name);
@@ -152,6 +130,7 @@ pub fn compute<'a>(
         pairs.dedup();
     };
     renumber(&mut consumers);
+    let mut defined_in = defined_in;
     renumber(&mut defined_in);
     Needs {
         symbols,
@@ -159,6 +138,40 @@ pub fn compute<'a>(
         defined_in,
         by_name,
     }
+}
+
+/// (symbol, input file) pairs for every needed symbol another input defines: one lookup per
+/// definition, files in parallel. Nothing to do when no definitions were read.
+fn definers<'a>(files: &[ElfFacts<'_>], symbols: &[Need<'a>]) -> Vec<(u32, FileId)> {
+    if files.iter().all(|f| f.definitions.is_empty()) {
+        return Vec::new();
+    }
+    // Versions of one name form a chain: `heads[name]` → id → `next[id]` → ... → NONE.
+    const NONE: u32 = u32::MAX;
+    let mut heads: FxHashMap<&'a [u8], u32> = FxHashMap::default();
+    let mut next = vec![NONE; symbols.len()];
+    for (id, s) in symbols.iter().enumerate() {
+        let head = heads.entry(s.name).or_insert(NONE);
+        next[id] = *head;
+        *head = id as u32;
+    }
+    files
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(file_id, facts)| {
+            let (heads, next) = (&heads, &next);
+            facts
+                .definitions
+                .iter()
+                .filter_map(move |d| heads.get(d.name).copied())
+                .flat_map(move |head| {
+                    std::iter::successors(Some(head), move |&id| {
+                        next.get(id as usize).copied().filter(|&n| n != NONE)
+                    })
+                })
+                .map(move |id| (id, file_id as FileId))
+        })
+        .collect()
 }
 
 /// By-name hits: the consumers' (found when they were read), then the provider's own.
@@ -173,7 +186,12 @@ fn scan_all<'a>(files: &[ElfFacts<'a>], p: ProviderView<'_, 'a>) -> Vec<ByName<'
             })
         })
         .collect();
-    if let Some(facts) = p.facts {
+    if let Some(hits) = p.object_hits {
+        out.extend(hits.iter().map(|&hit| ByName {
+            hit,
+            source: HitSource::Provider,
+        }));
+    } else if let Some(facts) = p.facts {
         out.extend(
             byname::scan(&facts.rodata, p.exports)
                 .into_iter()

@@ -3,8 +3,10 @@
 //! returned [`Status`] to an exit code.
 
 pub mod exports;
+pub mod link;
 pub mod needs;
 pub mod provider;
+pub mod verify;
 pub mod version_script;
 
 use std::io::Write;

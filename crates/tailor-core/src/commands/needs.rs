@@ -119,6 +119,7 @@ pub fn run(opts: &NeedsOptions, out: &mut dyn Write) -> Result<Status> {
     let view = provider.as_ref().map(|p| ProviderView {
         exports: &p.exports,
         facts: p.facts.as_ref(),
+        object_hits: None,
     });
     let needs = needs::compute(&consumers.facts, view, opts.by_name);
     let report = build_report(

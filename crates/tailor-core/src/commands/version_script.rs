@@ -62,6 +62,7 @@ pub fn run(
     let view = ProviderView {
         exports: &provider.exports,
         facts: provider.facts.as_ref(),
+        object_hits: None,
     };
     let needs = needs::compute(&consumers.facts, Some(view), opts.by_name);
     t.phase("needs merged");

@@ -2,5 +2,6 @@
 //! ([`version_script`]). A plan is data: it can be printed, diffed and tested before anything
 //! is written.
 
+pub mod dynamic_list;
 pub mod plan;
 pub mod version_script;

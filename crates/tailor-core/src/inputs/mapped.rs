@@ -50,6 +50,25 @@ impl Mapped {
         }
     }
 
+    /// [`Mapped::release_pages`] for the whole pages inside `part`, a slice of this map.
+    pub fn release_range(&self, part: &[u8]) {
+        let Mapped::Map(m) = self else { return };
+        const PAGE: usize = 4096;
+        let base = m.as_ptr() as usize;
+        let from = part.as_ptr() as usize;
+        if from < base || from + part.len() > base + m.len() {
+            return;
+        }
+        let start = (from - base).next_multiple_of(PAGE);
+        let end = (from - base + part.len()) / PAGE * PAGE;
+        if end > start {
+            // SAFETY: as in release_pages, on a sub-range of the same read-only map.
+            let _ = unsafe {
+                m.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, start, end - start)
+            };
+        }
+    }
+
     /// Whether the file starts with the ELF magic.
     pub fn is_elf(&self) -> bool {
         self.bytes().starts_with(b"\x7fELF")

@@ -3,6 +3,7 @@
 //! manifests and lists read (for depfiles). Whether a candidate is ELF is decided when it is
 //! mapped and read (`analysis::read_inputs`), in parallel.
 
+pub mod link_command;
 pub mod manifest;
 pub mod mapped;
 pub mod walk;

@@ -1,0 +1,426 @@
+//! `tailor link INPUTS [options] -- LINK COMMAND...`: re-links a provider with the user's own
+//! link command so that it exports only what the consumers need, lets `--gc-sections` drop the
+//! rest, verifies the result against every consumer, and reports the sizes.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
+
+use serde::Serialize;
+
+use super::provider::{LoadedProvider, ProviderArg};
+use super::{collect_inputs, emit, read_consumers, to_json, Consumers, Status};
+use crate::analysis::elf::ReadOptions;
+use crate::analysis::exports::Exports;
+use crate::analysis::needs::{self, ProviderView};
+use crate::analysis::objrefs;
+use crate::build::{self, LinkRun};
+use crate::decide::dynamic_list;
+use crate::decide::plan::{self, PlanOptions, Reason};
+use crate::decide::version_script::{self, GroupBy, RenderContext};
+use crate::error::{Error, Result};
+use crate::inputs::link_command::{LinkCommand, Linker};
+use crate::inputs::{self, InputSpec};
+use crate::output;
+use crate::verify::image::{self, ImageStats};
+use crate::verify::{self, VerifyInputs, VerifyReport};
+
+/// Options of `tailor link`.
+#[derive(Debug, Clone)]
+pub struct LinkOptions {
+    pub inputs: InputSpec,
+    pub keep: Vec<PathBuf>,
+    pub linker: Option<Linker>,
+    pub size: bool,
+    pub by_name: bool,
+    pub output: Option<PathBuf>,
+    pub report: Option<PathBuf>,
+    pub depfile: Option<PathBuf>,
+    /// The provider's link command, program first.
+    pub command: Vec<String>,
+}
+
+/// The link report (text table on stdout, JSON with `--report`).
+#[derive(Debug, Serialize)]
+pub struct LinkReport {
+    pub output: String,
+    pub generic: String,
+    pub linker: &'static str,
+    pub generic_stats: ImageStats,
+    pub tailored_stats: ImageStats,
+    /// With `--size`: the stripped copy.
+    pub stripped: Option<(String, ImageStats)>,
+    pub exports_generic: usize,
+    pub exports_tailored: usize,
+    /// Exports kept because a string names them.
+    pub by_name: Vec<String>,
+    pub sections_removed: usize,
+    /// The generic link, when it had to be run.
+    pub generic_link_ms: Option<f64>,
+    pub link_ms: f64,
+    /// tailor's own time: everything but the links.
+    pub tailor_ms: f64,
+    pub verification: VerifyReport,
+}
+
+/// `OUT` + `suffix` (`libc.so` → `libc.so.tailored`).
+fn with_suffix(p: &Path, suffix: &str) -> PathBuf {
+    let mut s = p.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+fn mtime(p: &Path) -> Option<SystemTime> {
+    std::fs::metadata(p).and_then(|m| m.modified()).ok()
+}
+
+/// The generic image: the command's existing output when it is newer than every input file,
+/// else
+/// the output of the original command run into `work`.
+fn generic_image(
+    cmd: &LinkCommand,
+    work: &Path,
+    log: &mut dyn Write,
+) -> Result<(PathBuf, Option<LinkRun>)> {
+    // As make decides: against the inputs (response files are in the fingerprint instead).
+    let fresh = mtime(&cmd.output).is_some_and(|out| {
+        cmd.inputs
+            .iter()
+            .all(|i| mtime(i).is_some_and(|t| t <= out))
+    });
+    if fresh {
+        return Ok((cmd.output.clone(), None));
+    }
+    let name = cmd.output.file_name().unwrap_or_else(|| "generic".as_ref());
+    let path = work.join(name);
+    let run = build::run_link(&cmd.with_output(&path), "the original link command", log)?;
+    Ok((path, Some(run)))
+}
+
+/// For a shared library linked with `--dynamic-list`: the list narrowed to the plan, written
+/// beside the output as `OUT.dynlist`.
+fn narrowed_dynamic_list(
+    cmd: &LinkCommand,
+    plan: &plan::Plan<'_>,
+    out: &Path,
+) -> Result<Option<PathBuf>> {
+    let lists = cmd.dynamic_lists();
+    if !cmd.shared || lists.is_empty() {
+        return Ok(None);
+    }
+    let mut patterns = Vec::new();
+    for l in &lists {
+        patterns.extend(dynamic_list::parse(l, &inputs::read_text(l)?)?);
+    }
+    let planned: Vec<&[u8]> = plan.entries.iter().map(|e| e.name).collect();
+    let path = with_suffix(out, ".dynlist");
+    output::write_if_changed(&path, dynamic_list::narrow(&patterns, &planned).as_bytes())?;
+    Ok(Some(path))
+}
+
+/// The fingerprint that decides whether a tailored link is up to date: tailor's version, the
+/// command as it will run, the version script, and each input's path, size and mtime.
+fn fingerprint(argv: &[String], script: &str, cmd: &LinkCommand, consumers: &[PathBuf]) -> String {
+    let mut h = blake3::Hasher::new();
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    for a in argv {
+        h.update(a.as_bytes());
+        h.update(b"\0");
+    }
+    h.update(script.as_bytes());
+    for p in cmd
+        .inputs
+        .iter()
+        .chain(&cmd.response_files)
+        .chain(consumers)
+    {
+        h.update(p.as_os_str().as_encoded_bytes());
+        if let Ok(m) = std::fs::metadata(p) {
+            h.update(&m.len().to_le_bytes());
+            let t = m
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok());
+            h.update(&t.unwrap_or_default().as_nanos().to_le_bytes());
+        }
+    }
+    h.finalize().to_hex().to_string()
+}
+
+/// Runs `tailor link`.
+pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Result<Status> {
+    let started = Instant::now();
+    let mut t = super::Timings::start();
+    let cmd = LinkCommand::parse(&opts.command)?;
+    let tailored_path = opts
+        .output
+        .clone()
+        .unwrap_or_else(|| with_suffix(&cmd.output, ".tailored"));
+    let work = tempfile::tempdir().map_err(|e| {
+        Error::io(
+            "creating a temporary directory in",
+            &std::env::temp_dir(),
+            e,
+        )
+    })?;
+    let (generic_path, generic_run) = generic_image(&cmd, work.path(), log)?;
+    t.phase("generic image");
+
+    // Analysis and plan, over the generic image.
+    let loaded = LoadedProvider::load(&ProviderArg::Elf(generic_path.clone()))?;
+    let Some(provider) = loaded.view()? else {
+        return Err(Error::Usage("no provider".into()));
+    };
+    let set = collect_inputs(&opts.inputs)?;
+    let read = read_consumers(
+        &set,
+        ReadOptions::IMPORTS,
+        opts.by_name.then_some(&provider.exports),
+    )?;
+    let consumers = Consumers::new(&read);
+    t.phase("provider and consumers read");
+    let keep_texts: Vec<(PathBuf, String)> = opts
+        .keep
+        .iter()
+        .map(|p| Ok((p.clone(), inputs::read_text(p)?)))
+        .collect::<Result<_>>()?;
+    let keep = plan::parse_keep(&keep_texts)?;
+    // The provider's own by-name lookups, exactly, from the objects it is linked from.
+    let object_hits = if opts.by_name {
+        objrefs::scan_link_inputs(&cmd.inputs, &provider.exports)?
+    } else {
+        Vec::new()
+    };
+    let object_byname = objrefs::as_byname_hits(&object_hits);
+    t.phase("provider objects scanned for by-name lookups");
+    let view = ProviderView {
+        exports: &provider.exports,
+        facts: provider.facts.as_ref(),
+        object_hits: Some(&object_byname),
+    };
+    let needs = needs::compute(&consumers.facts, Some(view), opts.by_name);
+    let plan = plan::plan(
+        &needs,
+        &provider.exports,
+        &keep,
+        PlanOptions {
+            by_name: opts.by_name,
+        },
+    );
+    let script = version_script::render(
+        &plan,
+        &RenderContext {
+            needs: &needs,
+            consumer_names: &consumers.names,
+            provider_name: &cmd.output.display().to_string(),
+            group_by: GroupBy::Consumer,
+        },
+    );
+    let script_path = with_suffix(&tailored_path, ".map");
+    output::write_if_changed(&script_path, script.as_bytes())?;
+    let dynamic_list = narrowed_dynamic_list(&cmd, &plan, &tailored_path)?;
+    t.phase("planned, version script written");
+
+    // The tailored link, unless nothing changed since the last one.
+    let linker = build::effective_linker(&cmd, opts.linker);
+    let mut extra = vec!["--print-gc-sections".to_string()];
+    if opts.size {
+        extra.extend(build::size_options(linker));
+    }
+    let final_argv = cmd.tailored(
+        &tailored_path,
+        &script_path,
+        dynamic_list.as_deref(),
+        opts.linker,
+        &extra,
+    );
+    let consumer_paths: Vec<PathBuf> = read.files.iter().map(|f| f.path.clone()).collect();
+    let stamp_path = with_suffix(&tailored_path, ".tailor-stamp");
+    let stamp = fingerprint(&final_argv, &script, &cmd, &consumer_paths);
+    if tailored_path.exists()
+        && std::fs::read_to_string(&stamp_path).ok().as_deref() == Some(stamp.as_str())
+    {
+        let _ = writeln!(
+            log,
+            "tailor: {} is up to date (nothing changed since it was linked; {:.1} ms)",
+            tailored_path.display(),
+            started.elapsed().as_secs_f64() * 1e3
+        );
+        return Ok(Status::Ok);
+    }
+    let dir = match tailored_path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let tmp = tempfile::Builder::new()
+        .prefix(".tailor-")
+        .tempfile_in(&dir)
+        .map_err(|e| Error::io("creating a temporary file in", &dir, e))?
+        .into_temp_path();
+    let argv = cmd.tailored(
+        &tmp,
+        &script_path,
+        dynamic_list.as_deref(),
+        opts.linker,
+        &extra,
+    );
+    let link = build::run_link(&argv, "the tailored link", log)?;
+    t.phase("tailored link");
+
+    // Verification, before the image is put in place.
+    let tailored_map = inputs::Mapped::open(&tmp)?;
+    let tailored_facts = crate::analysis::elf::read_facts(&tmp, tailored_map.bytes())?;
+    let tailored_exports = Exports::from_provider(&tmp, &tailored_facts);
+    let verification = verify::verify(
+        &VerifyInputs {
+            needs: &needs,
+            consumer_names: &consumers.names,
+            generic: Some(&provider.exports),
+            plan: Some(&plan),
+        },
+        &tailored_exports,
+    );
+    if !verification.passed() {
+        let _ = write!(log, "{}", verification.render_problems());
+        let _ = writeln!(
+            log,
+            "tailor: verification failed: {} problems; {} not written",
+            verification.problems.len(),
+            tailored_path.display()
+        );
+        return Ok(Status::ChecksFailed);
+    }
+    t.phase("verified");
+    let tailored_stats = image::stats(&tmp)?;
+    tmp.persist(&tailored_path)
+        .map_err(|e| Error::io("renaming into place", &tailored_path, e.error))?;
+    let stripped = if opts.size {
+        let path = with_suffix(&tailored_path, ".stripped");
+        build::strip_copy(&tailored_path, &path)?;
+        Some((path.display().to_string(), image::stats(&path)?))
+    } else {
+        None
+    };
+    output::write_if_changed(&stamp_path, stamp.as_bytes())?;
+    if let Some(dep) = &opts.depfile {
+        let mut deps: Vec<PathBuf> = cmd
+            .inputs
+            .iter()
+            .chain(&cmd.response_files)
+            .cloned()
+            .collect();
+        deps.extend(consumers.read_files(&set));
+        deps.extend(opts.keep.iter().cloned());
+        output::write_if_changed(dep, output::depfile(&tailored_path, &deps).as_bytes())?;
+    }
+
+    let links = link.elapsed + generic_run.as_ref().map_or(Duration::ZERO, |r| r.elapsed);
+    let report = LinkReport {
+        output: tailored_path.display().to_string(),
+        generic: cmd.output.display().to_string(),
+        linker: linker.fuse_name(),
+        generic_stats: image::stats(&generic_path)?,
+        tailored_stats,
+        stripped,
+        exports_generic: provider.exports.list.len(),
+        exports_tailored: tailored_exports.list.len(),
+        by_name: plan
+            .entries
+            .iter()
+            .filter(|e| matches!(e.reason, Reason::ByName(_)))
+            .map(|e| String::from_utf8_lossy(e.name).into_owned())
+            .collect(),
+        sections_removed: link.removed_sections,
+        generic_link_ms: generic_run.map(|r| r.elapsed.as_secs_f64() * 1e3),
+        link_ms: link.elapsed.as_secs_f64() * 1e3,
+        tailor_ms: started.elapsed().saturating_sub(links).as_secs_f64() * 1e3,
+        verification,
+    };
+    if let Some(path) = &opts.report {
+        output::write_if_changed(path, &to_json(&report))?;
+    }
+    emit(out, render_table(&report).as_bytes())?;
+    t.phase("reported");
+    Ok(Status::Ok)
+}
+
+/// The size table: groups add up to the allocated total.
+pub fn render_table(r: &LinkReport) -> String {
+    let pct = |a: u64, b: u64| {
+        if b == 0 {
+            String::from("-")
+        } else {
+            format!("{:.1}%", 100.0 * a as f64 / b as f64)
+        }
+    };
+    let mut rows: Vec<(String, u64, u64)> = vec![
+        (
+            "file size".into(),
+            r.generic_stats.file_size,
+            r.tailored_stats.file_size,
+        ),
+        (
+            "loadable size".into(),
+            r.generic_stats.loadable_size,
+            r.tailored_stats.loadable_size,
+        ),
+    ];
+    for ((name, g), (_, t)) in r
+        .generic_stats
+        .sections
+        .iter()
+        .zip(&r.tailored_stats.sections)
+    {
+        rows.push((format!("  {name}"), *g, *t));
+    }
+    rows.push((
+        "  allocated total".into(),
+        r.generic_stats.allocated,
+        r.tailored_stats.allocated,
+    ));
+    rows.push((
+        "exported symbols".into(),
+        r.exports_generic as u64,
+        r.exports_tailored as u64,
+    ));
+    let mut s = format!(
+        "{:<20} {:>12} {:>12} {:>8}\n",
+        "", "generic", "tailored", "ratio"
+    );
+    for (name, g, t) in rows {
+        s.push_str(&format!("{name:<20} {g:>12} {t:>12} {:>8}\n", pct(t, g)));
+    }
+    if let Some((path, st)) = &r.stripped {
+        s.push_str(&format!(
+            "{:<20} {:>12} {:>12} {:>8}   ({path})\n",
+            "stripped file size",
+            "",
+            st.file_size,
+            pct(st.file_size, r.generic_stats.file_size)
+        ));
+    }
+    s.push_str(&format!(
+        "{} sections removed by --gc-sections; kept by name: {}\n",
+        r.sections_removed,
+        if r.by_name.is_empty() {
+            "none".to_string()
+        } else {
+            r.by_name.join(", ")
+        }
+    ));
+    s.push_str(&format!(
+        "linker {}: {:.0} ms{}; tailor: {:.0} ms ({:.1}% of the link)\n",
+        r.linker,
+        r.link_ms,
+        r.generic_link_ms.map_or(String::new(), |g| format!(
+            " (+{g:.0} ms for the generic image)"
+        )),
+        r.tailor_ms,
+        100.0 * r.tailor_ms / r.link_ms.max(0.001)
+    ));
+    s.push_str(&format!(
+        "verification: passed ({} needed symbols checked, {} exported)\n",
+        r.verification.checked, r.verification.exported
+    ));
+    s
+}

@@ -1,0 +1,775 @@
+//! Stage 1, inputs: a provider's link command, as the user copies it from their build — a
+//! compiler driver (gcc, cc, clang, g++) or a linker (ld, ld.bfd, ld.lld, mold) — with
+//! `@response` files expanded and `-Wl,`/`-Xlinker` options understood: its output, its input
+//! files, its export controls; and the same command rewritten for a tailored link.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+/// Whether the command runs a compiler driver or a linker directly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ToolKind {
+    Driver,
+    Linker,
+}
+
+/// A linker tailor can switch to (`--linker`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Linker {
+    Bfd,
+    Lld,
+    Mold,
+}
+
+impl Linker {
+    /// The name `-fuse-ld=` takes.
+    pub fn fuse_name(self) -> &'static str {
+        match self {
+            Linker::Bfd => "bfd",
+            Linker::Lld => "lld",
+            Linker::Mold => "mold",
+        }
+    }
+
+    /// The executable a direct linker command runs.
+    pub fn program(self) -> &'static str {
+        match self {
+            Linker::Bfd => "ld.bfd",
+            Linker::Lld => "ld.lld",
+            Linker::Mold => "mold",
+        }
+    }
+}
+
+/// One argument of the command, as tailor sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Arg {
+    /// An argument passed as it is.
+    Plain(String),
+    /// A driver's `-Wl,a,b,c`: linker arguments.
+    Wl(Vec<String>),
+    /// A driver's `-Xlinker A`.
+    Xlinker(String),
+}
+
+/// A parsed link command.
+#[derive(Debug, Clone)]
+pub struct LinkCommand {
+    pub kind: ToolKind,
+    /// The output (`-o`).
+    pub output: PathBuf,
+    /// `-shared` (a shared library) rather than an executable.
+    pub shared: bool,
+    /// Input files named on the command line (objects, archives, libraries, scripts).
+    pub inputs: Vec<PathBuf>,
+    /// Response files read while expanding `@file` arguments.
+    pub response_files: Vec<PathBuf>,
+    /// The export controls found, as written (for messages).
+    pub export_controls: Vec<String>,
+    args: Vec<Arg>,
+}
+
+/// Linker options that take their value as the next argument (GNU ld, lld and mold spellings;
+/// the `--opt=value` and joined `-Lpath` forms need no entry).
+const LINKER_OPTS_WITH_VALUE: &[&str] = &[
+    "-o",
+    "-L",
+    "-l",
+    "-T",
+    "-e",
+    "-m",
+    "-z",
+    "-u",
+    "-y",
+    "-Y",
+    "-F",
+    "-f",
+    "-h",
+    "-R",
+    "-a",
+    "-A",
+    "-b",
+    "-G",
+    "-O",
+    "-c",
+    "-dT",
+    "-Ttext",
+    "-Tdata",
+    "-Tbss",
+    "-Ttext-segment",
+    "-soname",
+    "--soname",
+    "-rpath",
+    "--rpath",
+    "-rpath-link",
+    "--rpath-link",
+    "--version-script",
+    "-version-script",
+    "--dynamic-list",
+    "--dynamic-linker",
+    "-dynamic-linker",
+    "--defsym",
+    "--script",
+    "--entry",
+    "--undefined",
+    "--output",
+    "--library",
+    "--library-path",
+    "-Map",
+    "--Map",
+    "--sort-section",
+    "--exclude-libs",
+    "-plugin",
+    "--plugin",
+    "-plugin-opt",
+    "--plugin-opt",
+    "-init",
+    "-fini",
+    "--wrap",
+    "--section-start",
+    "--just-symbols",
+    "--retain-symbols-file",
+    "--out-implib",
+    "--sysroot",
+    "--hash-style",
+    "--build-id",
+    "--export-dynamic-symbol",
+    "--export-dynamic-symbol-list",
+    "--require-defined",
+    "--trace-symbol",
+    "--filter",
+    "--auxiliary",
+    "--format",
+    "--architecture",
+    "--emulation",
+    "-P",
+    "--depaudit",
+    "--audit",
+    "--image-base",
+    "--thread-count",
+    "--threads",
+    "--icf",
+    "--package-metadata",
+    "--version-script-file",
+    "--error-limit",
+    "--dependency-file",
+];
+
+/// Driver options that take their value as the next argument.
+const DRIVER_OPTS_WITH_VALUE: &[&str] = &[
+    "-o",
+    "-x",
+    "-T",
+    "-L",
+    "-l",
+    "-I",
+    "-D",
+    "-U",
+    "-include",
+    "-imacros",
+    "-isystem",
+    "-iquote",
+    "-idirafter",
+    "-MF",
+    "-MT",
+    "-MQ",
+    "-Xassembler",
+    "-Xpreprocessor",
+    "-e",
+    "-u",
+    "-z",
+    "-B",
+    "-specs",
+    "--sysroot",
+    "-target",
+    "--target",
+    "-arch",
+    "-Xclang",
+    "-aux-info",
+    "-dumpbase",
+    "-dumpdir",
+];
+
+fn is_driver(program: &str) -> bool {
+    let base = program.rsplit('/').next().unwrap_or(program);
+    let base = base.split('-').next_back().unwrap_or(base);
+    matches!(
+        base,
+        "gcc" | "cc" | "g++" | "c++" | "clang" | "clang++" | "musl-gcc"
+    ) || base.starts_with("gcc")
+        || base.starts_with("g++")
+        || base.starts_with("clang")
+        || program.ends_with("musl-gcc")
+}
+
+fn is_linker(program: &str) -> bool {
+    let base = program.rsplit('/').next().unwrap_or(program);
+    matches!(
+        base,
+        "ld" | "ld.bfd" | "ld.gold" | "ld.lld" | "lld" | "mold" | "ld.mold"
+    ) || base.ends_with("-ld")
+        || base.ends_with("-ld.bfd")
+        || base.ends_with("-ld.lld")
+}
+
+/// Expands `@file` arguments (GNU style: whitespace-separated, single and double quotes,
+/// backslash escapes; nested response files; a missing file is left as it is, as gcc does).
+pub fn expand_response_files(args: &[String], read: &mut Vec<PathBuf>) -> Result<Vec<String>> {
+    let mut out = Vec::with_capacity(args.len());
+    for a in args {
+        match a.strip_prefix('@') {
+            Some(file) if Path::new(file).is_file() => {
+                if read.len() > 64 || read.iter().any(|p| p == Path::new(file)) {
+                    return Err(Error::Usage(format!(
+                        "@{file}: response files nest too deep or include themselves"
+                    )));
+                }
+                let text = std::fs::read_to_string(file)
+                    .map_err(|e| Error::io("reading response file", Path::new(file), e))?;
+                read.push(PathBuf::from(file));
+                let inner = split_response(&text);
+                out.extend(expand_response_files(&inner, read)?);
+            }
+            _ => out.push(a.clone()),
+        }
+    }
+    Ok(out)
+}
+
+fn split_response(text: &str) -> Vec<String> {
+    let mut args = Vec::new();
+    let mut cur = String::new();
+    let mut in_arg = false;
+    let mut quote: Option<char> = None;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (_, '\\') => {
+                if let Some(n) = chars.next() {
+                    cur.push(n);
+                }
+                in_arg = true;
+            }
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => cur.push(c),
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                in_arg = true;
+            }
+            (None, c) if c.is_whitespace() => {
+                if in_arg {
+                    args.push(std::mem::take(&mut cur));
+                    in_arg = false;
+                }
+            }
+            (None, c) => {
+                cur.push(c);
+                in_arg = true;
+            }
+        }
+    }
+    if in_arg {
+        args.push(cur);
+    }
+    args
+}
+
+/// What a linker argument does to exports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Control {
+    /// Not an export control.
+    None,
+    /// `--version-script`: replaced by tailor's.
+    VersionScript,
+    /// `--dynamic-list`: binding only in a shared library (kept); exports in an executable.
+    DynamicList,
+    /// `--export-dynamic-symbol*`, `--retain-symbols-file`: more exports than the plan.
+    ExtraExports,
+    /// `--no-gc-sections`.
+    NoGc,
+}
+
+fn classify(opt: &str) -> Control {
+    let name = opt.split('=').next().unwrap_or(opt);
+    match name.trim_start_matches('-') {
+        "version-script" | "version-script-file" => Control::VersionScript,
+        "dynamic-list"
+        | "dynamic-list-data"
+        | "dynamic-list-cpp-new"
+        | "dynamic-list-cpp-typeinfo" => Control::DynamicList,
+        "export-dynamic-symbol" | "export-dynamic-symbol-list" | "retain-symbols-file" => {
+            Control::ExtraExports
+        }
+        "no-gc-sections" => Control::NoGc,
+        _ => Control::None,
+    }
+}
+
+/// Splits a linker argument stream into options (with their separate values) and inputs.
+/// Returns (index of first token, token count, is_input) per item.
+fn linker_items(tokens: &[String]) -> Vec<(usize, usize, bool)> {
+    let mut items = Vec::new();
+    let mut i = 0;
+    while i < tokens.len() {
+        let t = &tokens[i];
+        let takes_value = LINKER_OPTS_WITH_VALUE.contains(&t.as_str());
+        let n = if takes_value && i + 1 < tokens.len() {
+            2
+        } else {
+            1
+        };
+        let input = !t.starts_with('-') || t == "-";
+        items.push((i, n, input));
+        i += n;
+    }
+    items
+}
+
+impl LinkCommand {
+    /// Parses `argv` (program first).
+    pub fn parse(argv: &[String]) -> Result<Self> {
+        let program = argv.first().ok_or_else(|| {
+            Error::Usage("empty link command (expected `-- LINK COMMAND...`)".into())
+        })?;
+        let kind = if is_linker(program) {
+            ToolKind::Linker
+        } else if is_driver(program) {
+            ToolKind::Driver
+        } else {
+            return Err(Error::Usage(format!(
+                "`{program}` is not a known compiler driver (gcc, cc, clang, g++) or linker (ld, ld.bfd, ld.lld, mold)"
+            )));
+        };
+        let mut response_files = Vec::new();
+        let expanded = expand_response_files(&argv[1..], &mut response_files)?;
+        let mut args = vec![Arg::Plain(program.clone())];
+        match kind {
+            ToolKind::Linker => args.extend(expanded.into_iter().map(Arg::Plain)),
+            ToolKind::Driver => {
+                let mut it = expanded.into_iter();
+                while let Some(a) = it.next() {
+                    if let Some(list) = a.strip_prefix("-Wl,") {
+                        args.push(Arg::Wl(list.split(',').map(str::to_string).collect()));
+                    } else if a == "-Xlinker" {
+                        let v = it
+                            .next()
+                            .ok_or_else(|| Error::Usage("-Xlinker without a value".into()))?;
+                        args.push(Arg::Xlinker(v));
+                    } else {
+                        args.push(Arg::Plain(a));
+                    }
+                }
+            }
+        }
+        let mut cmd = LinkCommand {
+            kind,
+            output: PathBuf::new(),
+            shared: false,
+            inputs: Vec::new(),
+            response_files,
+            export_controls: Vec::new(),
+            args,
+        };
+        cmd.scan()?;
+        Ok(cmd)
+    }
+
+    /// The linker arguments in order (a linker's own, or a driver's `-Wl`/`-Xlinker` ones).
+    fn linker_tokens(&self) -> Vec<String> {
+        let mut v = Vec::new();
+        for a in &self.args[1..] {
+            match (self.kind, a) {
+                (ToolKind::Linker, Arg::Plain(s)) => v.push(s.clone()),
+                (ToolKind::Driver, Arg::Wl(list)) => v.extend(list.iter().cloned()),
+                (ToolKind::Driver, Arg::Xlinker(s)) => v.push(s.clone()),
+                _ => {}
+            }
+        }
+        v
+    }
+
+    /// Finds output, inputs, `-shared` and export controls.
+    fn scan(&mut self) -> Result<()> {
+        let tokens = self.linker_tokens();
+        let mut output: Option<String> = None;
+        for (i, n, input) in linker_items(&tokens) {
+            let t = &tokens[i];
+            if input && self.kind == ToolKind::Linker {
+                self.inputs.push(PathBuf::from(t));
+            }
+            match t.as_str() {
+                "-o" | "--output" if n == 2 => output = Some(tokens[i + 1].clone()),
+                "-shared" | "--shared" | "-Bshareable" => self.shared = true,
+                _ if t.starts_with("--output=") => {
+                    output = Some(t["--output=".len()..].to_string())
+                }
+                _ if t.starts_with("-o")
+                    && t.len() > 2
+                    && !t.starts_with("-o-")
+                    && self.kind == ToolKind::Linker
+                    && !t.starts_with("--") =>
+                {
+                    output = Some(t[2..].to_string())
+                }
+                _ => {}
+            }
+            if classify(t) != Control::None {
+                let mut s = t.clone();
+                if n == 2 {
+                    s = format!("{s} {}", tokens[i + 1]);
+                }
+                self.export_controls.push(s);
+            }
+        }
+        if self.kind == ToolKind::Driver {
+            let plain: Vec<String> = self.args[1..]
+                .iter()
+                .filter_map(|a| match a {
+                    Arg::Plain(s) => Some(s.clone()),
+                    _ => None,
+                })
+                .collect();
+            let mut i = 0;
+            while i < plain.len() {
+                let t = &plain[i];
+                if DRIVER_OPTS_WITH_VALUE.contains(&t.as_str()) {
+                    if t == "-o" {
+                        output = plain.get(i + 1).cloned();
+                    }
+                    if t == "-T" {
+                        if let Some(v) = plain.get(i + 1) {
+                            self.inputs.push(PathBuf::from(v));
+                        }
+                    }
+                    i += 2;
+                    continue;
+                }
+                if let Some(o) = t.strip_prefix("-o").filter(|o| !o.is_empty()) {
+                    output = Some(o.to_string());
+                } else if t == "-shared" {
+                    self.shared = true;
+                } else if t == "-rdynamic" {
+                    self.export_controls.push(t.clone());
+                } else if !t.starts_with('-') {
+                    self.inputs.push(PathBuf::from(t));
+                }
+                i += 1;
+            }
+        }
+        self.output = PathBuf::from(output.ok_or_else(|| {
+            Error::Usage(format!(
+                "link command has no output (-o FILE): {}",
+                self.display()
+            ))
+        })?);
+        Ok(())
+    }
+
+    /// The command as a shell-like line (for messages).
+    pub fn display(&self) -> String {
+        shell_join(&self.argv())
+    }
+
+    /// The command's argv (response files expanded).
+    pub fn argv(&self) -> Vec<String> {
+        let mut v = Vec::new();
+        for a in &self.args {
+            match a {
+                Arg::Plain(s) => v.push(s.clone()),
+                Arg::Wl(list) => v.push(format!("-Wl,{}", list.join(","))),
+                Arg::Xlinker(s) => {
+                    v.push("-Xlinker".into());
+                    v.push(s.clone());
+                }
+            }
+        }
+        v
+    }
+
+    /// The same command writing `output` instead (export controls untouched).
+    pub fn with_output(&self, output: &Path) -> Vec<String> {
+        self.rewrite(output, None, None)
+    }
+
+    /// The tailored command: output `output`; the version script replaced by `version_script`;
+    /// `--dynamic-list` replaced by `dynamic_list` in a shared library (the original narrowed
+    /// to the plan), by `--export-dynamic` in an executable (so the script's globals are
+    /// exported); extra exports and `--no-gc-sections` dropped; `--gc-sections` and `extra`
+    /// linker options added; `linker` switched to.
+    pub fn tailored(
+        &self,
+        output: &Path,
+        version_script: &Path,
+        dynamic_list: Option<&Path>,
+        linker: Option<Linker>,
+        extra: &[String],
+    ) -> Vec<String> {
+        let mut flags = vec![
+            format!("--version-script={}", version_script.display()),
+            "--gc-sections".to_string(),
+        ];
+        if let Some(list) = dynamic_list.filter(|_| self.shared) {
+            flags.push(format!("--dynamic-list={}", list.display()));
+        }
+        if !self.shared && self.had(Control::DynamicList) {
+            flags.push("--export-dynamic".into());
+        }
+        flags.extend(extra.iter().cloned());
+        self.rewrite(output, Some(&flags), linker)
+    }
+
+    /// The files named by `--dynamic-list` options, in order.
+    pub fn dynamic_lists(&self) -> Vec<PathBuf> {
+        let tokens = self.linker_tokens();
+        let mut out = Vec::new();
+        for (i, n, _) in linker_items(&tokens) {
+            let t = &tokens[i];
+            if classify(t) != Control::DynamicList {
+                continue;
+            }
+            if let Some((_, v)) = t.split_once('=') {
+                out.push(PathBuf::from(v));
+            } else if n == 2 {
+                out.push(PathBuf::from(&tokens[i + 1]));
+            }
+        }
+        out
+    }
+
+    fn had(&self, c: Control) -> bool {
+        self.linker_tokens().iter().any(|t| classify(t) == c)
+    }
+
+    fn drop_control(&self, c: Control) -> bool {
+        match c {
+            Control::None => false,
+            // Replaced by the narrowed list (shared library) or by --export-dynamic.
+            Control::DynamicList => true,
+            Control::VersionScript | Control::ExtraExports | Control::NoGc => true,
+        }
+    }
+
+    /// Rebuilds the argv: `-o` replaced, export controls dropped when `add` is given (then
+    /// `add` appended as linker options), the linker switched.
+    fn rewrite(
+        &self,
+        output: &Path,
+        add: Option<&[String]>,
+        linker: Option<Linker>,
+    ) -> Vec<String> {
+        let out = output.display().to_string();
+        let filter = |tokens: &[String]| -> Vec<String> {
+            let mut kept = Vec::new();
+            for (i, n, _) in linker_items(tokens) {
+                let t = &tokens[i];
+                if add.is_some() && self.drop_control(classify(t)) {
+                    continue;
+                }
+                match t.as_str() {
+                    "-o" | "--output" if n == 2 => {
+                        kept.push(t.clone());
+                        kept.push(out.clone());
+                        continue;
+                    }
+                    _ if t.starts_with("--output=") => {
+                        kept.push(format!("--output={out}"));
+                        continue;
+                    }
+                    _ if self.kind == ToolKind::Linker
+                        && t.starts_with("-o")
+                        && t.len() > 2
+                        && !t.starts_with("--") =>
+                    {
+                        kept.push(format!("-o{out}"));
+                        continue;
+                    }
+                    _ => {}
+                }
+                kept.extend(tokens[i..i + n].iter().cloned());
+            }
+            kept
+        };
+        let mut argv = Vec::new();
+        match self.kind {
+            ToolKind::Linker => {
+                let program = match linker {
+                    Some(l) => l.program().to_string(),
+                    None => self.argv()[0].clone(),
+                };
+                argv.push(program);
+                argv.extend(filter(&self.argv()[1..]));
+                if let Some(add) = add {
+                    argv.extend(add.iter().cloned());
+                }
+            }
+            ToolKind::Driver => {
+                let mut it = self.args.iter();
+                if let Some(Arg::Plain(p)) = it.next() {
+                    argv.push(p.clone());
+                }
+                let mut skip_value = false;
+                for a in it {
+                    match a {
+                        Arg::Plain(s) => {
+                            if skip_value {
+                                skip_value = false;
+                                argv.push(out.clone());
+                                continue;
+                            }
+                            if s == "-o" {
+                                skip_value = true;
+                                argv.push(s.clone());
+                            } else if s.starts_with("-o") && s.len() > 2 {
+                                argv.push(format!("-o{out}"));
+                            } else if linker.is_some() && s.starts_with("-fuse-ld=") {
+                                continue;
+                            } else {
+                                argv.push(s.clone());
+                            }
+                        }
+                        Arg::Wl(list) => {
+                            let kept = filter(list);
+                            if !kept.is_empty() {
+                                argv.push(format!("-Wl,{}", kept.join(",")));
+                            }
+                        }
+                        Arg::Xlinker(s) => {
+                            let kept = filter(std::slice::from_ref(s));
+                            for k in kept {
+                                argv.push("-Xlinker".into());
+                                argv.push(k);
+                            }
+                        }
+                    }
+                }
+                if let Some(l) = linker {
+                    argv.push(format!("-fuse-ld={}", l.fuse_name()));
+                }
+                if let Some(add) = add {
+                    // -Xlinker, not -Wl: a path may hold a comma.
+                    for f in add {
+                        argv.push("-Xlinker".into());
+                        argv.push(f.clone());
+                    }
+                }
+            }
+        }
+        argv
+    }
+}
+
+/// Joins arguments for display, quoting those a shell would split.
+pub fn shell_join(args: &[String]) -> String {
+    args.iter()
+        .map(|a| {
+            if !a.is_empty()
+                && a.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./=,+:@%".contains(c))
+            {
+                a.clone()
+            } else {
+                format!("'{}'", a.replace('\'', "'\\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn argv(s: &str) -> Vec<String> {
+        s.split_whitespace().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn driver_command_like_musl() {
+        let cmd = LinkCommand::parse(&argv(
+            "gcc -std=c99 -O2 -Wl,--sort-section,alignment -Wl,--gc-sections -Wl,--hash-style=both \
+             -Wl,--dynamic-list=./dynamic.list -nostdlib -shared -Wl,-e,_dlstart -o lib/libc.so a.lo b.lo -lgcc",
+        ))
+        .unwrap();
+        assert_eq!(cmd.kind, ToolKind::Driver);
+        assert!(cmd.shared);
+        assert_eq!(cmd.output, PathBuf::from("lib/libc.so"));
+        assert_eq!(
+            cmd.inputs,
+            vec![PathBuf::from("a.lo"), PathBuf::from("b.lo")]
+        );
+        assert_eq!(cmd.export_controls, vec!["--dynamic-list=./dynamic.list"]);
+        assert_eq!(cmd.dynamic_lists(), vec![PathBuf::from("./dynamic.list")]);
+        let t = cmd.tailored(
+            Path::new("out.so"),
+            Path::new("v.map"),
+            Some(Path::new("out.dynlist")),
+            Some(Linker::Lld),
+            &[],
+        );
+        let line = t.join(" ");
+        assert!(line.contains("-o out.so"), "{line}");
+        assert!(line.contains("-Wl,--sort-section,alignment"), "{line}");
+        // The dynamic list is replaced by the narrowed one; the version script is added.
+        assert!(!line.contains("./dynamic.list"), "{line}");
+        assert!(
+            line.ends_with(
+                "-fuse-ld=lld -Xlinker --version-script=v.map -Xlinker --gc-sections \
+                 -Xlinker --dynamic-list=out.dynlist"
+            ),
+            "{line}"
+        );
+    }
+
+    #[test]
+    fn linker_command_like_osv_kernel() {
+        let cmd = LinkCommand::parse(&argv(
+            "ld -o kernel.elf --defsym=X=1 -Bdynamic --export-dynamic --eh-frame-hdr -T loader.ld \
+             boot.o loader.o --version-script=old.map --no-gc-sections libstdc++.a",
+        ))
+        .unwrap();
+        assert_eq!(cmd.kind, ToolKind::Linker);
+        assert!(!cmd.shared);
+        assert_eq!(cmd.output, PathBuf::from("kernel.elf"));
+        assert_eq!(
+            cmd.inputs,
+            ["boot.o", "loader.o", "libstdc++.a"]
+                .map(PathBuf::from)
+                .to_vec()
+        );
+        let t = cmd.tailored(
+            Path::new("k.t"),
+            Path::new("new.map"),
+            None,
+            Some(Linker::Mold),
+            &[],
+        );
+        assert_eq!(
+            t.join(" "),
+            "mold -o k.t --defsym=X=1 -Bdynamic --export-dynamic --eh-frame-hdr -T loader.ld boot.o \
+             loader.o libstdc++.a --version-script=new.map --gc-sections"
+        );
+    }
+
+    #[test]
+    fn response_files_and_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let rsp = dir.path().join("link.rsp");
+        std::fs::write(&rsp, "-shared -o 'out dir/lib.so'\n\"a b.o\" c\\ d.o").unwrap();
+        let cmd = LinkCommand::parse(&["cc".to_string(), format!("@{}", rsp.display())]).unwrap();
+        assert_eq!(cmd.output, PathBuf::from("out dir/lib.so"));
+        assert_eq!(
+            cmd.inputs,
+            vec![PathBuf::from("a b.o"), PathBuf::from("c d.o")]
+        );
+        assert_eq!(cmd.response_files, vec![rsp]);
+        let e = LinkCommand::parse(&argv("cc -shared a.o"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("no output"), "{e}");
+        let e = LinkCommand::parse(&argv("frobnicate -o x a.o"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("not a known"), "{e}");
+    }
+}
