@@ -15,6 +15,9 @@ mkdir -p "$E2E"
 E2E=$(cd "$E2E" && pwd)
 JOBS=$(nproc 2>/dev/null || echo 2)
 log() { echo "e2e: $*" >&2; }
+# One build at a time (tests run in parallel and share the cache).
+exec 9>"$E2E/.lock"
+flock 9
 
 bash "$HERE/scripts/setup.sh" >&2
 

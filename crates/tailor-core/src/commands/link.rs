@@ -98,7 +98,8 @@ fn generic_image(
 }
 
 /// For a shared library linked with `--dynamic-list`: the list narrowed to the plan, written
-/// beside the output as `OUT.dynlist`.
+/// beside the output as `OUT.dynlist` (`None` when nothing planned is in it: the tailored
+/// command then binds with `-Bsymbolic`).
 fn narrowed_dynamic_list(
     cmd: &LinkCommand,
     plan: &plan::Plan<'_>,
@@ -113,8 +114,11 @@ fn narrowed_dynamic_list(
         patterns.extend(dynamic_list::parse(l, &inputs::read_text(l)?)?);
     }
     let planned: Vec<&[u8]> = plan.entries.iter().map(|e| e.name).collect();
+    let Some(list) = dynamic_list::narrow(&patterns, &planned) else {
+        return Ok(None);
+    };
     let path = with_suffix(out, ".dynlist");
-    output::write_if_changed(&path, dynamic_list::narrow(&patterns, &planned).as_bytes())?;
+    output::write_if_changed(&path, list.as_bytes())?;
     Ok(Some(path))
 }
 

@@ -509,8 +509,13 @@ impl LinkCommand {
             format!("--version-script={}", version_script.display()),
             "--gc-sections".to_string(),
         ];
-        if let Some(list) = dynamic_list.filter(|_| self.shared) {
-            flags.push(format!("--dynamic-list={}", list.display()));
+        match dynamic_list {
+            Some(list) if self.shared => flags.push(format!("--dynamic-list={}", list.display())),
+            // Nothing planned is in the original list: every symbol binds locally.
+            None if self.shared && self.had(Control::DynamicList) => {
+                flags.push("-Bsymbolic".into())
+            }
+            _ => {}
         }
         if !self.shared && self.had(Control::DynamicList) {
             flags.push("--export-dynamic".into());

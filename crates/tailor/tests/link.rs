@@ -1,0 +1,316 @@
+//! `tailor link` on small fixtures: an executable provider that exports through
+//! `--export-dynamic` and a version script (how OSv links kernel.elf), re-linked for the app it
+//! loads and run; bad link commands; verification that fails when it should.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::*;
+
+const KERNEL_C: &str = r#"
+#include <dlfcn.h>
+#include <stdio.h>
+int kapi_counter = 5;
+int kapi_add(int a, int b) { return a + b; }
+void kapi_log(const char *s) { printf("kernel: %s\n", s); }
+/* Exported by the generic kernel, needed by no app: the tailored kernel drops it. */
+static int table[8192] = {1};
+int kapi_unused(int i) { return table[i] * 3; }
+int main(int argc, char **argv) {
+    void *h = dlopen(argv[1], RTLD_NOW);
+    if (!h) { printf("dlopen: %s\n", dlerror()); return 2; }
+    int (*entry)(void) = (int (*)(void))dlsym(h, "app_main");
+    return entry ? entry() : 3;
+}
+"#;
+
+const APP_C: &str = r#"
+void kapi_log(const char *s);
+int kapi_add(int a, int b);
+extern int kapi_counter;
+int app_main(void) { kapi_log("hello from the app"); return kapi_add(kapi_counter, 2) == 7 ? 0 : 1; }
+"#;
+
+fn kernel_fixture(d: &Path) -> Vec<String> {
+    write(d, "kernel.c", KERNEL_C);
+    write(d, "app.c", APP_C);
+    write(d, "kernel.map", "{ global: kapi_*; local: *; };\n");
+    gcc(
+        d,
+        &[
+            "-c",
+            "-O1",
+            "-ffunction-sections",
+            "-fdata-sections",
+            "kernel.c",
+            "-o",
+            "kernel.o",
+        ],
+    );
+    gcc(d, &["-shared", "-fPIC", "-O1", "app.c", "-o", "app.so"]);
+    let command: Vec<String> =
+        "gcc -o kernel.elf kernel.o -Wl,--export-dynamic -Wl,--version-script=kernel.map -ldl"
+            .split(' ')
+            .map(str::to_string)
+            .collect();
+    // The generic kernel, built as the project's build would.
+    gcc(
+        d,
+        &command[1..].iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    command
+}
+
+fn run_in(d: &Path, args: &[String]) -> std::process::Output {
+    tailor()
+        .current_dir(d)
+        .args(args)
+        .output()
+        .expect("running tailor")
+}
+
+#[test]
+fn executable_provider_like_osv_kernel() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let command = kernel_fixture(d);
+    for linker in ["bfd", "lld", "mold"] {
+        let out = format!("kernel.{linker}");
+        let mut args: Vec<String> = [
+            "link", "app.so", "--linker", linker, "-o", &out, "--report", "r.json", "--",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        args.extend(command.iter().cloned());
+        let o = run_in(d, &args);
+        assert!(
+            o.status.success(),
+            "{linker}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        // Exactly what the app imports from the kernel, by nm.
+        let exported = parse_nm_defined(&tool_stdout(
+            "nm",
+            "binutils",
+            &["-D", "--defined-only", &d.join(&out).display().to_string()],
+        ));
+        let wanted: std::collections::BTreeSet<String> = ["kapi_add", "kapi_counter", "kapi_log"]
+            .map(String::from)
+            .into();
+        let generic = parse_nm_defined(&tool_stdout(
+            "nm",
+            "binutils",
+            &[
+                "-D",
+                "--defined-only",
+                &d.join("kernel.elf").display().to_string(),
+            ],
+        ));
+        let app = parse_nm_undefined(&tool_stdout(
+            "nm",
+            "binutils",
+            &[
+                "-D",
+                "--undefined-only",
+                &d.join("app.so").display().to_string(),
+            ],
+        ));
+        let expected: std::collections::BTreeSet<String> = app
+            .into_iter()
+            .map(|s| s.0)
+            .filter(|n| generic.contains(n))
+            .collect();
+        assert_eq!(expected, wanted, "fixture changed");
+        assert_eq!(exported, expected, "{linker}: tailored kernel exports");
+        let run = run(Command::new(d.join(&out))
+            .arg(d.join("app.so"))
+            .current_dir(d));
+        assert_eq!(
+            String::from_utf8_lossy(&run.stdout),
+            "kernel: hello from the app\n",
+            "{linker}"
+        );
+        let report: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(d.join("r.json")).unwrap()).unwrap();
+        assert!(
+            report["tailored_stats"]["file_size"].as_u64()
+                < report["generic_stats"]["file_size"].as_u64(),
+            "{report}"
+        );
+        assert!(report["verification"]["problems"]
+            .as_array()
+            .unwrap()
+            .is_empty());
+    }
+}
+
+/// Asserts exit 2, the command and the tool's own message on stderr, and no output left.
+fn assert_link_error(d: &Path, command: &str, needles: &[&str]) {
+    let mut args = vec![
+        "link".to_string(),
+        "app.so".into(),
+        "-o".into(),
+        "out.elf".into(),
+        "--".into(),
+    ];
+    args.extend(command.split(' ').map(str::to_string));
+    let o = run_in(d, &args);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{command}: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(stderr.starts_with("tailor: "), "{stderr}");
+    for n in needles {
+        assert!(
+            stderr.contains(n),
+            "{command}: stderr lacks {n:?}:\n{stderr}"
+        );
+    }
+    assert!(!d.join("out.elf").exists(), "{command}: output left behind");
+    let temps: Vec<_> = std::fs::read_dir(d)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".tailor-"))
+        .collect();
+    assert!(temps.is_empty(), "{command}: temporary files left");
+}
+
+#[test]
+fn bad_link_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    kernel_fixture(d);
+    write(
+        d,
+        "broken.c",
+        "extern int nowhere(void);\nint main(void) { return nowhere(); }\n",
+    );
+    gcc(d, &["-c", "broken.c", "-o", "broken.o"]);
+    assert_link_error(d, "gcc kernel.o -ldl", &["no output (-o FILE)"]);
+    assert_link_error(
+        d,
+        "frobnicate -o kernel.elf kernel.o",
+        &["`frobnicate` is not a known"],
+    );
+    assert_link_error(
+        d,
+        "gcc -o broken.elf broken.o",
+        &[
+            "the original link command failed",
+            "gcc -o",
+            "undefined reference to `nowhere'",
+        ],
+    );
+    assert_link_error(
+        d,
+        "gcc -o k.elf kernel.o missing.o -ldl",
+        &["failed", "missing.o", "No such file"],
+    );
+    // A link that works as it is but not with tailor's changes is reported the same way.
+    assert_link_error(
+        d,
+        "gcc -o k2.elf kernel.o -ldl -Wl,--no-such-option",
+        &["failed", "--no-such-option"],
+    );
+}
+
+#[test]
+fn verification_fails_when_a_needed_symbol_is_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let command = kernel_fixture(d);
+    // A second app needs one more kernel function than the first.
+    write(d, "app2.c", "int kapi_unused(int); int kapi_add(int, int);\nint app_main(void) { return kapi_add(kapi_unused(0), 0); }\n");
+    gcc(d, &["-shared", "-fPIC", "app2.c", "-o", "app2.so"]);
+    let mut args: Vec<String> = ["link", "app.so", "-o", "small.elf", "--"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    args.extend(command);
+    assert!(run_in(d, &args).status.success());
+    // The kernel tailored to app.so does not serve app2.so: exit 1, the symbol and its user named.
+    let o = run_in(
+        d,
+        &[
+            "verify",
+            "--provider",
+            "small.elf",
+            "--generic",
+            "kernel.elf",
+            "app2.so",
+        ]
+        .map(String::from),
+    );
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("missing: kapi_unused: not exported (needed by app2.so)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("verification FAILED"), "{stdout}");
+    // And it does serve app.so.
+    let o = run_in(
+        d,
+        &[
+            "verify",
+            "--provider",
+            "small.elf",
+            "--generic",
+            "kernel.elf",
+            "app.so",
+        ]
+        .map(String::from),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+}
+
+#[test]
+fn unchanged_rerun_does_not_relink_and_depfile_lists_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let command = kernel_fixture(d);
+    let mut args: Vec<String> = ["link", "app.so", "-o", "k.elf", "--depfile", "k.d", "--"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    args.extend(command);
+    assert!(run_in(d, &args).status.success());
+    let mtime = std::fs::metadata(d.join("k.elf"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let o = run_in(d, &args);
+    assert!(o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("is up to date"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(
+        std::fs::metadata(d.join("k.elf"))
+            .unwrap()
+            .modified()
+            .unwrap(),
+        mtime
+    );
+    let dep = std::fs::read_to_string(d.join("k.d")).unwrap();
+    assert!(
+        dep.starts_with("k.elf:") && dep.contains("kernel.o") && dep.contains("app.so"),
+        "{dep}"
+    );
+    // A changed consumer re-links.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    gcc(d, &["-shared", "-fPIC", "-O2", "app.c", "-o", "app.so"]);
+    let o = run_in(d, &args);
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("up to date"));
+    assert!(
+        std::fs::metadata(d.join("k.elf"))
+            .unwrap()
+            .modified()
+            .unwrap()
+            > mtime
+    );
+}
