@@ -9,7 +9,7 @@ PACKAGES=(
   binutils-powerpc-linux-gnu        # big-endian 32-bit fixtures
   binutils-aarch64-linux-gnu        # 64-bit non-x86 fixtures (R_AARCH64_COPY)
   dpkg-dev                          # apt-get source
-  time bc                           # /usr/bin/time for peak-RSS figures, bc for ratios
+  time bc jq                        # peak-RSS figures, ratios, JSON reports in bench scripts
 )
 
 SUDO=""
