@@ -95,6 +95,18 @@ enum Command {
         /// Write a make-style depfile for the tailored output.
         #[arg(long)]
         depfile: Option<PathBuf>,
+        /// Remove the objects of the features this profile turns off (needs --profiles).
+        #[arg(long, requires = "profiles")]
+        profile: Option<String>,
+        /// The TOML profile file for --profile.
+        #[arg(long)]
+        profiles: Option<PathBuf>,
+        /// The architecture section of the profile file.
+        #[arg(long)]
+        arch: Option<String>,
+        /// Override a feature of the profile: NAME=1 or NAME=0.
+        #[arg(long = "set", value_parser = commands::profile::parse_override)]
+        set: Vec<(String, bool)>,
         /// The provider's link command (after `--`).
         #[arg(last = true, required = true)]
         command: Vec<String>,
@@ -119,6 +131,86 @@ enum Command {
         #[arg(long, value_enum, default_value_t = FormatArg::Text)]
         format: FormatArg,
     },
+    /// Feature and driver profiles: list, show, write generated files, convert OSv's.
+    #[command(subcommand, after_help = EXIT_CODES)]
+    Profile(ProfileCommand),
+}
+
+/// Where profiles come from.
+#[derive(Args, Clone)]
+struct ProfileSourceArgs {
+    /// A TOML profile file.
+    #[arg(long, conflicts_with = "from_make")]
+    config: Option<PathBuf>,
+    /// The root of an OSv-style tree (conf/profiles/<arch>/*.mk), read with make's semantics.
+    #[arg(long, value_name = "ROOT")]
+    from_make: Option<PathBuf>,
+    /// The architecture (x64, aarch64, ...).
+    #[arg(long)]
+    arch: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum ProfileCommand {
+    /// List the profiles.
+    List {
+        #[command(flatten)]
+        source: ProfileSourceArgs,
+    },
+    /// Show a profile's effective features and why each is on.
+    Show {
+        profile: String,
+        #[command(flatten)]
+        source: ProfileSourceArgs,
+        /// Override a feature: NAME=1 or NAME=0.
+        #[arg(long = "set", value_parser = commands::profile::parse_override)]
+        set: Vec<(String, bool)>,
+        #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+        format: FormatArg,
+    },
+    /// Write the generated C header, make fragment, JSON and object list (each only when it
+    /// changes).
+    Write {
+        profile: String,
+        #[command(flatten)]
+        source: ProfileSourceArgs,
+        #[arg(long = "set", value_parser = commands::profile::parse_override)]
+        set: Vec<(String, bool)>,
+        /// C header of `#define <MACRO> 0|1`.
+        #[arg(long)]
+        header: Option<PathBuf>,
+        /// Make fragment of `var=0|1`.
+        #[arg(long = "make")]
+        make_fragment: Option<PathBuf>,
+        #[arg(long)]
+        json: Option<PathBuf>,
+        /// The objects of the enabled features (TOML profiles), one a line.
+        #[arg(long)]
+        objects: Option<PathBuf>,
+    },
+    /// Convert OSv's make profiles to the TOML format.
+    Convert {
+        /// The root of the OSv-style tree.
+        #[arg(long, value_name = "ROOT", required = true)]
+        from_make: PathBuf,
+        /// Architectures to convert.
+        #[arg(long, required = true)]
+        arch: Vec<String>,
+        #[arg(short = 'o', long = "output")]
+        output: Option<PathBuf>,
+    },
+}
+
+impl ProfileSourceArgs {
+    fn source(&self) -> tailor_core::Result<commands::profile::ProfileSource> {
+        match (&self.config, &self.from_make) {
+            (Some(c), _) => Ok(commands::profile::ProfileSource::Config(c.clone())),
+            (None, Some(r)) => Ok(commands::profile::ProfileSource::Make(r.clone())),
+            _ => Err(tailor_core::Error::Usage(
+                "give --config FILE or --from-make ROOT".into(),
+            )),
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -256,6 +348,10 @@ fn run(cli: Cli) -> tailor_core::Result<Status> {
             output,
             report,
             depfile,
+            profile,
+            profiles,
+            arch,
+            set,
             command,
         } => commands::link::run(
             &commands::link::LinkOptions {
@@ -272,10 +368,19 @@ fn run(cli: Cli) -> tailor_core::Result<Status> {
                 report,
                 depfile,
                 command,
+                profile: profile
+                    .zip(profiles)
+                    .map(|(name, config)| commands::link::LinkProfile {
+                        config,
+                        arch,
+                        name,
+                        overrides: set,
+                    }),
             },
             &mut stdout,
             &mut stderr,
         ),
+        Command::Profile(p) => run_profile(p, &mut stdout, &mut stderr),
         Command::Verify {
             inputs,
             provider,
@@ -295,6 +400,61 @@ fn run(cli: Cli) -> tailor_core::Result<Status> {
             &mut stdout,
             &mut stderr,
         ),
+    }
+}
+
+fn run_profile(
+    cmd: ProfileCommand,
+    out: &mut dyn std::io::Write,
+    log: &mut dyn std::io::Write,
+) -> tailor_core::Result<Status> {
+    use commands::profile;
+    match cmd {
+        ProfileCommand::List { source } => {
+            profile::list(&source.source()?, source.arch.as_deref(), out)
+        }
+        ProfileCommand::Show {
+            profile: name,
+            source,
+            set,
+            format,
+        } => {
+            let (r, _) = profile::resolve(&source.source()?, source.arch.as_deref(), &name, &set)?;
+            profile::show(&r, format.into(), out, log)
+        }
+        ProfileCommand::Write {
+            profile: name,
+            source,
+            set,
+            header,
+            make_fragment,
+            json,
+            objects,
+        } => {
+            let (r, cfg) =
+                profile::resolve(&source.source()?, source.arch.as_deref(), &name, &set)?;
+            let outputs = profile::Outputs {
+                header,
+                make: make_fragment,
+                json,
+                objects,
+            };
+            profile::write(&r, cfg.as_ref(), &outputs, log)
+        }
+        ProfileCommand::Convert {
+            from_make,
+            arch,
+            output,
+        } => {
+            let text = tailor_core::decide::profile::convert_make(&from_make, &arch)?;
+            match output {
+                Some(p) => {
+                    tailor_core::output::write_if_changed(&p, text.as_bytes())?;
+                }
+                None => commands::emit(out, text.as_bytes())?,
+            }
+            Ok(Status::Ok)
+        }
     }
 }
 

@@ -38,6 +38,17 @@ pub struct LinkOptions {
     pub depfile: Option<PathBuf>,
     /// The provider's link command, program first.
     pub command: Vec<String>,
+    /// `--profile NAME` with its profile file: objects of disabled features leave the link.
+    pub profile: Option<LinkProfile>,
+}
+
+/// A profile applied to a link.
+#[derive(Debug, Clone)]
+pub struct LinkProfile {
+    pub config: PathBuf,
+    pub arch: Option<String>,
+    pub name: String,
+    pub overrides: Vec<(String, bool)>,
 }
 
 /// The link report (text table on stdout, JSON with `--report`).
@@ -55,6 +66,8 @@ pub struct LinkReport {
     /// Exports kept because a string names them.
     pub by_name: Vec<String>,
     pub sections_removed: usize,
+    /// Objects the profile removed from the link: (feature, object).
+    pub profile_removed: Vec<(String, String)>,
     /// The generic link, when it had to be run.
     pub generic_link_ms: Option<f64>,
     pub link_ms: f64,
@@ -143,6 +156,53 @@ fn narrowed_dynamic_list(
     let path = with_suffix(out, ".dynlist");
     output::write_if_changed(&path, list.as_bytes())?;
     Ok(Some(path))
+}
+
+/// The link inputs a profile removes: (feature, object) for each input matching a disabled
+/// feature's object globs and no enabled feature's.
+fn profile_removals(cmd: &LinkCommand, p: &LinkProfile) -> Result<Vec<(String, String)>> {
+    use crate::decide::dynamic_list::glob_match;
+    let set = crate::decide::profile::ProfileSet::load(&p.config, p.arch.as_deref())?;
+    let resolved = set.resolve(&p.name, &p.overrides)?;
+    let (off, on) = set.disabled_objects(&resolved);
+    let mut removed = Vec::new();
+    for input in &cmd.inputs {
+        let s = input.to_string_lossy();
+        let matches = |g: &str| glob_match(g.as_bytes(), s.as_bytes());
+        if on.iter().any(|g| matches(g)) {
+            continue;
+        }
+        if let Some((feature, _)) = off.iter().find(|(_, g)| matches(g)) {
+            removed.push((feature.clone(), s.into_owned()));
+        }
+    }
+    Ok(removed)
+}
+
+/// For a needed symbol that only a removed object defines: which feature to enable.
+fn explain_with_profile(
+    v: &mut VerifyReport,
+    removed: &[(String, String)],
+    p: Option<&LinkProfile>,
+) -> Result<()> {
+    let Some(p) = p else { return Ok(()) };
+    for (feature, object) in removed {
+        let map = inputs::Mapped::open(Path::new(object))?;
+        let facts = crate::analysis::elf::read_facts(Path::new(object), map.bytes())?;
+        for problem in &mut v.problems {
+            if facts
+                .definitions
+                .iter()
+                .any(|d| d.name == problem.name.as_bytes())
+            {
+                problem.detail.push_str(&format!(
+                    "; defined by {object} of feature `{feature}`, which profile `{}` turns off: enable `{feature}`",
+                    p.name
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The fingerprint that decides whether a tailored link is up to date: tailor's version, the
@@ -257,7 +317,16 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
     if opts.size {
         extra.extend(build::size_options(linker));
     }
-    let final_argv = cmd.tailored(
+    // A profile removes the objects of its disabled features from the tailored link.
+    let (removed, tailored_cmd) = match &opts.profile {
+        Some(p) => {
+            let removed = profile_removals(&cmd, p)?;
+            let paths: Vec<PathBuf> = removed.iter().map(|r| PathBuf::from(&r.1)).collect();
+            (removed, cmd.without_inputs(&paths))
+        }
+        None => (Vec::new(), cmd.clone()),
+    };
+    let final_argv = tailored_cmd.tailored(
         &tailored_path,
         &script_path,
         dynamic_list.as_deref(),
@@ -287,7 +356,7 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
         .tempfile_in(&dir)
         .map_err(|e| Error::io("creating a temporary file in", &dir, e))?
         .into_temp_path();
-    let argv = cmd.tailored(
+    let argv = tailored_cmd.tailored(
         &tmp,
         &script_path,
         dynamic_list.as_deref(),
@@ -311,6 +380,8 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
         &tailored_exports,
     );
     if !verification.passed() {
+        let mut verification = verification;
+        explain_with_profile(&mut verification, &removed, opts.profile.as_ref())?;
         let _ = write!(log, "{}", verification.render_problems());
         let _ = writeln!(
             log,
@@ -361,6 +432,7 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
             .map(|e| String::from_utf8_lossy(e.name).into_owned())
             .collect(),
         sections_removed: link.removed_sections,
+        profile_removed: removed.clone(),
         generic_link_ms: generic_run.map(|r| r.elapsed.as_secs_f64() * 1e3),
         link_ms: link.elapsed.as_secs_f64() * 1e3,
         tailor_ms: started.elapsed().saturating_sub(links).as_secs_f64() * 1e3,

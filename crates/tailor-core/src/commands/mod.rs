@@ -5,6 +5,7 @@
 pub mod exports;
 pub mod link;
 pub mod needs;
+pub mod profile;
 pub mod provider;
 pub mod verify;
 pub mod version_script;

@@ -4,4 +4,5 @@
 
 pub mod dynamic_list;
 pub mod plan;
+pub mod profile;
 pub mod version_script;

@@ -524,6 +524,15 @@ impl LinkCommand {
         self.rewrite(output, Some(&flags), linker)
     }
 
+    /// The same command without the input files in `remove` (objects of disabled features).
+    pub fn without_inputs(&self, remove: &[PathBuf]) -> LinkCommand {
+        let drop = |s: &str| remove.iter().any(|r| r.as_os_str() == s);
+        let mut cmd = self.clone();
+        cmd.args.retain(|a| !matches!(a, Arg::Plain(s) if drop(s)));
+        cmd.inputs.retain(|i| !remove.contains(i));
+        cmd
+    }
+
     /// The files named by `--dynamic-list` options, in order.
     pub fn dynamic_lists(&self) -> Vec<PathBuf> {
         let tokens = self.linker_tokens();

@@ -4,6 +4,7 @@
 //! mapped and read (`analysis::read_inputs`), in parallel.
 
 pub mod link_command;
+pub mod make_profile;
 pub mod manifest;
 pub mod mapped;
 pub mod walk;
