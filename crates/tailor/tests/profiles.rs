@@ -457,6 +457,11 @@ fn profile_removes_drivers_that_gc_keeps() {
         kvm_out.contains("init table: acpi") && !kvm_out.contains("xen"),
         "{kvm_out}"
     );
+    // The objects the profile selects, as a list for the build.
+    let list = d.join("objects.txt");
+    let o = tailor().current_dir(d).args(["profile", "write", "kvm", "--config", "drivers.toml", "--objects"]).arg(&list).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(std::fs::read_to_string(&list).unwrap(), "drivers/acpi.o\ndrivers/pci.o\ndrivers/virtio.o\n");
     let (all_size, gc_size, kvm_size) = (size("kernel.elf"), size("kernel.gc"), size("kernel.kvm"));
     assert!(
         kvm_size < gc_size && gc_size <= all_size,
