@@ -95,6 +95,13 @@ enum Command {
         /// Write a make-style depfile for the tailored output.
         #[arg(long)]
         depfile: Option<PathBuf>,
+        /// Carry an archive of DIR in the tailored image (`tailor extract` finds it again).
+        #[arg(long, value_name = "NAME=DIR", value_parser = parse_embed)]
+        embed: Vec<(String, PathBuf)>,
+        /// Do not embed tailor's own plan (`tailor-plan`: the kept exports and why, and the
+        /// version script).
+        #[arg(long)]
+        no_embed_plan: bool,
         /// Remove the objects of the features this profile turns off (needs --profiles).
         #[arg(long, requires = "profiles")]
         profile: Option<String>,
@@ -134,6 +141,50 @@ enum Command {
     /// Feature and driver profiles: list, show, write generated files, convert OSv's.
     #[command(subcommand, after_help = EXIT_CODES)]
     Profile(ProfileCommand),
+    /// Pack files into a reproducible compressed archive inside a relocatable ELF object.
+    #[command(after_help = EXIT_CODES)]
+    Embed {
+        /// The archive's name (symbols NAME_data, NAME_data_end, NAME_size).
+        #[arg(long, required = true)]
+        name: String,
+        /// Strip the comments of C and C++ headers (SPDX lines kept).
+        #[arg(long)]
+        strip_comments: bool,
+        #[arg(long, value_enum, default_value_t = CompressArg::Xz)]
+        compress: CompressArg,
+        /// Directories (their contents) and files to pack.
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        #[arg(short = 'o', long = "output", required = true)]
+        output: PathBuf,
+        /// Take architecture and ELF flags from this object of the build.
+        #[arg(long, conflicts_with = "target")]
+        like: Option<PathBuf>,
+        /// x86_64, i386, aarch64, arm, riscv64, ppc, ppc64, ppc64le, s390x (default: this machine).
+        #[arg(long)]
+        target: Option<String>,
+        /// The section (default .rodata).
+        #[arg(long)]
+        section: Option<String>,
+        #[arg(long)]
+        depfile: Option<PathBuf>,
+    },
+    /// Find, check and write or unpack archives embedded in an image.
+    #[command(after_help = EXIT_CODES)]
+    Extract {
+        image: PathBuf,
+        #[arg(long)]
+        name: Option<String>,
+        /// Write the (decompressed) tar here.
+        #[arg(short = 'o', long = "output", conflicts_with = "to")]
+        output: Option<PathBuf>,
+        /// Unpack into this (new or empty) directory.
+        #[arg(long)]
+        to: Option<PathBuf>,
+        /// List the archives, or with --name the files of one.
+        #[arg(long)]
+        list: bool,
+    },
 }
 
 /// Where profiles come from.
@@ -214,6 +265,24 @@ impl ProfileSourceArgs {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum CompressArg {
+    Xz,
+    Zstd,
+    None,
+}
+
+impl From<CompressArg> for tailor_core::build::embed::Compression {
+    fn from(c: CompressArg) -> Self {
+        use tailor_core::build::embed::Compression;
+        match c {
+            CompressArg::Xz => Compression::Xz,
+            CompressArg::Zstd => Compression::Zstd,
+            CompressArg::None => Compression::None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum LinkerArg {
     Bfd,
     Lld,
@@ -256,6 +325,12 @@ enum FormatArg {
 enum GroupByArg {
     Consumer,
     None,
+}
+
+fn parse_embed(s: &str) -> Result<(String, PathBuf), String> {
+    s.split_once('=')
+        .map(|(k, v)| (k.to_string(), PathBuf::from(v)))
+        .ok_or_else(|| format!("expected NAME=DIR, found `{s}`"))
 }
 
 fn parse_define(s: &str) -> Result<(String, String), String> {
@@ -348,6 +423,8 @@ fn run(cli: Cli) -> tailor_core::Result<Status> {
             output,
             report,
             depfile,
+            embed,
+            no_embed_plan,
             profile,
             profiles,
             arch,
@@ -368,6 +445,8 @@ fn run(cli: Cli) -> tailor_core::Result<Status> {
                 report,
                 depfile,
                 command,
+                embed,
+                embed_plan: !no_embed_plan,
                 profile: profile
                     .zip(profiles)
                     .map(|(name, config)| commands::link::LinkProfile {
@@ -381,6 +460,47 @@ fn run(cli: Cli) -> tailor_core::Result<Status> {
             &mut stderr,
         ),
         Command::Profile(p) => run_profile(p, &mut stdout, &mut stderr),
+        Command::Embed {
+            name,
+            strip_comments,
+            compress,
+            inputs,
+            output,
+            like,
+            target,
+            section,
+            depfile,
+        } => commands::embed::run(
+            &commands::embed::EmbedOptions {
+                name,
+                strip_comments,
+                compression: compress.into(),
+                inputs,
+                output,
+                like,
+                target,
+                section,
+                depfile,
+                file_only: false,
+            },
+            &mut stderr,
+        ),
+        Command::Extract {
+            image,
+            name,
+            output,
+            to,
+            list,
+        } => commands::embed::extract(
+            &commands::embed::ExtractOptions {
+                image,
+                name,
+                output,
+                to,
+                list,
+            },
+            &mut stdout,
+        ),
         Command::Verify {
             inputs,
             provider,

@@ -2,6 +2,9 @@
 //! for the tailored one — and strips copies; children's failures carry their command line,
 //! exit status and stderr.
 
+pub mod embed;
+pub mod strip_comments;
+
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};

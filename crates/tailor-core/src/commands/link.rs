@@ -40,6 +40,10 @@ pub struct LinkOptions {
     pub command: Vec<String>,
     /// `--profile NAME` with its profile file: objects of disabled features leave the link.
     pub profile: Option<LinkProfile>,
+    /// `--embed NAME=DIR`: archives carried by the tailored image.
+    pub embed: Vec<(String, PathBuf)>,
+    /// Embed tailor's own plan (`tailor-plan`), on by default.
+    pub embed_plan: bool,
 }
 
 /// A profile applied to a link.
@@ -156,6 +160,94 @@ fn narrowed_dynamic_list(
     let path = with_suffix(out, ".dynlist");
     output::write_if_changed(&path, list.as_bytes())?;
     Ok(Some(path))
+}
+
+/// Builds the archives to embed (`--embed NAME=DIR`, and `tailor-plan` unless turned off)
+/// as objects in `OUT.embed/` (each rebuilt only when its inputs change), like the command's
+/// first object; returns each object with the symbols to export.
+fn embed_objects(
+    opts: &LinkOptions,
+    cmd: &LinkCommand,
+    out: &Path,
+    script: &str,
+    plan: &plan::Plan<'_>,
+    consumer_names: &[String],
+    log: &mut dyn Write,
+) -> Result<Vec<(PathBuf, Vec<String>)>> {
+    // (name, inputs, file-only): the plan rides in a non-allocated section, exporting nothing.
+    let mut archives: Vec<(String, Vec<PathBuf>, bool)> = opts
+        .embed
+        .iter()
+        .map(|(n, d)| (n.clone(), vec![d.clone()], false))
+        .collect();
+    let dir = with_suffix(out, ".embed");
+    if opts.embed_plan {
+        let plan_dir = dir.join("tailor-plan");
+        std::fs::create_dir_all(&plan_dir).map_err(|e| Error::io("creating", &plan_dir, e))?;
+        let kept: Vec<serde_json::Value> = plan
+            .entries
+            .iter()
+            .map(|e| {
+                serde_json::json!({
+                    "name": String::from_utf8_lossy(e.name),
+                    "version": e.version.map(|v| String::from_utf8_lossy(v).into_owned()),
+                    "reason": match e.reason {
+                        Reason::Consumer(c) => format!("imported by {}", consumer_names.get(c as usize).map_or("?", |s| s.as_str())),
+                        Reason::ByName(_) => "looked up by name".to_string(),
+                        Reason::Keep => "kept by --keep".to_string(),
+                    },
+                })
+            })
+            .collect();
+        let json = serde_json::json!({
+            "tailor": env!("CARGO_PKG_VERSION"),
+            "provider": cmd.output.display().to_string(),
+            "consumers": consumer_names,
+            "exports": kept,
+        });
+        output::write_if_changed(&plan_dir.join("plan.json"), &super::to_json(&json))?;
+        output::write_if_changed(&plan_dir.join("version-script.map"), script.as_bytes())?;
+        archives.push(("tailor-plan".to_string(), vec![plan_dir], true));
+    }
+    if archives.is_empty() {
+        return Ok(Vec::new());
+    }
+    let like = cmd.inputs.iter().find(|p| {
+        std::fs::read(p)
+            .ok()
+            .is_some_and(|b| b.starts_with(b"\x7fELF") && b.get(16) == Some(&1))
+    });
+    let mut objects = Vec::new();
+    for (name, inputs, file_only) in archives {
+        let object = dir.join(format!("{}.o", crate::build::embed::symbol_prefix(&name)));
+        super::embed::run(
+            &super::embed::EmbedOptions {
+                name: name.clone(),
+                strip_comments: false,
+                compression: crate::build::embed::Compression::Xz,
+                inputs,
+                output: object.clone(),
+                like: like.cloned(),
+                target: None,
+                section: None,
+                depfile: None,
+                file_only,
+            },
+            &mut std::io::sink(),
+        )?;
+        let prefix = crate::build::embed::symbol_prefix(&name);
+        let _ = log;
+        let exported = if file_only {
+            Vec::new()
+        } else {
+            ["data", "data_end", "size"]
+                .iter()
+                .map(|s| format!("{prefix}_{s}"))
+                .collect()
+        };
+        objects.push((object, exported));
+    }
+    Ok(objects)
 }
 
 /// The link inputs a profile removes: (feature, object) for each input matching a disabled
@@ -306,6 +398,35 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
             group_by: GroupBy::Consumer,
         },
     );
+    // Archives the image carries: their objects join the link, their symbols the exports.
+    let embedded = embed_objects(
+        opts,
+        &cmd,
+        &tailored_path,
+        &script,
+        &plan,
+        &consumers.names,
+        log,
+    )?;
+    let embed_symbols: Vec<String> = embedded
+        .iter()
+        .flat_map(|(_, syms)| syms.iter().cloned())
+        .collect();
+    let mut plan = plan;
+    plan.add_kept(embed_symbols.iter().map(|s| s.as_bytes()));
+    let script = if embedded.is_empty() {
+        script
+    } else {
+        version_script::render(
+            &plan,
+            &RenderContext {
+                needs: &needs,
+                consumer_names: &consumers.names,
+                provider_name: &cmd.output.display().to_string(),
+                group_by: GroupBy::Consumer,
+            },
+        )
+    };
     let script_path = with_suffix(&tailored_path, ".map");
     output::write_if_changed(&script_path, script.as_bytes())?;
     let dynamic_list = narrowed_dynamic_list(&cmd, &plan, &tailored_path)?;
@@ -326,6 +447,8 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
         }
         None => (Vec::new(), cmd.clone()),
     };
+    let embedded_objects: Vec<PathBuf> = embedded.iter().map(|(o, _)| o.clone()).collect();
+    let tailored_cmd = tailored_cmd.with_extra_inputs(&embedded_objects);
     let final_argv = tailored_cmd.tailored(
         &tailored_path,
         &script_path,

@@ -59,15 +59,32 @@ pub fn run(opts: &VerifyOptions, out: &mut dyn Write, log: &mut dyn Write) -> Re
         .map(|p| Ok((p.clone(), inputs::read_text(p)?)))
         .collect::<Result<_>>()?;
     let keep = plan::parse_keep(&keep_texts)?;
+    // The symbols of archives embedded in the image (`tailor link --embed`) are planned too.
+    let image = crate::inputs::Mapped::open(&opts.provider)?;
+    let archive_symbols: Vec<String> = crate::build::embed::find_all(image.bytes())
+        .into_iter()
+        .flatten()
+        .flat_map(|f| {
+            let prefix = crate::build::embed::symbol_prefix(&f.name);
+            ["data", "data_end", "size"].map(|s| format!("{prefix}_{s}"))
+        })
+        .collect();
     let plan = generic.as_ref().map(|g| {
-        plan::plan(
+        let mut p = plan::plan(
             &needs,
             &g.exports,
             &keep,
             PlanOptions {
                 by_name: opts.by_name,
             },
-        )
+        );
+        let present: Vec<&[u8]> = archive_symbols
+            .iter()
+            .map(|s| s.as_bytes())
+            .filter(|s| tailored.exports.contains(s))
+            .collect();
+        p.add_kept(present.into_iter());
+        p
     });
     let report = verify::verify(
         &VerifyInputs {

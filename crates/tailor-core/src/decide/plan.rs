@@ -118,6 +118,24 @@ pub fn plan<'a>(
     }
 }
 
+impl<'a> Plan<'a> {
+    /// Adds names the provider does not export yet (an embedded archive's symbols), kept
+    /// unversioned; the entries stay sorted.
+    pub fn add_kept(&mut self, names: impl Iterator<Item = &'a [u8]>) {
+        for name in names {
+            self.entries.push(PlanEntry {
+                name,
+                version: None,
+                reason: Reason::Keep,
+            });
+        }
+        self.entries
+            .sort_by(|a, b| (a.name, a.version, a.reason).cmp(&(b.name, b.version, b.reason)));
+        self.entries
+            .dedup_by(|a, b| (a.name, a.version) == (b.name, b.version));
+    }
+}
+
 impl Plan<'_> {
     /// Distinct names kept.
     pub fn name_count(&self) -> usize {

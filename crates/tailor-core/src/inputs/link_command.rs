@@ -533,6 +533,16 @@ impl LinkCommand {
         cmd
     }
 
+    /// The same command with `objects` added after its inputs (embedded archives).
+    pub fn with_extra_inputs(&self, objects: &[PathBuf]) -> LinkCommand {
+        let mut cmd = self.clone();
+        for o in objects {
+            cmd.args.push(Arg::Plain(o.display().to_string()));
+            cmd.inputs.push(o.clone());
+        }
+        cmd
+    }
+
     /// The files named by `--dynamic-list` options, in order.
     pub fn dynamic_lists(&self) -> Vec<PathBuf> {
         let tokens = self.linker_tokens();
