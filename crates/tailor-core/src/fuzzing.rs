@@ -44,6 +44,74 @@ pub fn manifest(data: &[u8]) {
     }
 }
 
+/// Finds, decompresses (bounded) and checks embedded archives in arbitrary bytes.
+pub fn extract(data: &[u8]) {
+    use crate::build::embed;
+    for found in embed::find_all(data).into_iter().flatten() {
+        if let Ok(tar) = embed::decompress(found.payload, found.compression, 64 << 20) {
+            if let Ok(entries) = crate::commands::embed::check_entries(&tar) {
+                for (name, _) in entries {
+                    assert!(
+                        !name.starts_with('/') && !name.split('/').any(|c| c == ".."),
+                        "{name}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Evaluates arbitrary text as a make profile; errors must name the file.
+pub fn make_profile(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let dir = std::env::temp_dir();
+    let mut state =
+        crate::inputs::make_profile::MakeState::with_command_line(&[("arch".into(), "x64".into())]);
+    if let Err(e) = state.eval_text(&dir, Path::new("fuzz.mk"), text, 30) {
+        let msg = e.to_string();
+        assert!(
+            msg.contains("fuzz.mk") || msg.contains("conf") || msg.contains("tmp"),
+            "{msg}"
+        );
+    }
+}
+
+/// Parses arbitrary NUL-separated arguments as a link command and rewrites it; also dynamic
+/// lists and the comment stripper on the same bytes.
+pub fn link_command(data: &[u8]) {
+    use crate::inputs::link_command::{LinkCommand, Linker};
+    let args: Vec<String> = data
+        .split(|&b| b == 0)
+        .map(|a| String::from_utf8_lossy(a).into_owned())
+        .filter(|a| !a.starts_with('@'))
+        .collect();
+    if let Ok(cmd) = LinkCommand::parse(&args) {
+        let _ = cmd.tailored(
+            Path::new("o"),
+            Path::new("v"),
+            Some(Path::new("d")),
+            Some(Linker::Lld),
+            &[],
+        );
+        let _ = cmd.dynamic_lists();
+        let _ = cmd.without_inputs(&cmd.inputs.clone());
+    }
+    if let Ok(text) = std::str::from_utf8(data) {
+        if let Ok(patterns) = crate::decide::dynamic_list::parse(Path::new("d.list"), text) {
+            let _ = crate::decide::dynamic_list::narrow(&patterns, &[b"a".as_slice()]);
+        }
+    }
+    let stripped = crate::build::strip_comments::strip(data);
+    let lines = |b: &[u8]| b.iter().filter(|&&c| c == b'\n').count();
+    assert_eq!(
+        lines(&stripped),
+        lines(data),
+        "stripping changed the line count"
+    );
+}
+
 #[cfg(test)]
 mod regressions {
     use std::path::PathBuf;
@@ -69,6 +137,21 @@ mod regressions {
         assert!(!files.is_empty(), "no saved elf_reader inputs");
         for f in files {
             super::elf_reader(&std::fs::read(&f).unwrap());
+        }
+    }
+
+    #[test]
+    fn other_parser_inputs() {
+        for (target, f) in [
+            ("extract", super::extract as fn(&[u8])),
+            ("make_profile", super::make_profile),
+            ("link_command", super::link_command),
+        ] {
+            let files = inputs(target);
+            assert!(!files.is_empty(), "no saved {target} inputs");
+            for file in files {
+                f(&std::fs::read(&file).unwrap());
+            }
         }
     }
 

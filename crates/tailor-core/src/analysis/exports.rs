@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::byname::ReverseTrie;
 use super::elf::{Definition, ElfFacts, VersionDef};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::hash::FxHashMap;
 
 /// One exported symbol.
@@ -72,30 +72,17 @@ impl<'a> Exports<'a> {
 
     /// OSv-style export lists: one symbol a line, `#` comments and blank lines skipped.
     pub fn from_lists(lists: &'a [(PathBuf, String)]) -> Result<Self> {
-        let mut list = Vec::new();
-        for (path, text) in lists {
-            for (i, line) in text.lines().enumerate() {
-                let name = line.split('#').next().unwrap_or("").trim();
-                if name.is_empty() {
-                    continue;
-                }
-                if name.contains(char::is_whitespace) {
-                    return Err(Error::syntax(
-                        path,
-                        i + 1,
-                        format!("expected one symbol name, found `{name}`"),
-                    ));
-                }
-                list.push(Export {
-                    name: name.as_bytes(),
-                    version: None,
-                    default_version: true,
-                    weak: false,
-                    kind: "?",
-                    size: 0,
-                });
-            }
-        }
+        let list = crate::inputs::symbol_names(lists)?
+            .into_iter()
+            .map(|name| Export {
+                name,
+                version: None,
+                default_version: true,
+                weak: false,
+                kind: "?",
+                size: 0,
+            })
+            .collect();
         Ok(Self::build(
             list,
             Vec::new(),

@@ -283,7 +283,7 @@ pub fn extract(opts: &ExtractOptions, out: &mut dyn Write) -> Result<Status> {
 
 /// Every entry's path and kind, refusing absolute paths, `..`, links leaving the tree, and
 /// anything but regular files and symlinks.
-fn check_entries(tar: &[u8]) -> std::result::Result<Vec<(String, bool)>, String> {
+pub fn check_entries(tar: &[u8]) -> std::result::Result<Vec<(String, bool)>, String> {
     let mut archive = tar::Archive::new(tar);
     let mut out = Vec::new();
     for entry in archive.entries().map_err(|e| format!("corrupt tar: {e}"))? {

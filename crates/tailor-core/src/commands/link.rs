@@ -164,7 +164,7 @@ fn narrowed_dynamic_list(
 
 /// Builds the archives to embed (`--embed NAME=DIR`, and `tailor-plan` unless turned off)
 /// as objects in `OUT.embed/` (each rebuilt only when its inputs change), like the command's
-/// first object; returns each object with the symbols to export.
+/// first object.
 fn embed_objects(
     opts: &LinkOptions,
     cmd: &LinkCommand,
@@ -172,8 +172,7 @@ fn embed_objects(
     script: &str,
     plan: &plan::Plan<'_>,
     consumer_names: &[String],
-    log: &mut dyn Write,
-) -> Result<Vec<(PathBuf, Vec<String>)>> {
+) -> Result<Vec<PathBuf>> {
     // (name, inputs, file-only): the plan rides in a non-allocated section, exporting nothing.
     let mut archives: Vec<(String, Vec<PathBuf>, bool)> = opts
         .embed
@@ -235,17 +234,7 @@ fn embed_objects(
             },
             &mut std::io::sink(),
         )?;
-        let prefix = crate::build::embed::symbol_prefix(&name);
-        let _ = log;
-        let exported = if file_only {
-            Vec::new()
-        } else {
-            ["data", "data_end", "size"]
-                .iter()
-                .map(|s| format!("{prefix}_{s}"))
-                .collect()
-        };
-        objects.push((object, exported));
+        objects.push(object);
     }
     Ok(objects)
 }
@@ -357,11 +346,7 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
     )?;
     let consumers = Consumers::new(&read);
     t.phase("provider and consumers read");
-    let keep_texts: Vec<(PathBuf, String)> = opts
-        .keep
-        .iter()
-        .map(|p| Ok((p.clone(), inputs::read_text(p)?)))
-        .collect::<Result<_>>()?;
+    let keep_texts = inputs::read_texts(&opts.keep)?;
     let keep = plan::parse_keep(&keep_texts)?;
     // The provider's own by-name lookups, exactly, from the objects it is linked from.
     let object_hits = if opts.by_name {
@@ -389,6 +374,17 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
             by_name: opts.by_name,
         },
     );
+    // Archives the image carries (--embed): their symbols are exported, so GC keeps them.
+    let embed_symbols: Vec<String> = opts
+        .embed
+        .iter()
+        .flat_map(|(name, _)| {
+            let prefix = crate::build::embed::symbol_prefix(name);
+            ["data", "data_end", "size"].map(|s| format!("{prefix}_{s}"))
+        })
+        .collect();
+    let mut plan = plan;
+    plan.add_kept(embed_symbols.iter().map(|s| s.as_bytes()));
     let script = version_script::render(
         &plan,
         &RenderContext {
@@ -398,35 +394,7 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
             group_by: GroupBy::Consumer,
         },
     );
-    // Archives the image carries: their objects join the link, their symbols the exports.
-    let embedded = embed_objects(
-        opts,
-        &cmd,
-        &tailored_path,
-        &script,
-        &plan,
-        &consumers.names,
-        log,
-    )?;
-    let embed_symbols: Vec<String> = embedded
-        .iter()
-        .flat_map(|(_, syms)| syms.iter().cloned())
-        .collect();
-    let mut plan = plan;
-    plan.add_kept(embed_symbols.iter().map(|s| s.as_bytes()));
-    let script = if embedded.is_empty() {
-        script
-    } else {
-        version_script::render(
-            &plan,
-            &RenderContext {
-                needs: &needs,
-                consumer_names: &consumers.names,
-                provider_name: &cmd.output.display().to_string(),
-                group_by: GroupBy::Consumer,
-            },
-        )
-    };
+    let embedded = embed_objects(opts, &cmd, &tailored_path, &script, &plan, &consumers.names)?;
     let script_path = with_suffix(&tailored_path, ".map");
     output::write_if_changed(&script_path, script.as_bytes())?;
     let dynamic_list = narrowed_dynamic_list(&cmd, &plan, &tailored_path)?;
@@ -447,8 +415,7 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
         }
         None => (Vec::new(), cmd.clone()),
     };
-    let embedded_objects: Vec<PathBuf> = embedded.iter().map(|(o, _)| o.clone()).collect();
-    let tailored_cmd = tailored_cmd.with_extra_inputs(&embedded_objects);
+    let tailored_cmd = tailored_cmd.with_extra_inputs(&embedded);
     let final_argv = tailored_cmd.tailored(
         &tailored_path,
         &script_path,

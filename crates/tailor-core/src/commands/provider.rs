@@ -50,11 +50,7 @@ impl LoadedProvider {
                 }
                 loaded.elf = Some((path.clone(), data));
             }
-            ProviderArg::Lists(paths) => {
-                for p in paths {
-                    loaded.lists.push((p.clone(), inputs::read_text(p)?));
-                }
-            }
+            ProviderArg::Lists(paths) => loaded.lists = inputs::read_texts(paths)?,
         }
         Ok(loaded)
     }

@@ -53,11 +53,7 @@ pub fn run(
     let read = read_consumers(&set, ReadOptions::IMPORTS, scan)?;
     let consumers = Consumers::new(&read);
     t.phase("consumers read");
-    let keep_texts: Vec<(PathBuf, String)> = opts
-        .keep
-        .iter()
-        .map(|p| Ok((p.clone(), inputs::read_text(p)?)))
-        .collect::<Result<_>>()?;
+    let keep_texts = inputs::read_texts(&opts.keep)?;
     let keep = plan::parse_keep(&keep_texts)?;
     let view = ProviderView {
         exports: &provider.exports,

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use crate::analysis::elf::VersionDef;
 use crate::analysis::exports::Exports;
 use crate::analysis::needs::{FileId, Needs};
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// Why an export is kept (the first reason found, in this order of priority).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -52,24 +52,7 @@ pub struct PlanOptions {
 
 /// A parsed keep list: one symbol a line, `#` comments.
 pub fn parse_keep(lists: &[(PathBuf, String)]) -> Result<Vec<&[u8]>> {
-    let mut out = Vec::new();
-    for (path, text) in lists {
-        for (i, line) in text.lines().enumerate() {
-            let name = line.split('#').next().unwrap_or("").trim();
-            if name.is_empty() {
-                continue;
-            }
-            if name.contains(char::is_whitespace) {
-                return Err(Error::syntax(
-                    path,
-                    i + 1,
-                    format!("expected one symbol name, found `{name}`"),
-                ));
-            }
-            out.push(name.as_bytes());
-        }
-    }
-    Ok(out)
+    crate::inputs::symbol_names(lists)
 }
 
 /// Decides the kept exports.

@@ -124,8 +124,13 @@ impl MakeState {
             ));
         }
         let text = std::fs::read_to_string(path).map_err(|e| Error::io("reading", path, e))?;
+        self.eval_text(root, path, &text, depth)
+    }
+
+    /// Evaluates makefile text as if read from `path`.
+    pub fn eval_text(&mut self, root: &Path, path: &Path, text: &str, depth: usize) -> Result<()> {
         self.files.push(path.to_path_buf());
-        if let Some(target) = git_symlink_target(path, &text) {
+        if let Some(target) = git_symlink_target(path, text) {
             self.includes.push((path.to_path_buf(), target.clone()));
             return self.eval_file(root, &target, depth + 1);
         }
@@ -171,8 +176,15 @@ impl MakeState {
                 }
                 let target = self.expand(rest.trim()).map_err(err)?;
                 let p = root.join(&target);
-                if !p.exists() && word == "-include" {
-                    continue;
+                if !p.is_file() {
+                    if word == "-include" {
+                        continue;
+                    }
+                    // As make says it: the including file and line, then the missing file.
+                    return Err(err(format!(
+                        "include {target}: no such file ({})",
+                        p.display()
+                    )));
                 }
                 self.includes.push((path.to_path_buf(), p.clone()));
                 self.eval_file(root, &p, depth + 1)?;

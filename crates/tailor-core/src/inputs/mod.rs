@@ -94,6 +94,37 @@ pub fn read_text(path: &Path) -> Result<String> {
     String::from_utf8(bytes).map_err(|e| Error::syntax(path, 0, format!("not UTF-8 text: {e}")))
 }
 
+/// Reads several text files (keep lists, export lists), each with its path.
+pub fn read_texts(paths: &[PathBuf]) -> Result<Vec<(PathBuf, String)>> {
+    paths
+        .iter()
+        .map(|p| Ok((p.clone(), read_text(p)?)))
+        .collect()
+}
+
+/// Symbol lists (OSv's export lists, keep lists): one name a line, `#` comments and blank
+/// lines skipped; a line with two words is an error naming the file and line.
+pub fn symbol_names(lists: &[(PathBuf, String)]) -> Result<Vec<&[u8]>> {
+    let mut out = Vec::new();
+    for (path, text) in lists {
+        for (i, line) in text.lines().enumerate() {
+            let name = line.split('#').next().unwrap_or("").trim();
+            if name.is_empty() {
+                continue;
+            }
+            if name.contains(char::is_whitespace) {
+                return Err(Error::syntax(
+                    path,
+                    i + 1,
+                    format!("expected one symbol name, found `{name}`"),
+                ));
+            }
+            out.push(name.as_bytes());
+        }
+    }
+    Ok(out)
+}
+
 /// `--list FILE`: one path a line; blank lines and `#` comments skipped; relative paths are
 /// taken as given (relative to the working directory, as `find` output is).
 fn parse_list(list: &Path, text: &str) -> Vec<Candidate> {
