@@ -178,6 +178,25 @@ fn objects_are_reproducible_and_unchanged_reruns_do_nothing() {
         // The object links into a program that reads its own archive.
     }
     eprintln!("object sizes: {}", sizes.join(", "));
+    // A make-style depfile names every file packed.
+    let dep = p("h.d");
+    tailor_ok(&[
+        "embed",
+        "--name",
+        "headers",
+        &include,
+        "-o",
+        &p("h.o"),
+        "--depfile",
+        &dep,
+    ]);
+    let text = std::fs::read_to_string(&dep).unwrap();
+    assert!(text.starts_with(&format!("{}:", p("h.o"))), "{text}");
+    assert!(
+        text.contains(&format!("{include}/stdio.h"))
+            && text.contains(&format!("{include}/sys/mman.h")),
+        "{text}"
+    );
     // The object is valid for the linker and names the payload with its symbols.
     let nm = tool_stdout("nm", "binutils", &[&p("h-xz-true.o")]);
     for sym in ["headers_data", "headers_data_end", "headers_size"] {

@@ -210,15 +210,20 @@ pub fn extract(opts: &ExtractOptions, out: &mut dyn Write) -> Result<Status> {
         detail,
     };
     let mut found: Vec<Found> = Vec::new();
+    let mut first_error: Option<(usize, String)> = None;
     for f in embed::find_all(data) {
         match f {
             Ok(f) => found.push(f),
-            Err((at, e)) => {
-                // A header that does not parse is only an error for the archive asked for.
-                if opts.name.is_none() {
-                    return Err(bad(format!("at offset {at:#x}: {e}")));
-                }
+            // The magic may also occur as plain data (tailor's own binary holds it): a
+            // candidate that does not parse is reported only when no archive does.
+            Err(e) => {
+                first_error.get_or_insert(e);
             }
+        }
+    }
+    if found.is_empty() {
+        if let Some((at, e)) = first_error {
+            return Err(bad(format!("at offset {at:#x}: {e}")));
         }
     }
     if let Some(name) = &opts.name {
