@@ -291,6 +291,12 @@ pub fn symbol_prefix(name: &str) -> String {
         .collect()
 }
 
+/// The symbols an archive's object defines: NAME_data, NAME_data_end, NAME_size.
+pub fn symbol_names(name: &str) -> [String; 3] {
+    let prefix = symbol_prefix(name);
+    ["data", "data_end", "size"].map(|s| format!("{prefix}_{s}"))
+}
+
 /// The target of the object: `--like OBJ` (architecture, endianness, ELF flags of an existing
 /// object of the build) or `--target x86_64|i386|aarch64|arm|riscv64|ppc|ppc64|ppc64le|s390x`.
 pub fn object_target(

@@ -384,10 +384,7 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
     let embed_symbols: Vec<String> = opts
         .embed
         .iter()
-        .flat_map(|(name, _)| {
-            let prefix = crate::build::embed::symbol_prefix(name);
-            ["data", "data_end", "size"].map(|s| format!("{prefix}_{s}"))
-        })
+        .flat_map(|(name, _)| crate::build::embed::symbol_names(name))
         .collect();
     let mut plan = plan;
     plan.add_kept(embed_symbols.iter().map(|s| s.as_bytes()));

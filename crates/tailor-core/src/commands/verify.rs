@@ -60,10 +60,7 @@ pub fn run(opts: &VerifyOptions, out: &mut dyn Write, log: &mut dyn Write) -> Re
     let archive_symbols: Vec<String> = crate::build::embed::find_all(image.bytes())
         .into_iter()
         .flatten()
-        .flat_map(|f| {
-            let prefix = crate::build::embed::symbol_prefix(&f.name);
-            ["data", "data_end", "size"].map(|s| format!("{prefix}_{s}"))
-        })
+        .flat_map(|f| crate::build::embed::symbol_names(&f.name))
         .collect();
     let plan = generic.as_ref().map(|g| {
         let mut p = plan::plan(
