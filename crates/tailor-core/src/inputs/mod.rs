@@ -80,7 +80,7 @@ pub fn collect(spec: &InputSpec) -> Result<InputSet> {
     for list in &spec.lists {
         let text = read_text(list)?;
         read_files.push(list.clone());
-        candidates.extend(parse_list(list, &text));
+        candidates.extend(parse_list(&text));
     }
     Ok(InputSet {
         candidates: dedupe(candidates)?,
@@ -127,8 +127,7 @@ pub fn symbol_names(lists: &[(PathBuf, String)]) -> Result<Vec<&[u8]>> {
 
 /// `--list FILE`: one path a line; blank lines and `#` comments skipped; relative paths are
 /// taken as given (relative to the working directory, as `find` output is).
-fn parse_list(list: &Path, text: &str) -> Vec<Candidate> {
-    let _ = list;
+fn parse_list(text: &str) -> Vec<Candidate> {
     text.lines()
         .map(str::trim_end)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
