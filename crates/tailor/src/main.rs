@@ -360,6 +360,16 @@ impl From<ProviderArgs> for ProviderArg {
     }
 }
 
+impl From<LinkerArg> for Linker {
+    fn from(l: LinkerArg) -> Self {
+        match l {
+            LinkerArg::Bfd => Linker::Bfd,
+            LinkerArg::Lld => Linker::Lld,
+            LinkerArg::Mold => Linker::Mold,
+        }
+    }
+}
+
 impl From<FormatArg> for Format {
     fn from(f: FormatArg) -> Self {
         match f {
@@ -434,11 +444,7 @@ fn run(cli: Cli) -> tailor_core::Result<Status> {
             &commands::link::LinkOptions {
                 inputs: inputs.into(),
                 keep,
-                linker: linker.map(|l| match l {
-                    LinkerArg::Bfd => Linker::Bfd,
-                    LinkerArg::Lld => Linker::Lld,
-                    LinkerArg::Mold => Linker::Mold,
-                }),
+                linker: linker.map(Linker::from),
                 size,
                 by_name: !no_by_name,
                 output,
