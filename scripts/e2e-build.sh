@@ -80,5 +80,20 @@ echo "LINK_RSP=$E2E/libc.so.rsp"
 echo "LINK_CC=$LINK_CC"
 echo "LIBC=$MUSL_DIR/lib/libc.so"
 echo "HELLO=$E2E/hello"
+# lua's own objects, for the section-GC tests: compiled by gcc (glibc) with function and
+# data sections, laid out as upstream's Makefile does (lua.o + liblua.a).
+LUA_OBJ="$E2E/lua-obj"
+if [ ! -f "$LUA_OBJ/liblua.a" ]; then
+  log "compiling lua's objects with gcc -ffunction-sections -fdata-sections"
+  rm -rf "$LUA_OBJ.tmp" && mkdir -p "$LUA_OBJ.tmp"
+  ls "$LUA_SRC"/src/*.c | grep -v '/luac\.c$' | xargs -P "$(nproc)" -I{} sh -c \
+    'gcc -O2 -std=gnu99 -DLUA_USE_LINUX -ffunction-sections -fdata-sections -I"$1" -c "$2" -o "$0/$(basename "$2" .c).o"' \
+    "$LUA_OBJ.tmp" "$E2E/lua-include" {} \
+    || { echo "e2e: compiling lua's objects failed" >&2; exit 2; }
+  (cd "$LUA_OBJ.tmp" && ar rcs liblua.a $(ls *.o | grep -v '^lua\.o$'))
+  rm -rf "$LUA_OBJ" && mv "$LUA_OBJ.tmp" "$LUA_OBJ"
+fi
+
 echo "LUA=$E2E/lua"
+echo "LUA_OBJ=$LUA_OBJ"
 echo "LUA_SCRIPT=$HERE/scripts/e2e/test.lua"

@@ -33,6 +33,14 @@ pub enum Error {
         line: usize,
         detail: String,
     },
+    /// A linker script is malformed (or an `INCLUDE` cannot be followed).
+    #[error("{}:{line}:{col}: {detail}", path.display())]
+    Script {
+        path: PathBuf,
+        line: usize,
+        col: usize,
+        detail: String,
+    },
     /// A symlink met in a directory walk that never resolves (a -> b -> a).
     #[error("{}: symlink loop (too many levels of symbolic links)", path.display())]
     SymlinkLoop { path: PathBuf },

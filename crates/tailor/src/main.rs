@@ -118,6 +118,41 @@ enum Command {
         #[arg(last = true, required = true)]
         command: Vec<String>,
     },
+    /// Predict what section garbage collection keeps and removes in a link, before linking:
+    /// the kept and removed sections with sizes, totals by object and archive member.
+    #[command(after_help = EXIT_CODES)]
+    Gc {
+        #[command(flatten)]
+        gc: GcArgs,
+    },
+    /// Explain why a symbol, section (`FILE:SECTION` or a name) or object stays in the link:
+    /// the shortest chain from a root, each hop with the relocation's offset and symbol.
+    #[command(after_help = EXIT_CODES)]
+    Why {
+        /// The symbol, section or object.
+        item: String,
+        /// Show the N shortest distinct chains.
+        #[arg(long, default_value_t = 1, value_name = "N")]
+        all: usize,
+        #[command(flatten)]
+        gc: GcArgs,
+    },
+    /// Rank what the link keeps: sections by own or retained size (what would go with them),
+    /// or exports by the bytes each keeps alive alone.
+    #[command(after_help = EXIT_CODES)]
+    Top {
+        /// Sort sections by retained size (the dominator tree from the roots).
+        #[arg(long)]
+        retained: bool,
+        /// Rank the exported symbols by the bytes each alone keeps alive.
+        #[arg(long)]
+        exports: bool,
+        /// Rows to show before the remainder row.
+        #[arg(long, default_value_t = 30)]
+        limit: usize,
+        #[command(flatten)]
+        gc: GcArgs,
+    },
     /// Check that a (tailored) provider exports everything the consumers need, with the same
     /// type, size and version; with --generic, also that it exports nothing beyond the plan.
     #[command(after_help = EXIT_CODES)]
@@ -289,6 +324,61 @@ enum LinkerArg {
     Mold,
 }
 
+/// The link to predict, and what it exports.
+#[derive(Args)]
+struct GcArgs {
+    /// Consumers: with --provider, export only what they need (tailor's plan).
+    #[command(flatten)]
+    inputs: InputArgs,
+    /// The generic provider the consumers' needs are planned against.
+    #[arg(long, requires = "paths")]
+    provider: Option<PathBuf>,
+    /// Hand-picked exports to keep as well (with --provider).
+    #[arg(long)]
+    keep: Vec<PathBuf>,
+    /// Use this version script instead of the link command's.
+    #[arg(long, conflicts_with = "provider")]
+    version_script: Option<PathBuf>,
+    /// Apply this linker's rules (default: the one the command runs).
+    #[arg(long, value_enum)]
+    linker: Option<LinkerArg>,
+    /// Do not keep exports whose names appear as strings in live read-only data.
+    #[arg(long)]
+    no_by_name: bool,
+    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    format: FormatArg,
+    /// The link command (after `--`).
+    #[arg(last = true, required = true)]
+    command: Vec<String>,
+}
+
+impl From<GcArgs> for commands::gc::GcCommand {
+    fn from(a: GcArgs) -> Self {
+        let exports = match (a.provider, a.version_script) {
+            (Some(p), _) => commands::gc::ExportSource::Plan(Box::new(
+                commands::version_script::VersionScriptOptions {
+                    inputs: a.inputs.into(),
+                    provider: ProviderArg::Elf(p),
+                    keep: a.keep,
+                    by_name: false,
+                    group_by: GroupBy::Consumer,
+                    output: None,
+                    depfile: None,
+                },
+            )),
+            (None, Some(v)) => commands::gc::ExportSource::Script(v),
+            (None, None) => commands::gc::ExportSource::Command,
+        };
+        commands::gc::GcCommand {
+            command: a.command,
+            linker: a.linker.map(Into::into),
+            exports,
+            by_name: !a.no_by_name,
+            format: a.format.into(),
+        }
+    }
+}
+
 /// INPUTS: ELF files, directories, manifests and lists.
 #[derive(Args)]
 struct InputArgs {
@@ -396,6 +486,33 @@ fn run(cli: Cli) -> tailor_core::Result<Status> {
                 by_name: !no_by_name,
             },
             &mut stdout,
+        ),
+        Command::Gc { gc } => commands::gc::run(
+            &gc.into(),
+            &commands::gc::Query::Gc,
+            &mut stdout,
+            &mut stderr,
+        ),
+        Command::Why { item, all, gc } => commands::gc::run(
+            &gc.into(),
+            &commands::gc::Query::Why { item, all },
+            &mut stdout,
+            &mut stderr,
+        ),
+        Command::Top {
+            retained,
+            exports,
+            limit,
+            gc,
+        } => commands::gc::run(
+            &gc.into(),
+            &commands::gc::Query::Top {
+                retained,
+                exports,
+                limit,
+            },
+            &mut stdout,
+            &mut stderr,
         ),
         Command::Exports { elf, format } => {
             commands::exports::run(&elf, format.into(), &mut stdout)

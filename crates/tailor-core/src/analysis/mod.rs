@@ -5,8 +5,12 @@ pub mod byname;
 pub mod compact;
 pub mod elf;
 pub mod exports;
+pub mod gc;
+pub mod link_model;
 pub mod needs;
+pub mod objfile;
 pub mod objrefs;
+pub mod retained;
 
 use std::path::{Path, PathBuf};
 

@@ -4,6 +4,7 @@
 
 pub mod embed;
 pub mod exports;
+pub mod gc;
 pub mod link;
 pub mod needs;
 pub mod profile;

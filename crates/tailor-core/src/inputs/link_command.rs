@@ -72,7 +72,7 @@ pub struct LinkCommand {
 
 /// Linker options that take their value as the next argument (GNU ld, lld and mold spellings;
 /// the `--opt=value` and joined `-Lpath` forms need no entry).
-const LINKER_OPTS_WITH_VALUE: &[&str] = &[
+pub(crate) const LINKER_OPTS_WITH_VALUE: &[&str] = &[
     "-o",
     "-L",
     "-l",
@@ -133,7 +133,6 @@ const LINKER_OPTS_WITH_VALUE: &[&str] = &[
     "--out-implib",
     "--sysroot",
     "--hash-style",
-    "--build-id",
     "--export-dynamic-symbol",
     "--export-dynamic-symbol-list",
     "--require-defined",
@@ -148,7 +147,6 @@ const LINKER_OPTS_WITH_VALUE: &[&str] = &[
     "--audit",
     "--image-base",
     "--thread-count",
-    "--threads",
     "--icf",
     "--package-metadata",
     "--version-script-file",
@@ -157,7 +155,7 @@ const LINKER_OPTS_WITH_VALUE: &[&str] = &[
 ];
 
 /// Driver options that take their value as the next argument.
-const DRIVER_OPTS_WITH_VALUE: &[&str] = &[
+pub(crate) const DRIVER_OPTS_WITH_VALUE: &[&str] = &[
     "-o",
     "-x",
     "-T",
@@ -237,7 +235,7 @@ pub fn expand_response_files(args: &[String], read: &mut Vec<PathBuf>) -> Result
     Ok(out)
 }
 
-fn split_response(text: &str) -> Vec<String> {
+pub(crate) fn split_response(text: &str) -> Vec<String> {
     let mut args = Vec::new();
     let mut cur = String::new();
     let mut in_arg = false;

@@ -3,10 +3,13 @@
 //! manifests and lists read (for depfiles). Whether a candidate is ELF is decided when it is
 //! mapped and read (`analysis::read_inputs`), in parallel.
 
+pub mod ldscript;
 pub mod link_command;
+pub mod linker_args;
 pub mod make_profile;
 pub mod manifest;
 pub mod mapped;
+pub mod version_rules;
 pub mod walk;
 
 use std::path::{Path, PathBuf};

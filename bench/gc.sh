@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Races `tailor gc` (the whole prediction: driver query, reading every object, resolution,
+# marking) against the link it predicts, for musl's libc.so (generic; tailored to hello and
+# to lua through --provider) and lua's own objects linked dynamically and statically (glibc),
+# with GNU ld, lld and mold. Best of 5 each, warmed first; peak RSS of tailor.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")/.." && pwd)
+cd "$HERE"
+cargo build --release -q
+TAILOR=$HERE/target/release/tailor
+eval "$(scripts/e2e-build.sh)"
+OUT=$(mktemp -d); trap 'rm -rf "$OUT"' EXIT
+
+# best DIR CMD...: the best wall time of 5 runs (after one warm-up), in ms.
+best() {
+  local dir=$1; shift
+  (cd "$dir" && "$@" > /dev/null 2>&1) || true
+  python3 - "$dir" "$@" <<'EOF'
+import subprocess, sys, time
+d, cmd = sys.argv[1], sys.argv[2:]
+b = min((lambda t: (subprocess.run(cmd, cwd=d, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), time.perf_counter() - t)[1])(time.perf_counter()) for _ in range(5))
+print(f"{b * 1000:.1f}")
+EOF
+}
+
+peak() { # peak RSS (MB) of one run
+  local dir=$1; shift
+  (cd "$dir" && /usr/bin/time -f '%M' "$@" 2>&1 >/dev/null | tail -1) | awk '{printf "%.1f", $1/1024}'
+}
+
+printf '%-28s %-5s %9s %9s %8s %8s\n' case linker link_ms gc_ms "gc/link" rss_MB
+row() { # name linker dir gc-args... -- link command...
+  local name=$1 linker=$2 dir=$3; shift 3
+  local gcargs=() ; while [ "$1" != "--" ]; do gcargs+=("$1"); shift; done; shift
+  local link=("$@")
+  local fuse=(); [ "$linker" != bfd ] && fuse=(-fuse-ld="$linker")
+  local l g r
+  l=$(best "$dir" "${link[@]}" "${fuse[@]}" -o "$OUT/out")
+  g=$(best "$dir" "$TAILOR" gc --format json "${gcargs[@]}" -- "${link[@]}" "${fuse[@]}" -o "$OUT/out")
+  r=$(peak "$dir" "$TAILOR" gc --format json "${gcargs[@]}" -- "${link[@]}" "${fuse[@]}" -o "$OUT/out")
+  printf '%-28s %-5s %9s %9s %7.1f%% %8s\n' "$name" "$linker" "$l" "$g" "$(echo "100 * $g / $l" | bc -l)" "$r"
+}
+
+for linker in bfd lld mold; do
+  row "musl libc.so generic" $linker "$MUSL_DIR" -- "$LINK_CC" @"$LINK_RSP"
+  row "musl libc.so for hello" $linker "$MUSL_DIR" "$HELLO" --provider "$LIBC" -- "$LINK_CC" @"$LINK_RSP"
+  row "musl libc.so for lua" $linker "$MUSL_DIR" "$LUA" --provider "$LIBC" -- "$LINK_CC" @"$LINK_RSP"
+  row "lua dynamic (glibc)" $linker "$LUA_OBJ" -- gcc lua.o liblua.a -lm -Wl,-E -ldl -Wl,--gc-sections
+  row "lua static (glibc libc.a)" $linker "$LUA_OBJ" -- gcc -static lua.o liblua.a -lm -Wl,--gc-sections
+done

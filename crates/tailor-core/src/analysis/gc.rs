@@ -1,0 +1,882 @@
+//! Stage 2, analysis: section garbage collection predicted before linking — the section
+//! graph of a resolved link (an edge per relocation, plus group, link-order and `.eh_frame`
+//! edges), the roots each linker starts from, the mark from those roots, and the by-name
+//! fixed point (strings in live read-only data that name an export keep it).
+//!
+//! The three linkers differ in their roots; [`Rules`] says which one is modelled:
+//! GNU ld keeps what its linker script `KEEP`s (its built-in script by default), notes,
+//! `SHF_GNU_RETAIN` in GNU-ABI objects, the non-allocated sections of files that keep any
+//! allocated one, and the sections `__start_X`/`__stop_X` references name; lld and mold
+//! keep init/fini arrays and `.ctors`/`.dtors`/`.init`/`.fini` by name, every
+//! non-allocated section, and (mold) every section named like a C identifier.
+
+use object::elf;
+use rayon::prelude::*;
+
+use super::link_model::{Def, Link, Target};
+use crate::hash::FxHashMap;
+use crate::inputs::ldscript::placement::InputSection;
+use crate::inputs::ldscript::{Placement, Placer};
+use crate::inputs::link_command::Linker;
+use crate::inputs::version_rules::{Scope, VersionRules};
+
+/// What the link exports, which decides the exported-symbol roots.
+pub struct ExportPolicy<'a> {
+    pub shared: bool,
+    pub export_dynamic: bool,
+    pub gc_keep_exported: bool,
+    /// The version scripts in force (the command's, or tailor's plan).
+    pub version: &'a VersionRules,
+    /// `--dynamic-list` patterns (exports only in an executable).
+    pub dynamic_list: &'a VersionRules,
+}
+
+/// Everything that decides the roots.
+pub struct GcOptions<'a> {
+    pub linker: Linker,
+    pub entry: Option<String>,
+    pub undefined: Vec<String>,
+    pub init: String,
+    pub fini: String,
+    pub exports: ExportPolicy<'a>,
+    /// The script placing sections (`-T`, or GNU ld's built-in one); `KEEP` rules are roots.
+    pub script: Option<&'a Placer<'a>>,
+    /// `-z start-stop-gc` (GNU ld's default: off).
+    pub start_stop_gc: bool,
+    /// Run the by-name fixed point.
+    pub by_name: bool,
+}
+
+/// Why a root is a root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RootReason {
+    /// `-e`/`ENTRY`, `-u`, `-init`, `-fini`: (option, symbol).
+    Symbol { option: &'static str, name: String },
+    /// An exported symbol (global id) and why it is exported.
+    Export { global: u32, why: &'static str },
+    /// A linker-script `KEEP` rule (index in the placer's rules).
+    Keep { rule: u32 },
+    /// A section the linker always keeps: notes, init/fini arrays, `SHF_GNU_RETAIN`, ...
+    Kind(&'static str),
+    /// A string in a live read-only section names this export: (global, section id of the
+    /// string, offset of the string).
+    ByName {
+        global: u32,
+        section: u32,
+        offset: u64,
+    },
+    /// A `.eh_frame` CIE's personality routine (lld and mold keep them all).
+    Personality,
+    /// A non-allocated section of a file that keeps an allocated one (GNU ld).
+    NonAlloc,
+}
+
+/// How an edge came to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EdgeKind {
+    /// A relocation of the source section (index in its object's relocations).
+    Reloc(u32),
+    /// A reference to `__start_X`/`__stop_X` keeps every section `X` (relocation index).
+    StartStop(u32),
+    /// The `.eh_frame` FDE of the source function refers to it (relocation index in the
+    /// object's relocations, inside `.eh_frame`): an LSDA or a personality routine.
+    EhFrame(u32),
+    /// Both are members of one section group.
+    Group,
+    /// The target is `SHF_LINK_ORDER`-linked to the source.
+    LinkOrder,
+}
+
+/// One edge of the graph.
+#[derive(Debug, Clone, Copy)]
+pub struct Edge {
+    pub to: u32,
+    pub kind: EdgeKind,
+}
+
+/// The section graph: edges by source section (compressed rows).
+pub struct Graph {
+    pub offsets: Vec<u32>,
+    pub edges: Vec<Edge>,
+}
+
+impl Graph {
+    pub fn out(&self, s: u32) -> &[Edge] {
+        let a = self.offsets[s as usize] as usize;
+        let b = self.offsets[s as usize + 1] as usize;
+        &self.edges[a..b]
+    }
+}
+
+/// A root: the section it keeps and why.
+#[derive(Debug, Clone)]
+pub struct Root {
+    pub section: u32,
+    pub reason: RootReason,
+}
+
+/// `parent` value of a section no one reached.
+pub const UNREACHED: u32 = u32::MAX;
+/// `parent` values at or above this are roots: `ROOT_BASE + index in roots`.
+pub const ROOT_BASE: u32 = u32::MAX / 2;
+
+/// The outcome: what is live and how it was reached.
+pub struct GcResult {
+    pub graph: Graph,
+    pub roots: Vec<Root>,
+    pub live: Vec<bool>,
+    /// The predecessor on a shortest path from a root (a section id, `ROOT_BASE + root`,
+    /// or [`UNREACHED`]); the edge used is `parent_edge`.
+    pub parent: Vec<u32>,
+    pub parent_edge: Vec<Option<EdgeKind>>,
+    /// Sections the linker reports on (see [`reportable`]).
+    pub reportable: Vec<bool>,
+    /// Sections the reports count (modelled, not dropped on reading).
+    pub counted: Vec<bool>,
+    /// The exports the by-name fixed point added.
+    pub by_name_roots: usize,
+}
+
+/// Runs the prediction.
+pub fn collect(link: &Link<'_>, opts: &GcOptions<'_>) -> GcResult {
+    let graph = build_graph(link, opts);
+    let mut roots = section_roots(link, opts);
+    roots.extend(symbol_roots(link, opts));
+    let n = link.section_count as usize;
+    let mut live = vec![false; n];
+    let mut parent = vec![UNREACHED; n];
+    let mut parent_edge = vec![None; n];
+    let mut queue: Vec<u32> = Vec::new();
+    mark_roots(&roots, 0, &mut live, &mut parent, &mut queue);
+    propagate(&graph, &mut queue, &mut live, &mut parent, &mut parent_edge);
+    let mut by_name_roots = 0;
+    if opts.by_name {
+        let mut scanned = vec![false; n];
+        loop {
+            let found = by_name_pass(link, opts, &live, &mut scanned, &roots);
+            if found.is_empty() {
+                break;
+            }
+            by_name_roots += found.len();
+            let start = roots.len();
+            roots.extend(found);
+            mark_roots(&roots, start, &mut live, &mut parent, &mut queue);
+            propagate(&graph, &mut queue, &mut live, &mut parent, &mut parent_edge);
+        }
+    }
+    if opts.linker == Linker::Bfd {
+        bfd_keep_non_alloc(link, &mut live, &mut parent, &mut roots);
+        bfd_group_liveness(link, &mut live);
+    }
+    let (reportable, counted) = reportable(link, opts.linker);
+    GcResult {
+        graph,
+        roots,
+        live,
+        parent,
+        parent_edge,
+        reportable,
+        counted,
+        by_name_roots,
+    }
+}
+
+fn mark_roots(
+    roots: &[Root],
+    from: usize,
+    live: &mut [bool],
+    parent: &mut [u32],
+    queue: &mut Vec<u32>,
+) {
+    for (i, r) in roots.iter().enumerate().skip(from) {
+        let s = r.section as usize;
+        if !live[s] {
+            live[s] = true;
+            parent[s] = ROOT_BASE + i as u32;
+            queue.push(r.section);
+        }
+    }
+}
+
+/// Breadth-first marking, so `parent` gives shortest chains.
+fn propagate(
+    graph: &Graph,
+    queue: &mut Vec<u32>,
+    live: &mut [bool],
+    parent: &mut [u32],
+    parent_edge: &mut [Option<EdgeKind>],
+) {
+    let mut head = 0;
+    while head < queue.len() {
+        let s = queue[head];
+        head += 1;
+        for e in graph.out(s) {
+            let t = e.to as usize;
+            if !live[t] {
+                live[t] = true;
+                parent[t] = s;
+                parent_edge[t] = Some(e.kind);
+                queue.push(e.to);
+            }
+        }
+    }
+    queue.clear();
+}
+
+/// Sections of a COMDAT group another object already brought are dropped on reading by
+/// lld and mold; GNU ld keeps them until after GC (unreferenced, they are swept and printed).
+fn dropped(linker: Linker, o: &super::link_model::Obj<'_>, i: usize) -> bool {
+    linker != Linker::Bfd && o.discarded[i]
+}
+
+/// True for `.eh_frame` sections (their relocations are read per FDE, not as edges).
+fn is_eh_frame(name: &[u8], sh_type: u32) -> bool {
+    name == b".eh_frame" && (sh_type == elf::SHT_PROGBITS || sh_type == elf::SHT_X86_64_UNWIND)
+}
+
+/// The edges of every object, built in parallel, then joined into rows.
+pub fn build_graph(link: &Link<'_>, opts: &GcOptions<'_>) -> Graph {
+    // Sections named like C identifiers, for `__start_X`/`__stop_X`.
+    let mut by_c_name: FxHashMap<&[u8], Vec<u32>> = FxHashMap::default();
+    for o in &link.objects {
+        for (i, s) in o.elf.sections.iter().enumerate() {
+            if s.modeled
+                && !dropped(opts.linker, o, i)
+                && super::link_model::is_c_identifier(s.name)
+            {
+                by_c_name.entry(s.name).or_default().push(o.base + i as u32);
+            }
+        }
+    }
+    let start_stop_edges = match opts.linker {
+        Linker::Bfd => !opts.start_stop_gc,
+        // lld 14 and mold 1.x keep `X` when a live section refers to `__start_X`.
+        Linker::Lld | Linker::Mold => true,
+    };
+    let per_object: Vec<Vec<(u32, Edge)>> = link
+        .objects
+        .par_iter()
+        .enumerate()
+        .map(|(oi, o)| {
+            let mut v = Vec::new();
+            for (si, s) in o.elf.sections.iter().enumerate() {
+                if !s.modeled || dropped(opts.linker, o, si) {
+                    continue;
+                }
+                let from = o.base + si as u32;
+                if is_eh_frame(s.name, s.sh_type) {
+                    eh_frame_edges(link, oi, si, &mut v);
+                    continue;
+                }
+                for ri in s.relocs.clone() {
+                    let r = &o.elf.relocs[ri as usize];
+                    match link.target(oi, r.sym) {
+                        Target::Section(to) => v.push((
+                            from,
+                            Edge {
+                                to,
+                                kind: EdgeKind::Reloc(ri),
+                            },
+                        )),
+                        Target::StartStop(name) if start_stop_edges => {
+                            for &to in by_c_name.get(name).map(Vec::as_slice).unwrap_or(&[]) {
+                                v.push((
+                                    from,
+                                    Edge {
+                                        to,
+                                        kind: EdgeKind::StartStop(ri),
+                                    },
+                                ));
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                if s.flags & u64::from(elf::SHF_LINK_ORDER) != 0 {
+                    let parent = s.link as usize;
+                    if parent != 0 && parent < o.elf.sections.len() {
+                        v.push((
+                            o.base + parent as u32,
+                            Edge {
+                                to: from,
+                                kind: EdgeKind::LinkOrder,
+                            },
+                        ));
+                    }
+                }
+            }
+            for (_, _, members) in &o.elf.groups {
+                for &a in members {
+                    for &b in members {
+                        if a != b && !dropped(opts.linker, o, a as usize) {
+                            v.push((
+                                o.base + a,
+                                Edge {
+                                    to: o.base + b,
+                                    kind: EdgeKind::Group,
+                                },
+                            ));
+                        }
+                    }
+                }
+            }
+            v
+        })
+        .collect();
+    let n = link.section_count as usize;
+    let mut counts = vec![0u32; n + 1];
+    for v in &per_object {
+        for (from, _) in v {
+            counts[*from as usize + 1] += 1;
+        }
+    }
+    for i in 0..n {
+        counts[i + 1] += counts[i];
+    }
+    let total = counts[n] as usize;
+    let mut fill = counts.clone();
+    let mut edges = vec![
+        Edge {
+            to: 0,
+            kind: EdgeKind::Group
+        };
+        total
+    ];
+    for v in per_object {
+        for (from, e) in v {
+            let slot = &mut fill[from as usize];
+            edges[*slot as usize] = e;
+            *slot += 1;
+        }
+    }
+    Graph {
+        offsets: counts,
+        edges,
+    }
+}
+
+/// The records of one `.eh_frame`: each FDE's function (its first relocation) gets edges to
+/// what the FDE's other relocations and its CIE's relocations name.
+fn eh_frame_edges(link: &Link<'_>, oi: usize, si: usize, out: &mut Vec<(u32, Edge)>) {
+    let o = &link.objects[oi];
+    let s = &o.elf.sections[si];
+    let data = s.data;
+    let big = o.elf.big_endian;
+    let read32 = |at: usize| -> Option<u32> {
+        let b = data.get(at..at + 4)?;
+        let w = [b[0], b[1], b[2], b[3]];
+        Some(if big {
+            u32::from_be_bytes(w)
+        } else {
+            u32::from_le_bytes(w)
+        })
+    };
+    let mut relocs: Vec<u32> = s.relocs.clone().collect();
+    relocs.sort_by_key(|&r| o.elf.relocs[r as usize].offset);
+    // (record start, end, cie start or None for a CIE)
+    let mut records: Vec<(usize, usize, Option<usize>)> = Vec::new();
+    let mut at = 0usize;
+    while let Some(len) = read32(at) {
+        if len == 0 {
+            break;
+        }
+        if len == u32::MAX {
+            return; // 64-bit DWARF lengths: not produced for ELF objects by gcc or clang
+        }
+        let end = at + 4 + len as usize;
+        let Some(id) = read32(at + 4) else { break };
+        let cie = (id != 0).then(|| (at + 4).wrapping_sub(id as usize));
+        records.push((at, end.min(data.len()), cie));
+        at = end;
+    }
+    let relocs_in = |start: usize, end: usize| -> Vec<u32> {
+        relocs
+            .iter()
+            .copied()
+            .filter(|&r| {
+                let off = o.elf.relocs[r as usize].offset as usize;
+                off >= start && off < end
+            })
+            .collect()
+    };
+    for &(start, end, cie) in &records {
+        let Some(cie_start) = cie else { continue };
+        let fde_relocs = relocs_in(start, end);
+        let Some((&first, rest)) = fde_relocs.split_first() else {
+            continue;
+        };
+        let Target::Section(function) = link.target(oi, o.elf.relocs[first as usize].sym) else {
+            continue;
+        };
+        let cie_relocs = records
+            .iter()
+            .find(|r| r.0 == cie_start)
+            .map(|r| relocs_in(r.0, r.1))
+            .unwrap_or_default();
+        for &ri in rest.iter().chain(&cie_relocs) {
+            if let Target::Section(to) = link.target(oi, o.elf.relocs[ri as usize].sym) {
+                out.push((
+                    function,
+                    Edge {
+                        to,
+                        kind: EdgeKind::EhFrame(ri),
+                    },
+                ));
+            }
+        }
+    }
+}
+
+/// Sections kept for what they are (by kind or by script rule).
+fn section_roots(link: &Link<'_>, opts: &GcOptions<'_>) -> Vec<Root> {
+    let per_object: Vec<Vec<Root>> = link
+        .objects
+        .par_iter()
+        .map(|o| {
+            let f = &link.files.files[o.file as usize];
+            let file_name: &[u8] = match o.member {
+                Some(m) => m,
+                None => f.display.as_bytes(),
+            };
+            let archive = o.member.map(|_| f.display.as_bytes());
+            let mut v = Vec::new();
+            for (i, s) in o.elf.sections.iter().enumerate() {
+                if !s.modeled
+                    || dropped(opts.linker, o, i)
+                    || s.flags & u64::from(elf::SHF_EXCLUDE) != 0
+                {
+                    continue;
+                }
+                let id = o.base + i as u32;
+                let alloc = s.flags & u64::from(elf::SHF_ALLOC) != 0;
+                let in_group = s.group != super::objfile::NONE;
+                let link_order = s.flags & u64::from(elf::SHF_LINK_ORDER) != 0;
+                let retain = s.flags & u64::from(elf::SHF_GNU_RETAIN) != 0;
+                let reason = match opts.linker {
+                    Linker::Bfd => {
+                        let keep = opts.script.and_then(|p| {
+                            match p.place(&InputSection {
+                                file: file_name,
+                                archive,
+                                name: s.name,
+                                sh_type: s.sh_type,
+                                sh_flags: s.flags,
+                            }) {
+                                Placement::Placed {
+                                    keep: true, rule, ..
+                                } => Some(RootReason::Keep { rule }),
+                                _ => None,
+                            }
+                        });
+                        let by_kind = if s.sh_type == elf::SHT_NOTE && !in_group && !link_order {
+                            Some(RootReason::Kind("note section"))
+                        } else if retain && o.elf.gnu_osabi {
+                            Some(RootReason::Kind("SHF_GNU_RETAIN"))
+                        } else {
+                            None
+                        };
+                        keep.or(by_kind)
+                    }
+                    Linker::Lld | Linker::Mold => {
+                        let keep = opts.script.and_then(|p| {
+                            match p.place(&InputSection {
+                                file: file_name,
+                                archive,
+                                name: s.name,
+                                sh_type: s.sh_type,
+                                sh_flags: s.flags,
+                            }) {
+                                Placement::Placed {
+                                    keep: true, rule, ..
+                                } => Some(RootReason::Keep { rule }),
+                                _ => None,
+                            }
+                        });
+                        keep.or_else(|| {
+                            if retain {
+                                Some(RootReason::Kind("SHF_GNU_RETAIN"))
+                            } else if !alloc {
+                                Some(RootReason::Kind("non-allocated section"))
+                            } else if is_eh_frame(s.name, s.sh_type) {
+                                Some(RootReason::Kind(".eh_frame"))
+                            } else if link_order {
+                                None
+                            } else if matches!(
+                                s.sh_type,
+                                elf::SHT_INIT_ARRAY | elf::SHT_FINI_ARRAY | elf::SHT_PREINIT_ARRAY
+                            ) {
+                                Some(RootReason::Kind("init/fini array"))
+                            } else if s.sh_type == elf::SHT_NOTE && !in_group {
+                                Some(RootReason::Kind("note section"))
+                            } else if [&b".ctors"[..], b".dtors", b".init", b".fini", b".jcr"]
+                                .iter()
+                                .any(|p| s.name.starts_with(p))
+                            {
+                                Some(RootReason::Kind(".ctors/.dtors/.init/.fini section"))
+                            } else if opts.linker == Linker::Mold
+                                && super::link_model::is_c_identifier(s.name)
+                            {
+                                Some(RootReason::Kind("section named like a C identifier"))
+                            } else {
+                                None
+                            }
+                        })
+                    }
+                };
+                if let Some(reason) = reason {
+                    v.push(Root {
+                        section: id,
+                        reason,
+                    });
+                }
+            }
+            v
+        })
+        .collect();
+    let mut roots: Vec<Root> = per_object.into_iter().flatten().collect();
+    if opts.linker != Linker::Bfd {
+        roots.extend(personality_roots(link));
+    }
+    roots
+}
+
+/// lld and mold keep every CIE's personality routine.
+fn personality_roots(link: &Link<'_>) -> Vec<Root> {
+    let mut v = Vec::new();
+    for (oi, o) in link.objects.iter().enumerate() {
+        for (si, s) in o.elf.sections.iter().enumerate() {
+            if !is_eh_frame(s.name, s.sh_type) || o.discarded[si] {
+                continue;
+            }
+            let data = s.data;
+            for ri in s.relocs.clone() {
+                let r = &o.elf.relocs[ri as usize];
+                // A CIE has id 0 at its start + 4; personality relocations sit inside CIEs.
+                if let Some(start) = record_start(data, r.offset as usize, o.elf.big_endian) {
+                    let id = data
+                        .get(start + 4..start + 8)
+                        .map(|b| b.iter().all(|&x| x == 0));
+                    if id == Some(true) {
+                        if let Target::Section(to) = link.target(oi, r.sym) {
+                            v.push(Root {
+                                section: to,
+                                reason: RootReason::Personality,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+    }
+    v
+}
+
+/// The start of the `.eh_frame` record holding `offset`.
+fn record_start(data: &[u8], offset: usize, big: bool) -> Option<usize> {
+    let mut at = 0usize;
+    loop {
+        let b = data.get(at..at + 4)?;
+        let w = [b[0], b[1], b[2], b[3]];
+        let len = if big {
+            u32::from_be_bytes(w)
+        } else {
+            u32::from_le_bytes(w)
+        } as usize;
+        if len == 0 || len == u32::MAX as usize {
+            return None;
+        }
+        let end = at + 4 + len;
+        if offset < end {
+            return Some(at);
+        }
+        at = end;
+    }
+}
+
+/// Symbols kept by option (`-e`, `-u`, `-init`, `-fini`) and by export.
+fn symbol_roots(link: &Link<'_>, opts: &GcOptions<'_>) -> Vec<Root> {
+    let mut v = Vec::new();
+    let mut named: Vec<(&'static str, &str)> = Vec::new();
+    if let Some(e) = &opts.entry {
+        named.push(("entry", e));
+    }
+    for u in &opts.undefined {
+        named.push(("-u", u));
+    }
+    // GNU ld and lld root `_init`/`_fini` by default; mold only when -init/-fini name them.
+    if opts.linker != Linker::Mold || opts.init != "_init" {
+        named.push(("-init", &opts.init));
+    }
+    if opts.linker != Linker::Mold || opts.fini != "_fini" {
+        named.push(("-fini", &opts.fini));
+    }
+    for (option, name) in named {
+        if let Some(section) = link
+            .global(name.as_bytes())
+            .and_then(|g| link.def_section(g))
+        {
+            v.push(Root {
+                section,
+                reason: RootReason::Symbol {
+                    option,
+                    name: name.to_string(),
+                },
+            });
+        }
+    }
+    for (gi, g) in link.globals.iter().enumerate() {
+        let Some(section) = link.def_section(g) else {
+            continue;
+        };
+        if let Some(why) = export_reason(link, opts, gi as u32) {
+            v.push(Root {
+                section,
+                reason: RootReason::Export {
+                    global: gi as u32,
+                    why,
+                },
+            });
+        }
+    }
+    v
+}
+
+/// Why global `gi` is exported (and so a root), if it is.
+pub fn export_reason(link: &Link<'_>, opts: &GcOptions<'_>, gi: u32) -> Option<&'static str> {
+    let g = &link.globals[gi as usize];
+    let Def::Defined { obj, .. } = g.def else {
+        return None;
+    };
+    let no_export = link.objects[obj as usize].no_export;
+    let p = &opts.exports;
+    // mold exports what a shared library's --dynamic-list names, whatever the version
+    // script says.
+    if opts.linker == Linker::Mold
+        && p.shared
+        && !g.is_hidden()
+        && !no_export
+        && p.dynamic_list.scope(g.name) == Scope::Global
+    {
+        return Some("--dynamic-list (mold exports it)");
+    }
+    let versioned = g.name.contains(&b'@');
+    let version_local = !versioned && opts.exports.version.scope(g.name) == Scope::Local;
+    let hidden = g.is_hidden() || no_export || version_local;
+    if g.ref_dynamic && !hidden {
+        return Some("referenced by a shared library");
+    }
+    if hidden {
+        return None;
+    }
+    if p.shared {
+        return Some(if p.version.is_empty() {
+            "exported by a shared library"
+        } else {
+            "global in the version script"
+        });
+    }
+    if p.export_dynamic {
+        return Some("--export-dynamic");
+    }
+    if p.gc_keep_exported {
+        return Some("--gc-keep-exported");
+    }
+    if p.dynamic_list.scope(g.name) == Scope::Global {
+        return Some("--dynamic-list");
+    }
+    None
+}
+
+/// One by-name pass: strings referenced from newly live sections that name a defined,
+/// not-yet-exported global.
+fn by_name_pass(
+    link: &Link<'_>,
+    opts: &GcOptions<'_>,
+    live: &[bool],
+    scanned: &mut [bool],
+    roots: &[Root],
+) -> Vec<Root> {
+    let mut rooted: Vec<bool> = vec![false; link.globals.len()];
+    for r in roots {
+        if let RootReason::Export { global, .. } | RootReason::ByName { global, .. } = r.reason {
+            rooted[global as usize] = true;
+        }
+    }
+    let mut found = Vec::new();
+    for o in &link.objects {
+        for (si, s) in o.elf.sections.iter().enumerate() {
+            let id = (o.base + si as u32) as usize;
+            if !live[id] || scanned[id] || !s.modeled || s.flags & u64::from(elf::SHF_ALLOC) == 0 {
+                continue;
+            }
+            scanned[id] = true;
+            for ri in s.relocs.clone() {
+                let r = &o.elf.relocs[ri as usize];
+                let sym = &o.elf.symbols[r.sym as usize];
+                let Some(str_sec) = sym.section() else {
+                    continue;
+                };
+                if r.sym >= o.elf.first_global && sym.bind != elf::STB_LOCAL {
+                    continue; // strings are local data
+                }
+                let Some(strings) = o.elf.sections.get(str_sec as usize) else {
+                    continue;
+                };
+                if !is_read_only_data(strings.sh_type, strings.flags) {
+                    continue;
+                }
+                let base = sym.value.wrapping_add(r.addend as u64);
+                // PC-relative references carry the instruction's tail in the addend (-4).
+                for off in [base, base.wrapping_add(4)] {
+                    let Some(name) = string_at(strings.data, off) else {
+                        continue;
+                    };
+                    let Some(&gi) = link.by_name.get(name) else {
+                        continue;
+                    };
+                    let g = &link.globals[gi as usize];
+                    if rooted[gi as usize] || g.is_hidden() {
+                        continue;
+                    }
+                    let Def::Defined { obj, .. } = g.def else {
+                        continue;
+                    };
+                    if link.objects[obj as usize].no_export {
+                        continue;
+                    }
+                    let Some(section) = link.def_section(g) else {
+                        continue;
+                    };
+                    rooted[gi as usize] = true;
+                    found.push(Root {
+                        section,
+                        reason: RootReason::ByName {
+                            global: gi,
+                            section: o.base + str_sec,
+                            offset: off,
+                        },
+                    });
+                }
+            }
+        }
+    }
+    let _ = opts;
+    found
+}
+
+fn is_read_only_data(sh_type: u32, flags: u64) -> bool {
+    sh_type == elf::SHT_PROGBITS
+        && flags & u64::from(elf::SHF_ALLOC) != 0
+        && flags & u64::from(elf::SHF_WRITE | elf::SHF_EXECINSTR) == 0
+}
+
+/// The whole NUL-terminated string starting at `offset` (offset 0 or right after a NUL).
+fn string_at(bytes: &[u8], offset: u64) -> Option<&[u8]> {
+    let o = usize::try_from(offset).ok()?;
+    if o >= bytes.len() || (o > 0 && bytes[o - 1] != 0) {
+        return None;
+    }
+    let len = bytes[o..].iter().position(|&b| b == 0)?;
+    (len > 0).then(|| &bytes[o..o + len])
+}
+
+/// GNU ld keeps the non-allocated sections (not in groups, not link-ordered, debugging or
+/// without relocations) of every file that keeps an allocated, non-note section.
+fn bfd_keep_non_alloc(
+    link: &Link<'_>,
+    live: &mut [bool],
+    parent: &mut [u32],
+    roots: &mut Vec<Root>,
+) {
+    for o in &link.objects {
+        let secs = &o.elf.sections;
+        let some_kept = secs.iter().enumerate().any(|(i, s)| {
+            live[(o.base + i as u32) as usize]
+                && s.flags & u64::from(elf::SHF_ALLOC) != 0
+                && s.sh_type != elf::SHT_NOTE
+        });
+        if !some_kept {
+            continue;
+        }
+        for (i, s) in secs.iter().enumerate() {
+            let id = (o.base + i as u32) as usize;
+            if live[id] || !s.modeled || s.flags & u64::from(elf::SHF_ALLOC) != 0 {
+                continue;
+            }
+            let debug = [
+                &b".debug"[..],
+                b".zdebug",
+                b".stab",
+                b".line",
+                b".gnu.linkonce.wi.",
+            ]
+            .iter()
+            .any(|p| s.name.starts_with(p));
+            if s.group == super::objfile::NONE
+                && s.flags & u64::from(elf::SHF_LINK_ORDER) == 0
+                && (debug || s.relocs.is_empty())
+            {
+                live[id] = true;
+                parent[id] = ROOT_BASE + roots.len() as u32;
+                roots.push(Root {
+                    section: id as u32,
+                    reason: RootReason::NonAlloc,
+                });
+            }
+        }
+    }
+}
+
+/// Sections the linker would name in `--print-gc-sections` if removed, and the sections the
+/// reports count: GNU ld names every non-empty section, its `.group` sections included (a
+/// group member as `name[signature]`); lld and mold also empty ones, but never `.eh_frame`,
+/// non-allocated sections or those they drop on reading (`.note.GNU-stack`, duplicate COMDAT
+/// groups, mold's mergeable sections).
+pub fn reportable(link: &Link<'_>, linker: Linker) -> (Vec<bool>, Vec<bool>) {
+    let mut v = vec![false; link.section_count as usize];
+    let mut counted = vec![false; link.section_count as usize];
+    for o in &link.objects {
+        for (i, s) in o.elf.sections.iter().enumerate() {
+            let id = (o.base + i as u32) as usize;
+            if linker == Linker::Bfd && s.sh_type == elf::SHT_GROUP {
+                counted[id] = true;
+                v[id] = s.size != 0;
+                continue;
+            }
+            if !s.modeled || dropped(linker, o, i) || s.flags & u64::from(elf::SHF_EXCLUDE) != 0 {
+                continue;
+            }
+            counted[id] = true;
+            let alloc = s.flags & u64::from(elf::SHF_ALLOC) != 0;
+            let yes = match linker {
+                Linker::Bfd => s.size != 0,
+                Linker::Lld => {
+                    alloc
+                        && !is_eh_frame(s.name, s.sh_type)
+                        && s.name != b".note.GNU-stack"
+                        && s.name != b".note.gnu.property"
+                }
+                Linker::Mold => {
+                    alloc
+                        && !is_eh_frame(s.name, s.sh_type)
+                        && s.flags & u64::from(elf::SHF_MERGE) == 0
+                        && s.name != b".note.GNU-stack"
+                        && s.name != b".note.gnu.property"
+                }
+            };
+            v[id] = yes;
+        }
+    }
+    (v, counted)
+}
+
+/// GNU ld sweeps a `.group` section with its first member.
+fn bfd_group_liveness(link: &Link<'_>, live: &mut [bool]) {
+    for o in &link.objects {
+        for (g, _, members) in &o.elf.groups {
+            if let Some(&first) = members.first() {
+                live[(o.base + g) as usize] = live[(o.base + first) as usize];
+            }
+        }
+    }
+}

@@ -1,0 +1,930 @@
+//! Stage 2, analysis: a link as the linker loads it — input files read (scripts such as
+//! glibc's `libc.so` expanded), archive members extracted by GNU ld's rules (the archive
+//! index scanned until nothing new is needed, groups repeated, `--whole-archive`), and
+//! symbols resolved (strong over weak, the first COMDAT group of a signature, regular
+//! definitions over shared ones, `foo@@V` answering `foo`).
+//!
+//! Objects are parsed in parallel; resolution is sequential, in command-line order, because
+//! the order is the semantics.
+
+use std::path::{Path, PathBuf};
+
+use object::elf;
+use rayon::prelude::*;
+
+use super::objfile::{self, ObjectFile};
+use crate::error::{Error, Result};
+use crate::hash::{FxHashMap, FxHashSet};
+use crate::inputs::ldscript::{self, InputItem};
+use crate::inputs::linker_args::{in_dir, InputName, LinkerArgs, LinkerInput};
+use crate::inputs::Mapped;
+
+/// A file's bytes: read (small objects) or mapped (archives, libraries).
+pub enum Bytes {
+    Owned(Vec<u8>),
+    Mapped(Mapped),
+}
+
+impl Bytes {
+    pub fn get(&self) -> &[u8] {
+        match self {
+            Bytes::Owned(v) => v,
+            Bytes::Mapped(m) => m.bytes(),
+        }
+    }
+}
+
+/// What an input file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    Object,
+    Archive,
+    Shared,
+}
+
+/// One input file, read.
+pub struct InputFile {
+    pub path: PathBuf,
+    /// The file as the linker names it in messages (the path as given or as found).
+    pub display: String,
+    pub kind: FileKind,
+    pub bytes: Bytes,
+    pub whole_archive: bool,
+    pub as_needed: bool,
+    pub group: u32,
+    /// Members of a thin archive: (name as in the archive, bytes).
+    pub thin_members: FxHashMap<Vec<u8>, Bytes>,
+    /// `--exclude-libs` names this archive: its members' symbols are not exported.
+    pub excluded: bool,
+}
+
+/// Every input of a link, read, in the linker's order.
+pub struct LinkFiles {
+    pub files: Vec<InputFile>,
+    /// Files read along the way (scripts), for depfiles.
+    pub scripts: Vec<PathBuf>,
+    /// Aligned copies of archive members (members sit at even offsets; ELF headers must
+    /// be 8-byte aligned to be read in place).
+    aligned: AlignedCopies,
+}
+
+/// An append-only store of 8-byte-aligned copies that live as long as the store.
+#[derive(Default)]
+struct AlignedCopies {
+    chunks: std::sync::Mutex<Vec<Box<[u64]>>>,
+}
+
+impl AlignedCopies {
+    /// `data` itself when it is aligned, else an aligned copy.
+    fn aligned<'s>(&'s self, data: &'s [u8]) -> &'s [u8] {
+        if (data.as_ptr() as usize).is_multiple_of(8) {
+            return data;
+        }
+        let mut chunk = vec![0u64; data.len().div_ceil(8)].into_boxed_slice();
+        let ptr = chunk.as_mut_ptr().cast::<u8>();
+        // SAFETY: `chunk` holds at least `data.len()` bytes; the regions do not overlap.
+        unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), ptr, data.len()) };
+        let mut chunks = self.chunks.lock().unwrap_or_else(|e| e.into_inner());
+        chunks.push(chunk);
+        // SAFETY: the boxed slice's heap block never moves and is never freed or written
+        // while `self` lives (chunks are only appended), so the slice stays valid for 's.
+        unsafe { std::slice::from_raw_parts(ptr.cast_const(), data.len()) }
+    }
+}
+
+/// Reads the inputs of `args` (run in `cwd`), searching `-l` in the `-L` directories and
+/// then `search` (the linker's own directories).
+pub fn read_files(
+    args: &LinkerArgs,
+    cwd: &Path,
+    search: &[PathBuf],
+    prefetched: &Prefetched,
+) -> Result<LinkFiles> {
+    // Name every input first (scripts expand in place), then read them in parallel.
+    let mut named: Vec<(PathBuf, String, LinkerInput)> = Vec::new();
+    let mut scripts = Vec::new();
+    let mut next_group = args.inputs.iter().map(|i| i.group).max().unwrap_or(0) + 1;
+    for input in &args.inputs {
+        name_input(
+            args,
+            cwd,
+            search,
+            input,
+            &mut named,
+            &mut scripts,
+            &mut next_group,
+            0,
+            prefetched,
+        )?;
+    }
+    let files: Vec<Result<InputFile>> = named
+        .par_iter()
+        .map(|(path, display, input)| read_one(args, path, display, input, prefetched))
+        .collect();
+    let files = files.into_iter().collect::<Result<Vec<_>>>()?;
+    Ok(LinkFiles {
+        files,
+        scripts,
+        aligned: AlignedCopies::default(),
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn name_input(
+    args: &LinkerArgs,
+    cwd: &Path,
+    search: &[PathBuf],
+    input: &LinkerInput,
+    out: &mut Vec<(PathBuf, String, LinkerInput)>,
+    scripts: &mut Vec<PathBuf>,
+    next_group: &mut u32,
+    depth: usize,
+    prefetched: &Prefetched,
+) -> Result<()> {
+    let (path, display) = match &input.item {
+        InputName::Path(p) => (in_dir(cwd, p), p.display().to_string()),
+        InputName::Library { name, exact } => {
+            let search_dirs: Vec<PathBuf> = search.to_vec();
+            let cwd_args = LinkerArgs {
+                library_paths: args.library_paths.iter().map(|d| in_dir(cwd, d)).collect(),
+                ..Default::default()
+            };
+            let found = cwd_args.find_library(input, &search_dirs).ok_or_else(|| {
+                Error::Usage(format!(
+                    "cannot find -l{}{name} in the -L directories ({})",
+                    if *exact { ":" } else { "" },
+                    args.library_paths
+                        .iter()
+                        .map(|p| p.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            })?;
+            // ld names a found library by the directory as given plus the file name.
+            let shown = args
+                .library_paths
+                .iter()
+                .chain(search)
+                .find_map(|d| {
+                    let f = found.file_name()?;
+                    (in_dir(cwd, d).join(f) == found).then(|| d.join(f).display().to_string())
+                })
+                .unwrap_or_else(|| found.display().to_string());
+            (found, shown)
+        }
+    };
+    let head = match prefetched.get(&path) {
+        Some(m) => {
+            let guard = m.lock().unwrap_or_else(|e| e.into_inner());
+            let b = guard.as_deref().unwrap_or(&[]);
+            let mut h = [0u8; 8];
+            let n = b.len().min(8);
+            h[..n].copy_from_slice(&b[..n]);
+            h
+        }
+        None => read_head(&path)?,
+    };
+    if !head.starts_with(b"\x7fELF")
+        && !head.starts_with(b"!<arch>")
+        && !head.starts_with(b"!<thin>")
+    {
+        // A linker script as an input: INPUT/GROUP name more inputs.
+        if depth > 16 {
+            return Err(Error::Usage(format!(
+                "{}: linker scripts include each other too deeply",
+                path.display()
+            )));
+        }
+        let script = ldscript::parse_file(&path, &args.library_paths)?;
+        scripts.push(path.clone());
+        for c in script.flat_commands() {
+            if let ldscript::Command::Input { group, items } = c {
+                let group_id = if *group {
+                    *next_group += 1;
+                    *next_group - 1
+                } else {
+                    input.group
+                };
+                let base = LinkerInput {
+                    group: group_id,
+                    ..input.clone()
+                };
+                for item in flatten_items(items, false) {
+                    let (item_name, as_needed) = item;
+                    let next = LinkerInput {
+                        item: item_name,
+                        as_needed: base.as_needed || as_needed,
+                        ..base.clone()
+                    };
+                    let next = match &next.item {
+                        InputName::Path(p) if !p.is_absolute() && !cwd.join(p).exists() => {
+                            // ld looks relative to the script's directory's search path.
+                            let found = args
+                                .library_paths
+                                .iter()
+                                .map(|d| in_dir(cwd, d).join(p))
+                                .find(|c| c.exists());
+                            match found {
+                                Some(f) => LinkerInput {
+                                    item: InputName::Path(f),
+                                    ..next
+                                },
+                                None => next,
+                            }
+                        }
+                        _ => next,
+                    };
+                    name_input(
+                        args,
+                        cwd,
+                        search,
+                        &next,
+                        out,
+                        scripts,
+                        next_group,
+                        depth + 1,
+                        prefetched,
+                    )?;
+                }
+            }
+        }
+        return Ok(());
+    }
+    out.push((path, display, input.clone()));
+    Ok(())
+}
+
+fn flatten_items(items: &[InputItem], as_needed: bool) -> Vec<(InputName, bool)> {
+    let mut v = Vec::new();
+    for i in items {
+        match i {
+            InputItem::File(f) => v.push((InputName::Path(PathBuf::from(f)), as_needed)),
+            InputItem::Library(l) => v.push((
+                InputName::Library {
+                    name: l.clone(),
+                    exact: false,
+                },
+                as_needed,
+            )),
+            InputItem::AsNeeded(inner) => v.extend(flatten_items(inner, true)),
+        }
+    }
+    v
+}
+
+fn read_head(path: &Path) -> Result<[u8; 8]> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path).map_err(|e| Error::io("opening link input", path, e))?;
+    if f.metadata().map(|m| m.is_dir()).unwrap_or(false) {
+        return Err(Error::Usage(format!(
+            "{}: is a directory, not a link input",
+            path.display()
+        )));
+    }
+    let mut head = [0u8; 8];
+    let mut got = 0;
+    while got < 8 {
+        let n = f
+            .read(&mut head[got..])
+            .map_err(|e| Error::io("reading link input", path, e))?;
+        if n == 0 {
+            break;
+        }
+        got += n;
+    }
+    Ok(head)
+}
+
+/// Small input files read ahead (while the driver is still asked for its linker command).
+pub type Prefetched = FxHashMap<PathBuf, std::sync::Mutex<Option<Vec<u8>>>>;
+
+/// Reads the files of `paths` smaller than 1 MiB in parallel (missing ones are skipped: the
+/// real read reports them).
+pub fn prefetch(paths: &[PathBuf]) -> Prefetched {
+    paths
+        .par_iter()
+        .filter_map(|p| {
+            let meta = std::fs::metadata(p).ok()?;
+            if !meta.is_file() || meta.len() >= (1 << 20) {
+                return None;
+            }
+            let bytes = std::fs::read(p).ok()?;
+            Some((p.clone(), std::sync::Mutex::new(Some(bytes))))
+        })
+        .collect()
+}
+
+fn read_one(
+    args: &LinkerArgs,
+    path: &Path,
+    display: &str,
+    input: &LinkerInput,
+    prefetched: &Prefetched,
+) -> Result<InputFile> {
+    let ready = prefetched
+        .get(path)
+        .and_then(|m| m.lock().unwrap_or_else(|e| e.into_inner()).take());
+    let size = match &ready {
+        Some(b) => b.len() as u64,
+        None => std::fs::metadata(path)
+            .map_err(|e| Error::io("reading link input", path, e))?
+            .len(),
+    };
+    // Objects are small (musl's average 3 KB): one read beats mmap + munmap, which
+    // serialize on the process's mmap lock.
+    let bytes = if let Some(b) = ready {
+        Bytes::Owned(b)
+    } else if size < (1 << 20) {
+        Bytes::Owned(std::fs::read(path).map_err(|e| Error::io("reading link input", path, e))?)
+    } else {
+        Bytes::Mapped(Mapped::open(path)?)
+    };
+    let data = bytes.get();
+    let kind = if data.starts_with(b"!<arch>\n") || data.starts_with(b"!<thin>\n") {
+        FileKind::Archive
+    } else if objfile::is_relocatable(data) {
+        FileKind::Object
+    } else if data.starts_with(b"\x7fELF") {
+        FileKind::Shared
+    } else {
+        return Err(Error::NotElf {
+            path: path.to_path_buf(),
+        });
+    };
+    let mut thin_members = FxHashMap::default();
+    if data.starts_with(b"!<thin>\n") {
+        let archive = object::read::archive::ArchiveFile::parse(data)
+            .map_err(|e| Error::elf(path, "thin archive", e))?;
+        let dir = path.parent().unwrap_or(Path::new(""));
+        for m in archive.members() {
+            let m = m.map_err(|e| Error::elf(path, "thin archive members", e))?;
+            let name = m.name().to_vec();
+            let member_path = dir.join(String::from_utf8_lossy(&name).as_ref());
+            let b = std::fs::read(&member_path)
+                .map_err(|e| Error::io("reading thin archive member", &member_path, e))?;
+            thin_members.insert(name, Bytes::Owned(b));
+        }
+    }
+    // mold names files by their lexically cleaned path (`a/b/../c` is `a/c`).
+    let display = if args.linker == Some(crate::inputs::link_command::Linker::Mold) {
+        clean_path(display)
+    } else {
+        display.to_string()
+    };
+    let base = path
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let excluded = kind == FileKind::Archive
+        && args
+            .exclude_libs
+            .iter()
+            .any(|x| x == "ALL" || *x == base || format!("lib{x}.a") == base);
+    Ok(InputFile {
+        path: path.to_path_buf(),
+        display,
+        kind,
+        bytes,
+        whole_archive: input.whole_archive,
+        as_needed: input.as_needed,
+        group: input.group,
+        thin_members,
+        excluded,
+    })
+}
+
+/// `a/./b/../c` as `a/c`, lexically (no symlinks followed), as mold prints paths.
+fn clean_path(p: &str) -> String {
+    let absolute = p.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for c in p.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => {
+                if parts.last().is_some_and(|l| *l != "..") {
+                    parts.pop();
+                } else if !absolute {
+                    parts.push("..");
+                }
+            }
+            c => parts.push(c),
+        }
+    }
+    let joined = parts.join("/");
+    if absolute {
+        format!("/{joined}")
+    } else if joined.is_empty() {
+        ".".into()
+    } else {
+        joined
+    }
+}
+
+/// A symbol's resolution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Def {
+    Undefined,
+    /// Defined in object `obj`'s symbol `sym`.
+    Defined {
+        obj: u32,
+        sym: u32,
+        weak: bool,
+    },
+    /// A common symbol (allocated by the linker, in no input section).
+    Common {
+        obj: u32,
+        sym: u32,
+        size: u64,
+    },
+}
+
+/// A global symbol of the link.
+#[derive(Debug, Clone)]
+pub struct Global<'d> {
+    pub name: &'d [u8],
+    pub def: Def,
+    /// Some regular object references it non-weakly.
+    pub undef_strong: bool,
+    /// A (needed) shared library references it.
+    pub ref_dynamic: bool,
+    /// A shared library defines it.
+    pub dynamic_def: bool,
+    /// The most constraining visibility any regular object gives it (`STV_*`).
+    pub visibility: u8,
+}
+
+/// Visibilities from least to most constraining: default, protected, hidden, internal.
+fn visibility_rank(v: u8) -> u8 {
+    match v {
+        elf::STV_DEFAULT => 0,
+        elf::STV_PROTECTED => 1,
+        elf::STV_HIDDEN => 2,
+        _ => 3,
+    }
+}
+
+impl Global<'_> {
+    /// Hidden or internal: never exported.
+    pub fn is_hidden(&self) -> bool {
+        visibility_rank(self.visibility) >= 2
+    }
+}
+
+/// A loaded object: a plain object or an extracted archive member.
+pub struct Obj<'d> {
+    /// Index in [`LinkFiles::files`].
+    pub file: u32,
+    /// The member name, for archive members.
+    pub member: Option<&'d [u8]>,
+    /// `obj.o` or `lib.a(member.o)`, as GNU ld prints it.
+    pub display: String,
+    pub elf: ObjectFile<'d>,
+    /// Section id of its section 0 (ids are dense over the link).
+    pub base: u32,
+    /// Global id of each global symbol (symbol index − `first_global`).
+    pub global_ids: Vec<u32>,
+    /// Sections of COMDAT groups another object already defined.
+    pub discarded: Vec<bool>,
+    /// Its symbols are not exported (`--exclude-libs`).
+    pub no_export: bool,
+}
+
+/// A link, loaded and resolved.
+pub struct Link<'d> {
+    pub files: &'d LinkFiles,
+    pub objects: Vec<Obj<'d>>,
+    pub globals: Vec<Global<'d>>,
+    pub by_name: FxHashMap<&'d [u8], u32>,
+    /// Total section ids.
+    pub section_count: u32,
+}
+
+impl<'d> Link<'d> {
+    /// The object and local section index of a section id.
+    pub fn locate(&self, id: u32) -> (usize, usize) {
+        let i = self.objects.partition_point(|o| o.base <= id) - 1;
+        (i, (id - self.objects[i].base) as usize)
+    }
+
+    /// The global symbol named `name`.
+    pub fn global(&self, name: &[u8]) -> Option<&Global<'d>> {
+        self.by_name.get(name).map(|&g| &self.globals[g as usize])
+    }
+
+    /// The section id holding the definition of global `g`, if it is in a section.
+    pub fn def_section(&self, g: &Global<'_>) -> Option<u32> {
+        match g.def {
+            Def::Defined { obj, sym, .. } => {
+                let o = &self.objects[obj as usize];
+                let s = o.elf.symbols[sym as usize].section()?;
+                Some(o.base + s)
+            }
+            _ => None,
+        }
+    }
+}
+
+struct Resolver<'d> {
+    files: &'d LinkFiles,
+    objects: Vec<Obj<'d>>,
+    globals: Vec<Global<'d>>,
+    by_name: FxHashMap<&'d [u8], u32>,
+    comdats: FxHashSet<&'d [u8]>,
+}
+
+/// Loads and resolves the link.
+pub fn resolve(files: &LinkFiles) -> Result<Link<'_>> {
+    // Plain objects parse in parallel; members parse when extracted.
+    let parsed: Vec<Option<Result<ObjectFile<'_>>>> = files
+        .files
+        .par_iter()
+        .map(|f| {
+            (f.kind == FileKind::Object).then(|| objfile::parse(&f.path, &f.display, f.bytes.get()))
+        })
+        .collect();
+    let mut r = Resolver {
+        files,
+        objects: Vec::new(),
+        globals: Vec::new(),
+        by_name: FxHashMap::default(),
+        comdats: FxHashSet::default(),
+    };
+    let mut pre: Vec<Option<ObjectFile<'_>>> = Vec::with_capacity(parsed.len());
+    for p in parsed {
+        pre.push(p.transpose()?);
+    }
+    let mut archives: Vec<Option<ArchiveIndex<'_>>> =
+        (0..files.files.len()).map(|_| None).collect();
+    let mut i = 0;
+    while i < files.files.len() {
+        let group = files.files[i].group;
+        if group == 0 {
+            r.load(i, &mut pre, &mut archives)?;
+            i += 1;
+            continue;
+        }
+        // A group: load in order, then rescan its archives until nothing new is extracted.
+        let start = i;
+        while i < files.files.len() && files.files[i].group == group {
+            r.load(i, &mut pre, &mut archives)?;
+            i += 1;
+        }
+        loop {
+            let mut any = false;
+            for j in start..i {
+                if files.files[j].kind == FileKind::Archive {
+                    any |= r.scan_archive(j, &mut archives)?;
+                }
+            }
+            if !any {
+                break;
+            }
+        }
+    }
+    let mut base = 0u32;
+    for o in &mut r.objects {
+        o.base = base;
+        base = base
+            .checked_add(o.elf.sections.len() as u32)
+            .ok_or_else(|| Error::Usage("more than 4 billion sections".into()))?;
+    }
+    Ok(Link {
+        files,
+        objects: r.objects,
+        globals: r.globals,
+        by_name: r.by_name,
+        section_count: base,
+    })
+}
+
+/// An archive's index: symbol → member offset, and which members are in.
+struct ArchiveIndex<'d> {
+    archive: object::read::archive::ArchiveFile<'d>,
+    symbols: Vec<(&'d [u8], u64)>,
+    extracted: FxHashSet<u64>,
+}
+
+impl<'d> Resolver<'d> {
+    fn load(
+        &mut self,
+        i: usize,
+        pre: &mut [Option<ObjectFile<'d>>],
+        archives: &mut [Option<ArchiveIndex<'d>>],
+    ) -> Result<()> {
+        let f = &self.files.files[i];
+        match f.kind {
+            FileKind::Object => {
+                if let Some(elf) = pre[i].take() {
+                    self.add_object(i as u32, None, f.display.clone(), elf, false);
+                }
+            }
+            FileKind::Shared => self.add_shared(i)?,
+            FileKind::Archive => {
+                let data = f.bytes.get();
+                let archive = object::read::archive::ArchiveFile::parse(data)
+                    .map_err(|e| Error::elf(&f.path, "archive", e))?;
+                let mut symbols = Vec::new();
+                if let Some(iter) = archive
+                    .symbols()
+                    .map_err(|e| Error::elf(&f.path, "archive index", e))?
+                {
+                    for s in iter {
+                        let s = s.map_err(|e| Error::elf(&f.path, "archive index", e))?;
+                        symbols.push((s.name(), s.offset().0));
+                    }
+                } else if !f.whole_archive && archive.members().next().is_some() {
+                    return Err(Error::elf(
+                        &f.path,
+                        "archive index",
+                        "the archive has no symbol index (run ranlib on it)",
+                    ));
+                }
+                archives[i] = Some(ArchiveIndex {
+                    archive,
+                    symbols,
+                    extracted: FxHashSet::default(),
+                });
+                if f.whole_archive {
+                    self.whole_archive(i, archives)?;
+                } else {
+                    self.scan_archive(i, archives)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn whole_archive(&mut self, i: usize, archives: &mut [Option<ArchiveIndex<'d>>]) -> Result<()> {
+        let f = &self.files.files[i];
+        let Some(index) = archives[i].as_mut() else {
+            return Ok(());
+        };
+        let mut members = Vec::new();
+        for m in index.archive.members() {
+            let m = m.map_err(|e| Error::elf(&f.path, "archive members", e))?;
+            members.push(m);
+        }
+        for m in members {
+            let offset = m.file_range().0;
+            let data = self.member_bytes(i, &m)?;
+            if !data.starts_with(b"\x7fELF") {
+                continue;
+            }
+            if let Some(index) = archives[i].as_mut() {
+                index.extracted.insert(offset);
+            }
+            self.add_member(i, m.name(), data)?;
+        }
+        Ok(())
+    }
+
+    fn member_bytes(
+        &self,
+        i: usize,
+        m: &object::read::archive::ArchiveMember<'d>,
+    ) -> Result<&'d [u8]> {
+        let f: &'d InputFile = &self.files.files[i];
+        if m.is_thin() {
+            return Ok(f.thin_members.get(m.name()).map(|b| b.get()).unwrap_or(&[]));
+        }
+        m.data(f.bytes.get()).map_err(|e| {
+            Error::elf(
+                &f.path,
+                "archive member",
+                format!("{}: {e}", String::from_utf8_lossy(m.name())),
+            )
+        })
+    }
+
+    fn add_member(&mut self, i: usize, name: &'d [u8], data: &'d [u8]) -> Result<()> {
+        let f: &'d InputFile = &self.files.files[i];
+        let display = format!("{}({})", f.display, String::from_utf8_lossy(name));
+        let data = self.files.aligned.aligned(data);
+        let elf = objfile::parse(&f.path, &display, data)?;
+        self.add_object(i as u32, Some(name), display, elf, f.excluded);
+        Ok(())
+    }
+
+    /// One pass-until-stable over an archive's index; true when a member was extracted.
+    fn scan_archive(
+        &mut self,
+        i: usize,
+        archives: &mut [Option<ArchiveIndex<'d>>],
+    ) -> Result<bool> {
+        let mut any = false;
+        loop {
+            let mut changed = false;
+            let Some(index) = archives[i].as_ref() else {
+                return Ok(false);
+            };
+            let candidates = index.symbols.clone();
+            for (name, offset) in candidates {
+                if archives[i]
+                    .as_ref()
+                    .is_some_and(|x| x.extracted.contains(&offset))
+                {
+                    continue;
+                }
+                let wanted = self.by_name.get(name).is_some_and(|&g| {
+                    let g = &self.globals[g as usize];
+                    g.def == Def::Undefined && g.undef_strong && !g.dynamic_def
+                });
+                if !wanted {
+                    continue;
+                }
+                let f: &'d InputFile = &self.files.files[i];
+                let member = archives[i]
+                    .as_ref()
+                    .map(|x| {
+                        x.archive
+                            .member(object::read::archive::ArchiveOffset(offset))
+                    })
+                    .transpose()
+                    .map_err(|e| Error::elf(&f.path, "archive member", e))?;
+                let Some(member) = member else { continue };
+                if let Some(x) = archives[i].as_mut() {
+                    x.extracted.insert(offset);
+                }
+                let data = self.member_bytes(i, &member)?;
+                self.add_member(i, member.name(), data)?;
+                changed = true;
+                any = true;
+            }
+            if !changed {
+                return Ok(any);
+            }
+        }
+    }
+
+    fn intern(&mut self, name: &'d [u8]) -> u32 {
+        if let Some(&g) = self.by_name.get(name) {
+            return g;
+        }
+        let g = self.globals.len() as u32;
+        self.globals.push(Global {
+            name,
+            def: Def::Undefined,
+            undef_strong: false,
+            ref_dynamic: false,
+            dynamic_def: false,
+            visibility: elf::STV_DEFAULT,
+        });
+        self.by_name.insert(name, g);
+        g
+    }
+
+    fn add_object(
+        &mut self,
+        file: u32,
+        member: Option<&'d [u8]>,
+        display: String,
+        elf: ObjectFile<'d>,
+        no_export: bool,
+    ) {
+        let obj = self.objects.len() as u32;
+        let mut discarded = vec![false; elf.sections.len()];
+        for (_, signature, members) in &elf.groups {
+            if !self.comdats.insert(signature) {
+                for &m in members {
+                    discarded[m as usize] = true;
+                }
+            }
+        }
+        let first = elf.first_global as usize;
+        let mut global_ids = Vec::with_capacity(elf.symbols.len().saturating_sub(first));
+        for (k, sym) in elf.symbols.iter().enumerate().skip(first) {
+            let g = self.intern(sym.name);
+            global_ids.push(g);
+            if sym.bind == elf::STB_LOCAL {
+                continue;
+            }
+            let merged = &mut self.globals[g as usize].visibility;
+            if visibility_rank(sym.visibility) > visibility_rank(*merged) {
+                *merged = sym.visibility;
+            }
+            let in_discarded = sym.section().is_some_and(|s| discarded[s as usize]);
+            if sym.is_undefined() || in_discarded {
+                if !sym.is_weak() {
+                    self.globals[g as usize].undef_strong = true;
+                }
+                continue;
+            }
+            let new = if sym.is_common() {
+                Def::Common {
+                    obj,
+                    sym: k as u32,
+                    size: sym.size,
+                }
+            } else {
+                Def::Defined {
+                    obj,
+                    sym: k as u32,
+                    weak: sym.is_weak(),
+                }
+            };
+            self.define(g, new);
+            // `foo@@V` is also the default `foo`.
+            if let Some(at) = sym.name.windows(2).position(|w| w == b"@@") {
+                let base = self.intern(&sym.name[..at]);
+                self.define(base, new);
+            }
+        }
+        self.objects.push(Obj {
+            file,
+            member,
+            display,
+            elf,
+            base: 0,
+            global_ids,
+            discarded,
+            no_export,
+        });
+    }
+
+    fn define(&mut self, g: u32, new: Def) {
+        let slot = &mut self.globals[g as usize].def;
+        *slot = match (*slot, new) {
+            (Def::Undefined, n) => n,
+            (Def::Common { .. }, n @ Def::Defined { .. }) => n,
+            (Def::Common { size: a, .. }, n @ Def::Common { size: b, .. }) if b > a => n,
+            (Def::Defined { weak: true, .. }, n @ Def::Defined { weak: false, .. }) => n,
+            (old, _) => old,
+        };
+    }
+
+    fn add_shared(&mut self, i: usize) -> Result<()> {
+        let f: &'d InputFile = &self.files.files[i];
+        let facts = super::elf::read_facts_with(
+            &f.path,
+            f.bytes.get(),
+            super::elf::ReadOptions { definitions: true },
+        )?;
+        let needed = !f.as_needed
+            || facts.definitions.iter().any(|d| {
+                self.by_name.get(d.name).is_some_and(|&g| {
+                    let g = &self.globals[g as usize];
+                    g.def == Def::Undefined && g.undef_strong
+                })
+            });
+        if !needed {
+            return Ok(());
+        }
+        for d in &facts.definitions {
+            let g = self.intern(d.name);
+            self.globals[g as usize].dynamic_def = true;
+        }
+        for imp in &facts.imports {
+            let g = self.intern(imp.name);
+            self.globals[g as usize].ref_dynamic = true;
+        }
+        Ok(())
+    }
+}
+
+/// The symbol a relocation names, resolved: a section id, a `__start_`/`__stop_` section
+/// name, or nothing (undefined, absolute, common, in a shared library).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target<'d> {
+    Section(u32),
+    StartStop(&'d [u8]),
+    None,
+}
+
+impl<'d> Link<'d> {
+    /// Where symbol `sym` of object `obj` leads.
+    pub fn target(&self, obj: usize, sym: u32) -> Target<'d> {
+        let o = &self.objects[obj];
+        let s = &o.elf.symbols[sym as usize];
+        if sym < o.elf.first_global || s.bind == elf::STB_LOCAL {
+            return match s.section() {
+                Some(sec) => Target::Section(o.base + sec),
+                None => Target::None,
+            };
+        }
+        let g = &self.globals[o.global_ids[(sym - o.elf.first_global) as usize] as usize];
+        match g.def {
+            Def::Defined { .. } => match self.def_section(g) {
+                Some(id) => Target::Section(id),
+                None => Target::None,
+            },
+            Def::Undefined => {
+                let name = g.name;
+                let rest = name
+                    .strip_prefix(b"__start_")
+                    .or_else(|| name.strip_prefix(b"__stop_"));
+                match rest {
+                    Some(r) if is_c_identifier(r) => Target::StartStop(r),
+                    _ => Target::None,
+                }
+            }
+            Def::Common { .. } => Target::None,
+        }
+    }
+}
+
+/// A section name `__start_`/`__stop_` symbols exist for.
+pub fn is_c_identifier(name: &[u8]) -> bool {
+    !name.is_empty()
+        && !name[0].is_ascii_digit()
+        && name.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'_')
+}

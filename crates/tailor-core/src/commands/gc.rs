@@ -1,0 +1,806 @@
+//! `tailor gc`, `tailor why`, `tailor top`: section garbage collection predicted from the
+//! link command, explained, and ranked — inputs (the linker's own command line, its
+//! objects and archives) → analysis (the resolved link, its section graph, the mark) →
+//! reports.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use object::elf;
+use serde::Serialize;
+
+use super::version_script::VersionScriptOptions;
+use super::{emit, to_json, Format, Status, Timings};
+use crate::analysis::gc::{self, EdgeKind, GcOptions, GcResult, RootReason, ROOT_BASE};
+use crate::analysis::link_model::{self, Link, LinkFiles};
+use crate::analysis::retained;
+use crate::error::{Error, Result};
+use crate::inputs::ldscript::{self, Placer, Script};
+use crate::inputs::link_command::{LinkCommand, Linker};
+use crate::inputs::linker_args::{self, LinkerArgs};
+use crate::inputs::version_rules::VersionRules;
+
+/// Where the exports come from.
+pub enum ExportSource {
+    /// The link command's own version script / dynamic list.
+    Command,
+    /// `--version-script FILE`, replacing the command's.
+    Script(PathBuf),
+    /// Tailor's plan for these consumers (as `tailor version-script` would write it).
+    Plan(Box<VersionScriptOptions>),
+}
+
+/// Options shared by `gc`, `why` and `top`.
+pub struct GcCommand {
+    pub command: Vec<String>,
+    pub linker: Option<Linker>,
+    pub exports: ExportSource,
+    pub by_name: bool,
+    pub format: Format,
+}
+
+/// What to report.
+pub enum Query {
+    Gc,
+    Why {
+        item: String,
+        all: usize,
+    },
+    Top {
+        retained: bool,
+        exports: bool,
+        limit: usize,
+    },
+}
+
+/// A prepared prediction: the link, its script and its options.
+struct Prepared {
+    args: LinkerArgs,
+    linker: Linker,
+    script: Option<Script>,
+    version: VersionRules,
+    dynamic_list: VersionRules,
+    files: LinkFiles,
+}
+
+fn prepare(cmd: &GcCommand, t: &mut Timings) -> Result<Prepared> {
+    let link_cmd = LinkCommand::parse(&cmd.command)?;
+    let cwd = std::env::current_dir().map_err(|e| Error::io("reading", Path::new("."), e))?;
+    // The files the command names are read while the driver is asked for its linker line.
+    let named: Vec<PathBuf> = link_cmd
+        .inputs
+        .iter()
+        .map(|p| linker_args::in_dir(&cwd, p))
+        .collect();
+    // So is GNU ld's built-in script, for the emulation ld defaults to (checked below).
+    let wants_default_script = cmd.linker.is_none_or(|l| l == Linker::Bfd);
+    let (words, prefetched, speculative) = std::thread::scope(|s| {
+        let reader = s.spawn(|| link_model::prefetch(&named));
+        let script = s.spawn(|| {
+            wants_default_script.then(|| {
+                let program = match link_cmd.kind {
+                    crate::inputs::link_command::ToolKind::Linker => link_cmd.argv()[0].clone(),
+                    crate::inputs::link_command::ToolKind::Driver => "ld".to_string(),
+                };
+                linker_args::default_script(&program, None, link_cmd.shared, false)
+            })
+        });
+        let words = linker_args::linker_command(&link_cmd);
+        (words, reader.join(), script.join())
+    });
+    let prefetched = prefetched.unwrap_or_default();
+    let speculative = speculative.ok().flatten().and_then(|r| r.ok());
+    let (words, detected): (Vec<String>, Option<Linker>) = words?;
+    let mut args = LinkerArgs::parse(&words, detected)?;
+    let linker = cmd.linker.or(detected).unwrap_or(Linker::Bfd);
+    args.linker = Some(linker);
+    t.phase("linker command, named inputs read");
+    let script = match args.scripts.first() {
+        Some(p) => Some(ldscript::parse_file(
+            &linker_args::in_dir(&cwd, p),
+            &args.library_paths,
+        )?),
+        None if linker == Linker::Bfd => {
+            let text = match speculative {
+                Some(d)
+                    if args
+                        .emulation
+                        .as_deref()
+                        .is_none_or(|e| e == d.default_emulation) =>
+                {
+                    d.text
+                }
+                _ => {
+                    linker_args::default_script(
+                        &args.program,
+                        args.emulation.as_deref(),
+                        args.shared,
+                        args.pie,
+                    )?
+                    .text
+                }
+            };
+            Some(ldscript::parse_text(
+                text.as_bytes(),
+                Path::new("<GNU ld built-in script>"),
+                &[],
+            )?)
+        }
+        None => None,
+    };
+    let search = match (&script, linker) {
+        (Some(s), Linker::Bfd) => linker_args::search_dirs(s),
+        _ => Vec::new(),
+    };
+    t.phase("linker script");
+    let mut version = VersionRules::default();
+    match &cmd.exports {
+        ExportSource::Command => {
+            for p in &args.version_scripts {
+                let p = linker_args::in_dir(&cwd, p);
+                let text = crate::inputs::read_text(&p)?;
+                version.add_script(&p, &text)?;
+            }
+        }
+        ExportSource::Script(p) => {
+            let text = crate::inputs::read_text(p)?;
+            version.add_script(p, &text)?;
+        }
+        ExportSource::Plan(opts) => {
+            let mut script = Vec::new();
+            let mut log = Vec::new();
+            super::version_script::run(opts, &mut script, &mut log)?;
+            let text = String::from_utf8_lossy(&script);
+            version.add_script(Path::new("<tailor's plan>"), &text)?;
+        }
+    }
+    let mut dynamic_list = VersionRules::default();
+    for p in &args.dynamic_lists {
+        let p = linker_args::in_dir(&cwd, p);
+        let text = crate::inputs::read_text(&p)?;
+        dynamic_list.add_dynamic_list(&p, &text)?;
+    }
+    let files = link_model::read_files(&args, &cwd, &search, &prefetched)?;
+    t.phase("inputs read");
+    Ok(Prepared {
+        args,
+        linker,
+        script,
+        version,
+        dynamic_list,
+        files,
+    })
+}
+
+fn options<'a>(p: &'a Prepared, placer: Option<&'a Placer<'a>>, by_name: bool) -> GcOptions<'a> {
+    let entry = p
+        .args
+        .entry
+        .clone()
+        .or_else(|| {
+            p.script
+                .as_ref()
+                .and_then(|s| s.entry().map(str::to_string))
+        })
+        .or_else(|| Some("_start".to_string()));
+    GcOptions {
+        linker: p.linker,
+        entry,
+        undefined: p.args.undefined.clone(),
+        init: p.args.init.clone().unwrap_or_else(|| "_init".into()),
+        fini: p.args.fini.clone().unwrap_or_else(|| "_fini".into()),
+        exports: gc::ExportPolicy {
+            shared: p.args.shared,
+            export_dynamic: p.args.export_dynamic,
+            gc_keep_exported: p.args.gc_keep_exported,
+            version: &p.version,
+            dynamic_list: &p.dynamic_list,
+        },
+        script: placer,
+        start_stop_gc: p.args.start_stop_gc.unwrap_or(false),
+        by_name,
+    }
+}
+
+/// Runs `gc`, `why` or `top`.
+pub fn run(
+    cmd: &GcCommand,
+    query: &Query,
+    out: &mut dyn Write,
+    log: &mut dyn Write,
+) -> Result<Status> {
+    let mut t = Timings::start();
+    let prepared = prepare(cmd, &mut t)?;
+    let link = link_model::resolve(&prepared.files)?;
+    t.phase("resolved");
+    let placer = prepared.script.as_ref().map(Placer::new);
+    let opts = options(&prepared, placer.as_ref(), cmd.by_name);
+    let result = gc::collect(&link, &opts);
+    t.phase("marked");
+    let names = Names::new(&link, prepared.linker, &result, placer.as_ref());
+    let text = match query {
+        Query::Gc => render_gc(&names, &prepared, cmd.format),
+        Query::Why { item, all } => render_why(&names, item, *all, cmd.format)?,
+        Query::Top {
+            retained,
+            exports,
+            limit,
+        } => render_top(&names, *retained, *exports, *limit, cmd.format),
+    };
+    t.phase("rendered");
+    let live_alloc: u64 = names.sizes_where(|s| names.live(s) && names.alloc(s));
+    let _ = writeln!(
+        log,
+        "tailor: {} objects, {} sections; {} live ({} allocated bytes), {} removed; {} roots ({} by name)",
+        link.objects.len(),
+        link.section_count,
+        result.live.iter().filter(|&&l| l).count(),
+        live_alloc,
+        (0..link.section_count)
+            .filter(|&s| !result.live[s as usize] && result.reportable[s as usize])
+            .count(),
+        result.roots.len(),
+        result.by_name_roots
+    );
+    emit(out, text.as_bytes())?;
+    Ok(Status::Ok)
+}
+
+/// Names and sizes of the graph's items, for every report.
+struct Names<'l, 'd> {
+    link: &'l Link<'d>,
+    linker: Linker,
+    gc: &'l GcResult,
+    placer: Option<&'l Placer<'l>>,
+    section_of: Vec<(u32, u32)>,
+}
+
+impl<'l, 'd> Names<'l, 'd> {
+    fn new(
+        link: &'l Link<'d>,
+        linker: Linker,
+        gc: &'l GcResult,
+        placer: Option<&'l Placer<'l>>,
+    ) -> Self {
+        let mut section_of = Vec::with_capacity(link.section_count as usize);
+        for (oi, o) in link.objects.iter().enumerate() {
+            for si in 0..o.elf.sections.len() {
+                section_of.push((oi as u32, si as u32));
+            }
+        }
+        Names {
+            link,
+            linker,
+            gc,
+            placer,
+            section_of,
+        }
+    }
+    fn sec(&self, s: u32) -> &crate::analysis::objfile::ObjSection<'d> {
+        let (o, i) = self.section_of[s as usize];
+        &self.link.objects[o as usize].elf.sections[i as usize]
+    }
+    fn file(&self, s: u32) -> &str {
+        &self.link.objects[self.section_of[s as usize].0 as usize].display
+    }
+    /// The section's name as the linker prints it: GNU ld adds `[signature]` to a group
+    /// member.
+    fn name(&self, s: u32) -> String {
+        let sec = self.sec(s);
+        let name = String::from_utf8_lossy(sec.name);
+        if self.linker == Linker::Bfd && sec.group != crate::analysis::objfile::NONE {
+            let (o, _) = self.section_of[s as usize];
+            let obj = &self.link.objects[o as usize];
+            if let Some((_, sig, _)) = obj.elf.groups.iter().find(|g| g.0 == sec.group) {
+                return format!("{name}[{}]", String::from_utf8_lossy(sig));
+            }
+        }
+        name.into_owned()
+    }
+    fn size(&self, s: u32) -> u64 {
+        self.sec(s).size
+    }
+    fn live(&self, s: u32) -> bool {
+        self.gc.live[s as usize]
+    }
+    fn alloc(&self, s: u32) -> bool {
+        self.sec(s).flags & u64::from(elf::SHF_ALLOC) != 0
+    }
+    fn modeled(&self, s: u32) -> bool {
+        self.gc.counted[s as usize]
+    }
+    fn sizes_where(&self, f: impl Fn(u32) -> bool) -> u64 {
+        (0..self.link.section_count)
+            .filter(|&s| self.modeled(s) && f(s))
+            .map(|s| self.size(s))
+            .sum()
+    }
+    fn place(&self, s: u32) -> String {
+        format!("{}:{}", self.file(s), self.name(s))
+    }
+    fn global_name(&self, g: u32) -> String {
+        String::from_utf8_lossy(self.link.globals[g as usize].name).into_owned()
+    }
+    /// A root's reason in words.
+    fn reason(&self, r: &RootReason) -> String {
+        match r {
+            RootReason::Symbol { option, name } => format!("{option} symbol `{name}`"),
+            RootReason::Export { global, why } => {
+                let name = self.global_name(*global);
+                format!("export `{name}` ({why})")
+            }
+            RootReason::Keep { rule } => {
+                match self.placer.and_then(|p| p.rules.get(*rule as usize)) {
+                    Some(rule) => format!(
+                        "linker script rule `{}` (line {})",
+                        ldscript::dump::input_spec(rule.spec),
+                        rule.spec.line
+                    ),
+                    None => "linker script KEEP".into(),
+                }
+            }
+            RootReason::Kind(k) => format!("kept as a {k}"),
+            RootReason::ByName {
+                global,
+                section,
+                offset,
+            } => format!(
+                "export `{}` looked up by name: the string at {}+{offset:#x}",
+                self.global_name(*global),
+                self.place(*section)
+            ),
+            RootReason::Personality => "personality routine of an .eh_frame CIE".into(),
+            RootReason::NonAlloc => {
+                "non-allocated section of a file that keeps code or data".into()
+            }
+        }
+    }
+    /// An edge in words: `+0x1c -> printf`.
+    fn edge(&self, from: u32, kind: EdgeKind) -> String {
+        let (o, _) = self.section_of[from as usize];
+        let obj = &self.link.objects[o as usize];
+        let reloc = |ri: u32| {
+            let r = &obj.elf.relocs[ri as usize];
+            let sym = &obj.elf.symbols[r.sym as usize];
+            let name = if sym.sym_type == elf::STT_SECTION {
+                sym.section()
+                    .and_then(|s| obj.elf.sections.get(s as usize))
+                    .map(|s| String::from_utf8_lossy(s.name).into_owned())
+                    .unwrap_or_default()
+            } else {
+                String::from_utf8_lossy(sym.name).into_owned()
+            };
+            (r.offset, name)
+        };
+        match kind {
+            EdgeKind::Reloc(ri) => {
+                let (off, name) = reloc(ri);
+                format!("+{off:#x} refers to `{name}`")
+            }
+            EdgeKind::StartStop(ri) => {
+                let (off, name) = reloc(ri);
+                format!("+{off:#x} refers to `{name}`, which keeps every such section")
+            }
+            EdgeKind::EhFrame(ri) => {
+                let (off, name) = reloc(ri);
+                format!("its .eh_frame entry (+{off:#x}) refers to `{name}`")
+            }
+            EdgeKind::Group => "same section group".into(),
+            EdgeKind::LinkOrder => "SHF_LINK_ORDER section of it".into(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct SectionRow {
+    file: String,
+    section: String,
+    size: u64,
+    alloc: bool,
+}
+
+#[derive(Serialize)]
+struct FileRow {
+    file: String,
+    kept: u64,
+    removed: u64,
+}
+
+#[derive(Serialize)]
+struct ByNameRow {
+    export: String,
+    string_in: String,
+    offset: u64,
+}
+
+#[derive(Serialize)]
+struct GcReport {
+    linker: &'static str,
+    kept: Vec<SectionRow>,
+    removed: Vec<SectionRow>,
+    by_file: Vec<FileRow>,
+    by_name: Vec<ByNameRow>,
+    kept_alloc_bytes: u64,
+    removed_bytes: u64,
+}
+
+fn linker_name(l: Linker) -> &'static str {
+    match l {
+        Linker::Bfd => "bfd",
+        Linker::Lld => "lld",
+        Linker::Mold => "mold",
+    }
+}
+
+fn render_gc(n: &Names<'_, '_>, p: &Prepared, format: Format) -> String {
+    let mut kept = Vec::new();
+    let mut removed = Vec::new();
+    let mut by_file: Vec<FileRow> = Vec::new();
+    for (oi, o) in n.link.objects.iter().enumerate() {
+        let mut row = FileRow {
+            file: o.display.clone(),
+            kept: 0,
+            removed: 0,
+        };
+        for i in 0..o.elf.sections.len() {
+            let s = o.base + i as u32;
+            if !n.modeled(s) {
+                continue;
+            }
+            let r = SectionRow {
+                file: o.display.clone(),
+                section: n.name(s),
+                size: n.size(s),
+                alloc: n.alloc(s),
+            };
+            if n.live(s) {
+                if r.alloc {
+                    row.kept += r.size;
+                }
+                kept.push(r);
+            } else if n.gc.reportable[s as usize] {
+                row.removed += r.size;
+                removed.push(r);
+            }
+        }
+        let _ = oi;
+        by_file.push(row);
+    }
+    let by_name =
+        n.gc.roots
+            .iter()
+            .filter_map(|r| match r.reason {
+                RootReason::ByName {
+                    global,
+                    section,
+                    offset,
+                } => Some(ByNameRow {
+                    export: n.global_name(global),
+                    string_in: n.place(section),
+                    offset,
+                }),
+                _ => None,
+            })
+            .collect();
+    let report = GcReport {
+        linker: linker_name(p.linker),
+        kept_alloc_bytes: kept.iter().filter(|r| r.alloc).map(|r| r.size).sum(),
+        removed_bytes: removed.iter().map(|r| r.size).sum(),
+        kept,
+        removed,
+        by_file,
+        by_name,
+    };
+    match format {
+        Format::Json => String::from_utf8_lossy(&to_json(&report)).into_owned(),
+        Format::Text => gc_text(&report),
+    }
+}
+
+fn gc_text(r: &GcReport) -> String {
+    let mut s = String::new();
+    s.push_str(&format!("{:>10}  {:<40} FILE\n", "REMOVED", "SECTION"));
+    for row in &r.removed {
+        s.push_str(&format!(
+            "{:>10}  {:<40} {}\n",
+            row.size, row.section, row.file
+        ));
+    }
+    s.push('\n');
+    let mut files: Vec<&FileRow> = r
+        .by_file
+        .iter()
+        .filter(|f| f.removed > 0 || f.kept > 0)
+        .collect();
+    files.sort_by(|a, b| b.removed.cmp(&a.removed).then(a.file.cmp(&b.file)));
+    s.push_str(&format!(
+        "{:>10} {:>10}  FILE (by bytes removed)\n",
+        "KEPT", "REMOVED"
+    ));
+    let shown = 20.min(files.len());
+    for f in &files[..shown] {
+        s.push_str(&format!("{:>10} {:>10}  {}\n", f.kept, f.removed, f.file));
+    }
+    let (rest_kept, rest_removed) = files[shown..]
+        .iter()
+        .fold((0, 0), |(k, r), f| (k + f.kept, r + f.removed));
+    s.push_str(&format!(
+        "{:>10} {:>10}  ({} more files)\n",
+        rest_kept,
+        rest_removed,
+        files.len() - shown
+    ));
+    s.push_str(&format!(
+        "{:>10} {:>10}  total ({} sections kept, {} removed)\n",
+        r.kept_alloc_bytes,
+        r.removed_bytes,
+        r.kept.len(),
+        r.removed.len()
+    ));
+    if !r.by_name.is_empty() {
+        s.push_str("\nkept because a string names them (looked up by name):\n");
+        for b in &r.by_name {
+            s.push_str(&format!(
+                "  {}  ({}+{:#x})\n",
+                b.export, b.string_in, b.offset
+            ));
+        }
+    }
+    s
+}
+
+/// The sections an item names: a symbol, `file:section`, a section name, or an object.
+fn find_item(n: &Names<'_, '_>, item: &str) -> Vec<u32> {
+    if let Some(g) = n.link.global(item.as_bytes()) {
+        if let Some(s) = n.link.def_section(g) {
+            return vec![s];
+        }
+    }
+    let all = 0..n.link.section_count;
+    if let Some((file, section)) = item.rsplit_once(':') {
+        let v: Vec<u32> = all
+            .clone()
+            .filter(|&s| n.modeled(s) && n.name(s) == section && file_matches(n.file(s), file))
+            .collect();
+        if !v.is_empty() {
+            return v;
+        }
+    }
+    let v: Vec<u32> = all
+        .clone()
+        .filter(|&s| n.modeled(s) && n.name(s) == item)
+        .collect();
+    if !v.is_empty() {
+        return v;
+    }
+    // A local symbol (a static function) somewhere.
+    let mut v = Vec::new();
+    for o in &n.link.objects {
+        for sym in &o.elf.symbols {
+            if sym.name == item.as_bytes() {
+                if let Some(si) = sym.section() {
+                    v.push(o.base + si);
+                }
+            }
+        }
+    }
+    if !v.is_empty() {
+        return v;
+    }
+    all.filter(|&s| n.modeled(s) && n.alloc(s) && file_matches(n.file(s), item))
+        .collect()
+}
+
+fn file_matches(display: &str, wanted: &str) -> bool {
+    display == wanted
+        || display.ends_with(&format!("/{wanted}"))
+        || display.ends_with(&format!("({wanted})"))
+}
+
+#[derive(Serialize)]
+struct Hop {
+    section: String,
+    size: u64,
+    via: Option<String>,
+}
+
+#[derive(Serialize)]
+struct WhyChain {
+    root: String,
+    hops: Vec<Hop>,
+}
+
+#[derive(Serialize)]
+struct WhyReport {
+    item: String,
+    live: bool,
+    chains: Vec<WhyChain>,
+}
+
+fn render_why(n: &Names<'_, '_>, item: &str, all: usize, format: Format) -> Result<String> {
+    let found = find_item(n, item);
+    if found.is_empty() {
+        return Err(Error::Usage(format!(
+            "`{item}`: no symbol, section or object of that name in the link"
+        )));
+    }
+    let live: Vec<u32> = found.iter().copied().filter(|&s| n.live(s)).collect();
+    let mut report = WhyReport {
+        item: item.to_string(),
+        live: !live.is_empty(),
+        chains: Vec::new(),
+    };
+    // The live section of the item closest to a root answers first.
+    let mut candidates: Vec<(usize, u32)> = live.iter().map(|&s| (depth(n.gc, s), s)).collect();
+    candidates.sort();
+    let k = all.max(1);
+    for &(_, s) in &candidates {
+        for c in retained::chains(n.gc, s, k - report.chains.len()) {
+            report.chains.push(WhyChain {
+                root: n.reason(&n.gc.roots[c.root].reason),
+                hops: c
+                    .hops
+                    .iter()
+                    .map(|&(sec, via)| Hop {
+                        section: n.place(sec),
+                        size: n.size(sec),
+                        via: via.map(|(from, kind)| n.edge(from, kind)),
+                    })
+                    .collect(),
+            });
+        }
+        if report.chains.len() >= k {
+            break;
+        }
+    }
+    Ok(match format {
+        Format::Json => String::from_utf8_lossy(&to_json(&report)).into_owned(),
+        Format::Text => {
+            let mut s = String::new();
+            if !report.live {
+                s.push_str(&format!(
+                    "{item}: removed — no root reaches {}\n",
+                    found
+                        .iter()
+                        .map(|&x| n.place(x))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+            for (i, c) in report.chains.iter().enumerate() {
+                if report.chains.len() > 1 {
+                    s.push_str(&format!("chain {}:\n", i + 1));
+                }
+                s.push_str(&format!("  root: {}\n", c.root));
+                for h in &c.hops {
+                    match &h.via {
+                        None => s.push_str(&format!("    {} ({} bytes)\n", h.section, h.size)),
+                        Some(v) => s.push_str(&format!(
+                            "      {v}\n    -> {} ({} bytes)\n",
+                            h.section, h.size
+                        )),
+                    }
+                }
+            }
+            s
+        }
+    })
+}
+
+fn depth(gc: &GcResult, mut s: u32) -> usize {
+    let mut d = 0;
+    while gc.parent[s as usize] < ROOT_BASE && d < 100_000 {
+        s = gc.parent[s as usize];
+        d += 1;
+    }
+    d
+}
+
+#[derive(Serialize)]
+struct TopRow {
+    item: String,
+    size: u64,
+    retained: u64,
+}
+
+#[derive(Serialize)]
+struct TopReport {
+    rows: Vec<TopRow>,
+    remainder: TopRow,
+    total_live_bytes: u64,
+}
+
+fn render_top(
+    n: &Names<'_, '_>,
+    by_retained: bool,
+    exports: bool,
+    limit: usize,
+    format: Format,
+) -> String {
+    let sizes: Vec<u64> = (0..n.link.section_count)
+        .map(|s| {
+            if n.modeled(s) && n.alloc(s) {
+                n.size(s)
+            } else {
+                0
+            }
+        })
+        .collect();
+    let r = retained::retained_sizes(n.gc, &sizes);
+    let total: u64 = (0..n.link.section_count)
+        .filter(|&s| n.live(s))
+        .map(|s| sizes[s as usize])
+        .sum();
+    let mut rows: Vec<TopRow> = if exports {
+        let mut v: Vec<TopRow> = Vec::new();
+        for (i, root) in n.gc.roots.iter().enumerate() {
+            if let RootReason::Export { global, .. } | RootReason::ByName { global, .. } =
+                root.reason
+            {
+                v.push(TopRow {
+                    item: n.global_name(global),
+                    size: sizes[root.section as usize],
+                    retained: r.retained[r.root_node(i)],
+                });
+            }
+        }
+        v.sort_by(|a, b| b.retained.cmp(&a.retained).then(a.item.cmp(&b.item)));
+        v
+    } else {
+        let mut v: Vec<TopRow> = (0..n.link.section_count)
+            .filter(|&s| n.live(s) && sizes[s as usize] > 0)
+            .map(|s| TopRow {
+                item: n.place(s),
+                size: sizes[s as usize],
+                retained: r.retained[r.section_node(s)],
+            })
+            .collect();
+        if by_retained {
+            v.sort_by(|a, b| b.retained.cmp(&a.retained).then(a.item.cmp(&b.item)));
+        } else {
+            v.sort_by(|a, b| b.size.cmp(&a.size).then(a.item.cmp(&b.item)));
+        }
+        v
+    };
+    let rest: Vec<TopRow> = if rows.len() > limit {
+        rows.split_off(limit)
+    } else {
+        Vec::new()
+    };
+    let remainder = TopRow {
+        item: format!("({} more)", rest.len()),
+        size: rest.iter().map(|r| r.size).sum(),
+        retained: rest.iter().map(|r| r.retained).sum(),
+    };
+    let report = TopReport {
+        rows,
+        remainder,
+        total_live_bytes: total,
+    };
+    match format {
+        Format::Json => String::from_utf8_lossy(&to_json(&report)).into_owned(),
+        Format::Text => {
+            let mut s = format!(
+                "{:>10} {:>10}  {}\n",
+                "SIZE",
+                "RETAINED",
+                if exports {
+                    "EXPORT (bytes it alone keeps alive)"
+                } else {
+                    "SECTION"
+                }
+            );
+            for row in report.rows.iter().chain([&report.remainder]) {
+                s.push_str(&format!(
+                    "{:>10} {:>10}  {}\n",
+                    row.size, row.retained, row.item
+                ));
+            }
+            s.push_str(&format!(
+                "{:>10} {:>10}  total live allocated bytes\n",
+                report.total_live_bytes, ""
+            ));
+            s
+        }
+    }
+}

@@ -1,0 +1,478 @@
+//! Stage 1, inputs: GNU ld linker scripts — the model, its parser and its printer.
+//!
+//! One model serves the section graph (`tailor gc`: which input sections a `KEEP` rule
+//! retains, which `/DISCARD/` drops) and the readiness checks (`tailor check`: placement,
+//! orphans, ordering hazards). The parser covers what kernel and firmware scripts use; the
+//! printer writes a script GNU ld reads back with the same result (`--dump-script`).
+
+pub mod dump;
+mod lex;
+mod parse;
+pub mod placement;
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+pub use dump::dump;
+pub use placement::{Placement, Placer};
+
+/// A parsed script (with its `INCLUDE`d scripts parsed in place).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Script {
+    pub commands: Vec<Command>,
+}
+
+/// A top-level command.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    Entry(String),
+    /// `OUTPUT_FORMAT(a [, b, c])`.
+    OutputFormat(Vec<String>),
+    OutputArch(String),
+    Output(String),
+    SearchDir(String),
+    /// `INPUT(...)`, `GROUP(...)` (`group: true`).
+    Input {
+        group: bool,
+        items: Vec<InputItem>,
+    },
+    /// `INCLUDE file`, with the included script (parsed where it stands).
+    Include {
+        file: String,
+        script: Script,
+    },
+    Assign(Assignment),
+    Sections(Vec<SectionsItem>),
+    Memory(Vec<MemoryRegion>),
+    Phdrs(Vec<Phdr>),
+    Assert {
+        expr: Expr,
+        message: String,
+    },
+    /// `INSERT AFTER|BEFORE section`.
+    Insert {
+        after: bool,
+        section: String,
+    },
+    /// `EXTERN(a b)`, `FORCE_COMMON_ALLOCATION`, `TARGET(x)`, `NOCROSSREFS(a b)`, ... kept as
+    /// written: a keyword and its parenthesized words.
+    Other {
+        keyword: String,
+        args: Option<Vec<String>>,
+    },
+}
+
+/// An input file named by `INPUT`/`GROUP`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum InputItem {
+    File(String),
+    /// `-lname`.
+    Library(String),
+    AsNeeded(Vec<InputItem>),
+}
+
+/// An item of `SECTIONS`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SectionsItem {
+    Output(Box<OutputSection>),
+    Assign(Assignment),
+    Entry(String),
+    Include {
+        file: String,
+        items: Vec<SectionsItem>,
+    },
+    Assert {
+        expr: Expr,
+        message: String,
+    },
+    /// `OVERLAY ... { ... }`, kept as its sections.
+    Overlay(Vec<OutputSection>),
+}
+
+/// An output section description.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OutputSection {
+    pub name: String,
+    pub address: Option<Expr>,
+    /// `(NOLOAD)`, `(COPY)`, `(INFO)`, `(OVERLAY)`, `(DSECT)`, `(READONLY)`, `(TYPE = ...)`.
+    pub kind: Option<String>,
+    pub lma: Option<Expr>,
+    pub align: Option<Expr>,
+    pub align_with_input: bool,
+    pub subalign: Option<Expr>,
+    /// `ONLY_IF_RO`, `ONLY_IF_RW`, `SPECIAL`.
+    pub constraint: Option<String>,
+    pub items: Vec<OutputItem>,
+    /// `> region`.
+    pub region: Option<String>,
+    /// `AT> region`.
+    pub lma_region: Option<String>,
+    /// `:phdr` names.
+    pub phdrs: Vec<String>,
+    /// `= fill`.
+    pub fill: Option<Expr>,
+    /// Line of the name, for messages.
+    pub line: usize,
+}
+
+/// An item inside an output section.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OutputItem {
+    Input(InputSectionSpec),
+    Assign(Assignment),
+    /// `BYTE(e)`, `SHORT`, `LONG`, `QUAD`, `SQUAD`.
+    Data {
+        size: String,
+        expr: Expr,
+    },
+    Fill(Expr),
+    /// `CONSTRUCTORS`, `CREATE_OBJECT_SYMBOLS`, `. = ...` handled as Assign.
+    Keyword(String),
+    Include {
+        file: String,
+        items: Vec<OutputItem>,
+    },
+    Assert {
+        expr: Expr,
+        message: String,
+    },
+}
+
+/// An input section description: `KEEP(file(sections))`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InputSectionSpec {
+    pub keep: bool,
+    /// `INPUT_SECTION_FLAGS(SHF_A & !SHF_B)`: (flag, wanted) pairs.
+    pub flags: Vec<(String, bool)>,
+    pub file: Pattern,
+    /// `EXCLUDE_FILE` before the file pattern (`EXCLUDE_FILE(a) *(.text)`).
+    pub file_excludes: Vec<String>,
+    /// `None`: a file name alone (all its sections).
+    pub sections: Option<Vec<SectionPattern>>,
+    /// Line, for messages.
+    pub line: usize,
+}
+
+/// A wildcard pattern with its sort wrapper.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pattern {
+    pub glob: String,
+    pub sort: Vec<String>,
+}
+
+/// A section pattern: `EXCLUDE_FILE(...) SORT(.text.*)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SectionPattern {
+    pub exclude_files: Vec<String>,
+    pub pattern: Pattern,
+}
+
+/// `name op expr;` with its `PROVIDE`/`PROVIDE_HIDDEN`/`HIDDEN` wrapper.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assignment {
+    pub target: String,
+    /// `=`, `+=`, `-=`, `*=`, `/=`, `<<=`, `>>=`, `&=`, `|=`.
+    pub op: String,
+    pub expr: Expr,
+    /// `None`, `Some("PROVIDE")`, `Some("PROVIDE_HIDDEN")`, `Some("HIDDEN")`.
+    pub wrapper: Option<String>,
+}
+
+/// A `MEMORY` region.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemoryRegion {
+    pub name: String,
+    pub attributes: Option<String>,
+    pub origin: Expr,
+    pub length: Expr,
+}
+
+/// A `PHDRS` entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Phdr {
+    pub name: String,
+    pub kind: String,
+    /// `FILEHDR`, `PHDRS`, `AT(e)`, `FLAGS(e)`, as written.
+    pub rest: Vec<String>,
+    pub at: Option<Expr>,
+    pub flags: Option<Expr>,
+}
+
+/// An expression.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    Number(u64),
+    /// A number as written (`0x1000`, `4K`, `1M`), printed back as written.
+    Literal(String, u64),
+    Symbol(String),
+    Str(String),
+    Dot,
+    Unary(String, Box<Expr>),
+    Binary(String, Box<Expr>, Box<Expr>),
+    Ternary(Box<Expr>, Box<Expr>, Box<Expr>),
+    /// `ALIGN(e)`, `SIZEOF(.text)`, `DEFINED(sym)`, `CONSTANT(MAXPAGESIZE)`, ...
+    Call(String, Vec<Expr>),
+}
+
+/// Where a script came from, for messages and `INCLUDE` resolution.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    pub path: PathBuf,
+    /// `-L` directories searched for `INCLUDE`, after the script's own directory.
+    pub search: Vec<PathBuf>,
+}
+
+/// Parses the script in `path` (following `INCLUDE`s relative to it and to `search`).
+pub fn parse_file(path: &Path, search: &[PathBuf]) -> Result<Script> {
+    let text = std::fs::read(path).map_err(|e| Error::io("reading linker script", path, e))?;
+    let origin = Origin {
+        path: path.to_path_buf(),
+        search: search.to_vec(),
+    };
+    parse::parse(&text, &origin, &mut vec![canonical(path)])
+}
+
+/// Parses script text (`path` names it in messages; `INCLUDE` is resolved against it).
+pub fn parse_text(text: &[u8], path: &Path, search: &[PathBuf]) -> Result<Script> {
+    let origin = Origin {
+        path: path.to_path_buf(),
+        search: search.to_vec(),
+    };
+    parse::parse(text, &origin, &mut vec![canonical(path)])
+}
+
+fn canonical(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// True when `text` looks like a linker script rather than an object (for link inputs such
+/// as glibc's `libc.so`, which is `GROUP ( ... )`).
+pub fn looks_like_script(text: &[u8]) -> bool {
+    !text.starts_with(b"\x7fELF") && !text.starts_with(b"!<arch>") && !text.starts_with(b"!<thin>")
+}
+
+impl Script {
+    /// Every command, `INCLUDE`d ones flattened in place.
+    pub fn flat_commands(&self) -> Vec<&Command> {
+        let mut out = Vec::new();
+        for c in &self.commands {
+            match c {
+                Command::Include { script, .. } => out.extend(script.flat_commands()),
+                c => out.push(c),
+            }
+        }
+        out
+    }
+
+    /// The output sections in script order (`INCLUDE`s and overlays flattened).
+    pub fn output_sections(&self) -> Vec<&OutputSection> {
+        let mut out = Vec::new();
+        for c in self.flat_commands() {
+            if let Command::Sections(items) = c {
+                flatten_sections(items, &mut out);
+            }
+        }
+        out
+    }
+
+    /// The `ENTRY` symbol, if the script names one.
+    pub fn entry(&self) -> Option<&str> {
+        let mut entry = None;
+        for c in self.flat_commands() {
+            match c {
+                Command::Entry(e) => entry = Some(e.as_str()),
+                Command::Sections(items) => {
+                    for i in items {
+                        if let SectionsItem::Entry(e) = i {
+                            entry = Some(e.as_str());
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        entry
+    }
+
+    /// True when the script has a `SECTIONS` command (otherwise ld's default script still
+    /// places sections, and this one only adds to it).
+    pub fn has_sections(&self) -> bool {
+        self.flat_commands()
+            .iter()
+            .any(|c| matches!(c, Command::Sections(_)))
+    }
+
+    /// Symbols the script assigns (outside and inside `SECTIONS`), with their wrappers.
+    pub fn assignments(&self) -> Vec<&Assignment> {
+        let mut out = Vec::new();
+        for c in self.flat_commands() {
+            match c {
+                Command::Assign(a) => out.push(a),
+                Command::Sections(items) => collect_assignments(items, &mut out),
+                _ => {}
+            }
+        }
+        out
+    }
+}
+
+fn flatten_sections<'s>(items: &'s [SectionsItem], out: &mut Vec<&'s OutputSection>) {
+    for i in items {
+        match i {
+            SectionsItem::Output(o) => out.push(o),
+            SectionsItem::Include { items, .. } => flatten_sections(items, out),
+            SectionsItem::Overlay(v) => out.extend(v.iter()),
+            _ => {}
+        }
+    }
+}
+
+fn collect_assignments<'s>(items: &'s [SectionsItem], out: &mut Vec<&'s Assignment>) {
+    for i in items {
+        match i {
+            SectionsItem::Assign(a) => out.push(a),
+            SectionsItem::Include { items, .. } => collect_assignments(items, out),
+            SectionsItem::Output(o) => collect_output_assignments(&o.items, out),
+            SectionsItem::Overlay(v) => {
+                for o in v {
+                    collect_output_assignments(&o.items, out);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn collect_output_assignments<'s>(items: &'s [OutputItem], out: &mut Vec<&'s Assignment>) {
+    for i in items {
+        match i {
+            OutputItem::Assign(a) => out.push(a),
+            OutputItem::Include { items, .. } => collect_output_assignments(items, out),
+            _ => {}
+        }
+    }
+}
+
+impl OutputSection {
+    /// The input section descriptions, `INCLUDE`s flattened.
+    pub fn inputs(&self) -> Vec<&InputSectionSpec> {
+        let mut out = Vec::new();
+        collect_inputs(&self.items, &mut out);
+        out
+    }
+}
+
+fn collect_inputs<'s>(items: &'s [OutputItem], out: &mut Vec<&'s InputSectionSpec>) {
+    for i in items {
+        match i {
+            OutputItem::Input(s) => out.push(s),
+            OutputItem::Include { items, .. } => collect_inputs(items, out),
+            _ => {}
+        }
+    }
+}
+
+/// GNU ld's wildcard match (`*`, `?`, `[...]`, `[!...]`), as fnmatch without flags.
+pub fn wildcard_match(pattern: &[u8], text: &[u8]) -> bool {
+    let (mut p, mut t) = (0usize, 0usize);
+    let (mut star_p, mut star_t) = (usize::MAX, 0usize);
+    while t < text.len() {
+        if p < pattern.len() {
+            match pattern[p] {
+                b'*' => {
+                    star_p = p;
+                    star_t = t;
+                    p += 1;
+                    continue;
+                }
+                b'?' => {
+                    p += 1;
+                    t += 1;
+                    continue;
+                }
+                b'[' => {
+                    if let Some((matched, next)) = class_match(pattern, p, text[t]) {
+                        if matched {
+                            p = next;
+                            t += 1;
+                            continue;
+                        }
+                    } else if text[t] == b'[' {
+                        p += 1;
+                        t += 1;
+                        continue;
+                    }
+                }
+                b'\\' if p + 1 < pattern.len() && pattern[p + 1] == text[t] => {
+                    p += 2;
+                    t += 1;
+                    continue;
+                }
+                c if c == text[t] => {
+                    p += 1;
+                    t += 1;
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        if star_p != usize::MAX {
+            p = star_p + 1;
+            star_t += 1;
+            t = star_t;
+            continue;
+        }
+        return false;
+    }
+    while p < pattern.len() && pattern[p] == b'*' {
+        p += 1;
+    }
+    p == pattern.len()
+}
+
+/// A `[...]` class at `pattern[p]`: (matched, index after it), or None when unterminated.
+fn class_match(pattern: &[u8], p: usize, c: u8) -> Option<(bool, usize)> {
+    let mut i = p + 1;
+    let negate = matches!(pattern.get(i), Some(b'!' | b'^'));
+    if negate {
+        i += 1;
+    }
+    let mut matched = false;
+    let mut first = true;
+    while i < pattern.len() && (first || pattern[i] != b']') {
+        first = false;
+        let lo = pattern[i];
+        if pattern.get(i + 1) == Some(&b'-') && pattern.get(i + 2).is_some_and(|&b| b != b']') {
+            let hi = pattern[i + 2];
+            matched |= lo <= c && c <= hi;
+            i += 3;
+        } else {
+            matched |= lo == c;
+            i += 1;
+        }
+    }
+    (i < pattern.len()).then_some((matched != negate, i + 1))
+}
+
+/// True when a pattern has wildcard characters.
+pub fn is_wildcard(pattern: &str) -> bool {
+    pattern.bytes().any(|b| matches!(b, b'*' | b'?' | b'['))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards() {
+        assert!(wildcard_match(b"*", b".text"));
+        assert!(wildcard_match(b".text.*", b".text.foo"));
+        assert!(!wildcard_match(b".text.*", b".text"));
+        assert!(wildcard_match(b"*crtbegin?.o", b"/usr/lib/crtbeginS.o"));
+        assert!(!wildcard_match(b"*crtbegin?.o", b"crtbegin.o"));
+        assert!(wildcard_match(b".data.[!.]*", b".data.x"));
+        assert!(!wildcard_match(b".data.[!.]*", b".data..x"));
+        assert!(wildcard_match(b"[a-c]x", b"bx"));
+    }
+}

@@ -1,0 +1,243 @@
+//! Where GNU ld places an input section under a script: the first matching input section
+//! description in script order (file patterns, `EXCLUDE_FILE`, `INPUT_SECTION_FLAGS`,
+//! `ONLY_IF_RO`/`ONLY_IF_RW` included), `/DISCARD/`, or an orphan and where ld puts it.
+
+use object::elf;
+
+use super::{wildcard_match, InputSectionSpec, OutputSection, Script};
+
+/// The input section being placed.
+#[derive(Debug, Clone, Copy)]
+pub struct InputSection<'a> {
+    /// The file as ld names it: the path given, or the member name for an archive member.
+    pub file: &'a [u8],
+    /// The archive holding the member, if any.
+    pub archive: Option<&'a [u8]>,
+    pub name: &'a [u8],
+    pub sh_type: u32,
+    pub sh_flags: u64,
+}
+
+/// The outcome for one input section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    /// Into output section `output` (index in [`Placer::outputs`]) by rule `rule`.
+    Placed { output: u32, rule: u32, keep: bool },
+    /// Dropped by a `/DISCARD/` rule.
+    Discarded { rule: u32 },
+    /// No rule matches: ld creates or picks an output section (see [`Placer::orphan_home`]).
+    Orphan,
+}
+
+/// One input section description, flattened, its section patterns compiled.
+#[derive(Debug)]
+pub struct Rule<'s> {
+    pub output: u32,
+    pub spec: &'s InputSectionSpec,
+    /// Per section pattern: how to test a name quickly.
+    compiled: Vec<Compiled>,
+}
+
+/// A section pattern reduced to its cheapest test (most are a literal or `prefix*`).
+#[derive(Debug)]
+enum Compiled {
+    Exact(Vec<u8>),
+    Prefix(Vec<u8>),
+    Wild(Vec<u8>),
+}
+
+impl Compiled {
+    fn new(glob: &str) -> Self {
+        let b = glob.as_bytes();
+        let wild_at = b
+            .iter()
+            .position(|c| matches!(c, b'*' | b'?' | b'[' | b'\\'));
+        match wild_at {
+            None => Compiled::Exact(b.to_vec()),
+            Some(i) if i + 1 == b.len() && b[i] == b'*' => Compiled::Prefix(b[..i].to_vec()),
+            Some(_) => Compiled::Wild(b.to_vec()),
+        }
+    }
+
+    fn matches(&self, name: &[u8]) -> bool {
+        match self {
+            Compiled::Exact(e) => e == name,
+            Compiled::Prefix(p) => name.starts_with(p),
+            Compiled::Wild(w) => wildcard_match(w, name),
+        }
+    }
+}
+
+/// A script's rules, ready to place sections.
+pub struct Placer<'s> {
+    pub outputs: Vec<&'s OutputSection>,
+    pub rules: Vec<Rule<'s>>,
+}
+
+impl<'s> Placer<'s> {
+    /// The rules of `script`, in order.
+    pub fn new(script: &'s Script) -> Self {
+        let outputs = script.output_sections();
+        let mut rules = Vec::new();
+        for (i, o) in outputs.iter().enumerate() {
+            for spec in o.inputs() {
+                let compiled = spec
+                    .sections
+                    .iter()
+                    .flatten()
+                    .map(|p| Compiled::new(&p.pattern.glob))
+                    .collect();
+                rules.push(Rule {
+                    output: i as u32,
+                    spec,
+                    compiled,
+                });
+            }
+        }
+        Placer { outputs, rules }
+    }
+
+    /// Places one input section.
+    pub fn place(&self, s: &InputSection<'_>) -> Placement {
+        for (i, rule) in self.rules.iter().enumerate() {
+            let out = self.outputs[rule.output as usize];
+            if !constraint_allows(out, s) || !rule.matches(s) {
+                continue;
+            }
+            if out.name == "/DISCARD/" {
+                return Placement::Discarded { rule: i as u32 };
+            }
+            return Placement::Placed {
+                output: rule.output,
+                rule: i as u32,
+                keep: rule.spec.keep,
+            };
+        }
+        Placement::Orphan
+    }
+
+    /// Where ld puts an orphan: an output section of the same name if the script has one,
+    /// else after the output section holding sections of its kind.
+    pub fn orphan_home(&self, s: &InputSection<'_>) -> String {
+        if let Some(o) = self.outputs.iter().find(|o| o.name.as_bytes() == s.name) {
+            return format!("into `{}` (same name)", o.name);
+        }
+        let after = orphan_anchor(s);
+        let name = String::from_utf8_lossy(s.name);
+        if self.outputs.iter().any(|o| o.name == after) {
+            format!("as its own output section `{name}` after `{after}`")
+        } else {
+            format!("as its own output section `{name}` (the script has no `{after}`)")
+        }
+    }
+}
+
+/// The output section ld's orphan placement puts a section of this kind after.
+pub fn orphan_anchor(s: &InputSection<'_>) -> &'static str {
+    let f = s.sh_flags;
+    if f & u64::from(elf::SHF_ALLOC) == 0 {
+        return ".comment";
+    }
+    if f & u64::from(elf::SHF_TLS) != 0 {
+        return if s.sh_type == elf::SHT_NOBITS {
+            ".tbss"
+        } else {
+            ".tdata"
+        };
+    }
+    if f & u64::from(elf::SHF_EXECINSTR) != 0 {
+        return ".text";
+    }
+    if s.sh_type == elf::SHT_NOBITS {
+        return ".bss";
+    }
+    if f & u64::from(elf::SHF_WRITE) != 0 {
+        return ".data";
+    }
+    ".rodata"
+}
+
+fn constraint_allows(out: &OutputSection, s: &InputSection<'_>) -> bool {
+    let writable = s.sh_flags & u64::from(elf::SHF_WRITE) != 0;
+    match out.constraint.as_deref() {
+        Some("ONLY_IF_RO") => !writable,
+        Some("ONLY_IF_RW") => writable,
+        _ => true,
+    }
+}
+
+impl Rule<'_> {
+    /// Does this rule take `s`? (The section name first: it rejects most rules.)
+    pub fn matches(&self, s: &InputSection<'_>) -> bool {
+        let spec = self.spec;
+        let name_hit = match &spec.sections {
+            None => true,
+            Some(patterns) => patterns.iter().zip(&self.compiled).any(|(p, c)| {
+                c.matches(s.name) && !p.exclude_files.iter().any(|x| excluded(x.as_bytes(), s))
+            }),
+        };
+        name_hit
+            && flags_match(spec, s)
+            && file_matches(spec.file.glob.as_bytes(), s)
+            && !spec.file_excludes.iter().any(|x| excluded(x.as_bytes(), s))
+    }
+}
+
+/// Does this input section description take `s`?
+pub fn rule_matches(spec: &InputSectionSpec, s: &InputSection<'_>) -> bool {
+    if !flags_match(spec, s) || !file_matches(spec.file.glob.as_bytes(), s) {
+        return false;
+    }
+    if spec.file_excludes.iter().any(|x| excluded(x.as_bytes(), s)) {
+        return false;
+    }
+    match &spec.sections {
+        None => true,
+        Some(patterns) => patterns.iter().any(|p| {
+            wildcard_match(p.pattern.glob.as_bytes(), s.name)
+                && !p.exclude_files.iter().any(|x| excluded(x.as_bytes(), s))
+        }),
+    }
+}
+
+fn file_matches(pattern: &[u8], s: &InputSection<'_>) -> bool {
+    if pattern == b"*" {
+        return true;
+    }
+    if let Some(colon) = pattern.iter().position(|&b| b == b':') {
+        let (archive_pat, member_pat) = (&pattern[..colon], &pattern[colon + 1..]);
+        return match s.archive {
+            Some(archive) => {
+                (archive_pat.is_empty() || wildcard_match(archive_pat, archive))
+                    && (member_pat.is_empty() || wildcard_match(member_pat, s.file))
+            }
+            // `:file` matches a file outside any archive.
+            None => archive_pat.is_empty() && wildcard_match(member_pat, s.file),
+        };
+    }
+    wildcard_match(pattern, s.file)
+}
+
+fn excluded(pattern: &[u8], s: &InputSection<'_>) -> bool {
+    file_matches(pattern, s) || s.archive.is_some_and(|a| wildcard_match(pattern, a))
+}
+
+fn flags_match(spec: &InputSectionSpec, s: &InputSection<'_>) -> bool {
+    spec.flags.iter().all(|(name, want)| {
+        let bit = match name.as_str() {
+            "SHF_WRITE" => u64::from(elf::SHF_WRITE),
+            "SHF_ALLOC" => u64::from(elf::SHF_ALLOC),
+            "SHF_EXECINSTR" => u64::from(elf::SHF_EXECINSTR),
+            "SHF_MERGE" => u64::from(elf::SHF_MERGE),
+            "SHF_STRINGS" => u64::from(elf::SHF_STRINGS),
+            "SHF_INFO_LINK" => u64::from(elf::SHF_INFO_LINK),
+            "SHF_LINK_ORDER" => u64::from(elf::SHF_LINK_ORDER),
+            "SHF_OS_NONCONFORMING" => u64::from(elf::SHF_OS_NONCONFORMING),
+            "SHF_GROUP" => u64::from(elf::SHF_GROUP),
+            "SHF_TLS" => u64::from(elf::SHF_TLS),
+            "SHF_GNU_RETAIN" => u64::from(elf::SHF_GNU_RETAIN),
+            _ => return false,
+        };
+        (s.sh_flags & bit != 0) == *want
+    })
+}
