@@ -112,6 +112,84 @@ pub fn link_command(data: &[u8]) {
     );
 }
 
+/// Reads `data` as a relocatable object (or an archive of them) and runs the whole section
+/// graph over it — resolution, marking under each linker's rules, retained sizes, chains;
+/// must never panic, and errors must name the input.
+pub fn object_reader(data: &[u8]) {
+    use crate::analysis::{gc, link_model, retained};
+    use crate::inputs::link_command::Linker;
+    use crate::inputs::version_rules::VersionRules;
+    if let Err(e) = crate::analysis::objfile::parse(Path::new("f.o"), "f.o", data) {
+        assert!(e.to_string().contains("f.o"), "{e}");
+    }
+    let Ok(files) = link_model::LinkFiles::from_memory(vec![("f.o".into(), data.to_vec())]) else {
+        return;
+    };
+    let link = match link_model::resolve(&files) {
+        Ok(l) => l,
+        Err(e) => {
+            assert!(e.to_string().contains("f.o"), "{e}");
+            return;
+        }
+    };
+    let none = VersionRules::default();
+    for linker in [Linker::Bfd, Linker::Lld, Linker::Mold] {
+        let opts = gc::GcOptions {
+            linker,
+            entry: Some("_start".into()),
+            undefined: vec!["main".into()],
+            init: "_init".into(),
+            fini: "_fini".into(),
+            exports: gc::ExportPolicy {
+                shared: true,
+                export_dynamic: false,
+                gc_keep_exported: false,
+                version: &none,
+                dynamic_list: &none,
+            },
+            script: None,
+            start_stop_gc: false,
+            by_name: true,
+        };
+        let result = gc::collect(&link, &opts);
+        let sizes: Vec<u64> = (0..link.section_count).map(|_| 1).collect();
+        let r = retained::retained_sizes(&result, &sizes);
+        assert!(r.retained[0] <= u64::from(link.section_count));
+        if let Some(s) = result.live.iter().rposition(|&l| l) {
+            let _ = retained::chains(&result, s as u32, 3);
+        }
+    }
+}
+
+/// Parses arbitrary text as a linker script; a script that parses prints back to a script
+/// that parses to the same printout, and places sections without panicking.
+pub fn linker_script(data: &[u8]) {
+    use crate::inputs::ldscript;
+    let path = Path::new("fuzz.ld");
+    match ldscript::parse_text(data, path, &[]) {
+        Ok(script) => {
+            let printed = ldscript::dump(&script);
+            let again = ldscript::parse_text(printed.as_bytes(), path, &[])
+                .unwrap_or_else(|e| panic!("the printout does not parse: {e}\n{printed}"));
+            assert_eq!(ldscript::dump(&again), printed, "printing is not stable");
+            let placer = ldscript::Placer::new(&script);
+            for name in [&b".text.startup"[..], b".data", b".bss.x", b"foo"] {
+                let s = ldscript::placement::InputSection {
+                    file: b"a.o",
+                    archive: Some(b"lib.a"),
+                    name,
+                    sh_type: 1,
+                    sh_flags: 6,
+                };
+                if placer.place(&s) == ldscript::Placement::Orphan {
+                    let _ = placer.orphan_home(&s);
+                }
+            }
+        }
+        Err(e) => assert!(e.to_string().starts_with("fuzz.ld:"), "{e}"),
+    }
+}
+
 #[cfg(test)]
 mod regressions {
     use std::path::PathBuf;
@@ -146,6 +224,8 @@ mod regressions {
             ("extract", super::extract as fn(&[u8])),
             ("make_profile", super::make_profile),
             ("link_command", super::link_command),
+            ("object_reader", super::object_reader),
+            ("linker_script", super::linker_script),
         ] {
             let files = inputs(target);
             assert!(!files.is_empty(), "no saved {target} inputs");

@@ -5,37 +5,11 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use common::e2e::{e2e, E2e};
 use common::*;
-
-struct E2e {
-    vars: BTreeMap<String, String>,
-}
-
-impl E2e {
-    fn get(&self, k: &str) -> &str {
-        self.vars
-            .get(k)
-            .unwrap_or_else(|| panic!("e2e-build.sh printed no {k}"))
-    }
-    fn path(&self, k: &str) -> PathBuf {
-        PathBuf::from(self.get(k))
-    }
-}
-
-fn e2e() -> E2e {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/e2e-build.sh");
-    let out = run(Command::new("bash").arg(script));
-    let vars = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    E2e { vars }
-}
 
 /// Runs a program with `libc` as its dynamic linker; returns (status success, stdout+stderr).
 fn run_with(libc: &Path, prog: &Path, args: &[&str]) -> (bool, String) {

@@ -295,6 +295,42 @@ fn read_head(path: &Path) -> Result<[u8; 8]> {
     Ok(head)
 }
 
+impl LinkFiles {
+    /// Inputs given as bytes (fuzzing, tests): each is an object, an archive or a shared
+    /// library by its magic; anything else is refused as not ELF.
+    pub fn from_memory(inputs: Vec<(String, Vec<u8>)>) -> Result<Self> {
+        let mut files = Vec::new();
+        for (name, data) in inputs {
+            let path = PathBuf::from(&name);
+            let kind = if data.starts_with(b"!<arch>\n") {
+                FileKind::Archive
+            } else if objfile::is_relocatable(&data) {
+                FileKind::Object
+            } else if data.starts_with(b"\x7fELF") {
+                FileKind::Shared
+            } else {
+                return Err(Error::NotElf { path });
+            };
+            files.push(InputFile {
+                path,
+                display: name,
+                kind,
+                bytes: Bytes::Owned(data),
+                whole_archive: false,
+                as_needed: false,
+                group: 0,
+                thin_members: FxHashMap::default(),
+                excluded: false,
+            });
+        }
+        Ok(LinkFiles {
+            files,
+            scripts: Vec::new(),
+            aligned: AlignedCopies::default(),
+        })
+    }
+}
+
 /// Small input files read ahead (while the driver is still asked for its linker command).
 pub type Prefetched = FxHashMap<PathBuf, std::sync::Mutex<Option<Vec<u8>>>>;
 

@@ -166,7 +166,7 @@ pub fn chains(gc: &GcResult, target: u32, k: usize) -> Vec<Chain> {
         pred_count[i + 1] += pred_count[i];
     }
     let mut fill = pred_count.clone();
-    let mut preds = vec![(0u32, EdgeKind::Group); pred_count[n] as usize];
+    let mut preds = vec![(u32::MAX, EdgeKind::Group); pred_count[n] as usize];
     for s in 0..n {
         if gc.live[s] {
             for e in gc.graph.out(s as u32) {
@@ -175,6 +175,20 @@ pub fn chains(gc: &GcResult, target: u32, k: usize) -> Vec<Chain> {
                     preds[*slot as usize] = (s as u32, e.kind);
                     *slot += 1;
                 }
+            }
+        }
+    }
+    // One edge per (from, to) pair: chains are distinct as section sequences.
+    for t in 0..n {
+        let (a, b) = (pred_count[t] as usize, pred_count[t + 1] as usize);
+        let row = &mut preds[a..b];
+        row.sort_by_key(|p| p.0);
+        let mut prev = u32::MAX;
+        for p in row.iter_mut() {
+            if p.0 == prev {
+                p.0 = u32::MAX;
+            } else {
+                prev = p.0;
             }
         }
     }
@@ -245,7 +259,7 @@ pub fn chains(gc: &GcResult, target: u32, k: usize) -> Vec<Chain> {
             pred_count[s as usize + 1] as usize,
         );
         for &(p, kind) in &preds[a..b] {
-            if dist[p as usize] == u32::MAX || on_chain(&arena, node, p) {
+            if p == u32::MAX || dist[p as usize] == u32::MAX || on_chain(&arena, node, p) {
                 continue;
             }
             arena.push((p, node, Some(kind)));

@@ -217,7 +217,13 @@ pub fn run(
     let opts = options(&prepared, placer.as_ref(), cmd.by_name);
     let result = gc::collect(&link, &opts);
     t.phase("marked");
-    let names = Names::new(&link, prepared.linker, &result, placer.as_ref());
+    let names = Names::new(
+        &link,
+        prepared.linker,
+        &prepared.version,
+        &result,
+        placer.as_ref(),
+    );
     let text = match query {
         Query::Gc => render_gc(&names, &prepared, cmd.format),
         Query::Why { item, all } => render_why(&names, item, *all, cmd.format)?,
@@ -250,6 +256,7 @@ pub fn run(
 struct Names<'l, 'd> {
     link: &'l Link<'d>,
     linker: Linker,
+    version: &'l VersionRules,
     gc: &'l GcResult,
     placer: Option<&'l Placer<'l>>,
     section_of: Vec<(u32, u32)>,
@@ -259,6 +266,7 @@ impl<'l, 'd> Names<'l, 'd> {
     fn new(
         link: &'l Link<'d>,
         linker: Linker,
+        version: &'l VersionRules,
         gc: &'l GcResult,
         placer: Option<&'l Placer<'l>>,
     ) -> Self {
@@ -271,6 +279,7 @@ impl<'l, 'd> Names<'l, 'd> {
         Names {
             link,
             linker,
+            version,
             gc,
             placer,
             section_of,
@@ -309,6 +318,28 @@ impl<'l, 'd> Names<'l, 'd> {
     fn modeled(&self, s: u32) -> bool {
         self.gc.counted[s as usize]
     }
+    /// The output section the script places `s` in (orphans keep their own name).
+    fn output_section(&self, s: u32) -> Option<String> {
+        let placer = self.placer?;
+        let (o, _) = self.section_of[s as usize];
+        let obj = &self.link.objects[o as usize];
+        let f = &self.link.files.files[obj.file as usize];
+        let sec = self.sec(s);
+        let input = ldscript::placement::InputSection {
+            file: obj.member.unwrap_or(f.display.as_bytes()),
+            archive: obj.member.map(|_| f.display.as_bytes()),
+            name: sec.name,
+            sh_type: sec.sh_type,
+            sh_flags: sec.flags,
+        };
+        Some(match placer.place(&input) {
+            ldscript::Placement::Placed { output, .. } => {
+                placer.outputs[output as usize].name.clone()
+            }
+            ldscript::Placement::Discarded { .. } => "/DISCARD/".into(),
+            ldscript::Placement::Orphan => String::from_utf8_lossy(sec.name).into_owned(),
+        })
+    }
     fn sizes_where(&self, f: impl Fn(u32) -> bool) -> u64 {
         (0..self.link.section_count)
             .filter(|&s| self.modeled(s) && f(s))
@@ -327,7 +358,10 @@ impl<'l, 'd> Names<'l, 'd> {
             RootReason::Symbol { option, name } => format!("{option} symbol `{name}`"),
             RootReason::Export { global, why } => {
                 let name = self.global_name(*global);
-                format!("export `{name}` ({why})")
+                match self.version.consumer_of.get(&name) {
+                    Some(consumer) => format!("export `{name}`, needed by {consumer}"),
+                    None => format!("export `{name}` ({why})"),
+                }
             }
             RootReason::Keep { rule } => {
                 match self.placer.and_then(|p| p.rules.get(*rule as usize)) {
@@ -396,7 +430,11 @@ struct SectionRow {
     file: String,
     section: String,
     size: u64,
+    align: u64,
     alloc: bool,
+    /// The output section the linker script places it in (orphans: their own name).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    output: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -451,7 +489,9 @@ fn render_gc(n: &Names<'_, '_>, p: &Prepared, format: Format) -> String {
                 file: o.display.clone(),
                 section: n.name(s),
                 size: n.size(s),
+                align: n.sec(s).align,
                 alloc: n.alloc(s),
+                output: n.output_section(s),
             };
             if n.live(s) {
                 if r.alloc {

@@ -1,0 +1,36 @@
+//! The products of scripts/e2e-build.sh (musl and lua from Debian source packages), built
+//! once and cached in target/e2e.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use super::run;
+
+/// The KEY=VALUE lines e2e-build.sh prints.
+pub struct E2e {
+    vars: BTreeMap<String, String>,
+}
+
+impl E2e {
+    pub fn get(&self, k: &str) -> &str {
+        self.vars
+            .get(k)
+            .unwrap_or_else(|| panic!("e2e-build.sh printed no {k}"))
+    }
+    pub fn path(&self, k: &str) -> PathBuf {
+        PathBuf::from(self.get(k))
+    }
+}
+
+pub fn e2e() -> E2e {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/e2e-build.sh");
+    let out = run(Command::new("bash").arg(script));
+    let vars = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    E2e { vars }
+}
+

@@ -1,0 +1,495 @@
+//! `tailor gc`, `why` and `top` against the linkers themselves: the removed set predicted
+//! from the link command equals each linker's own `--print-gc-sections` (GNU ld's, lld's
+//! and mold's formats parsed) on musl's libc.so (generic, and tailored to hello and to lua)
+//! and on lua's own objects linked as a dynamic and a static executable; the predicted kept
+//! sizes match the linked output's sections within alignment padding; chains and retained
+//! sizes are checked against nm and against a re-prediction without the export.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::e2e::{e2e, E2e};
+use common::*;
+
+type Removed = BTreeSet<(String, String)>;
+
+/// Runs a link with `--print-gc-sections`; parses GNU ld's
+/// `removing unused section 'S' in file 'F'` and lld's and mold's `removing unused section F:(S)`.
+fn linker_removed(dir: &Path, argv: &[String]) -> Removed {
+    let out = run(Command::new(&argv[0])
+        .args(&argv[1..])
+        .arg("-Wl,--print-gc-sections")
+        .current_dir(dir));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut set = Removed::new();
+    for line in text.lines() {
+        if let Some(rest) = line.split("removing unused section '").nth(1) {
+            let (section, file) = rest
+                .split_once("' in file '")
+                .unwrap_or_else(|| panic!("unparsed GNU ld line: {line}"));
+            set.insert((file.trim_end_matches('\'').to_string(), section.to_string()));
+        } else if let Some(rest) = line.strip_prefix("removing unused section ") {
+            let (file, section) = rest
+                .rsplit_once(":(")
+                .unwrap_or_else(|| panic!("unparsed lld/mold line: {line}"));
+            set.insert((file.to_string(), section.trim_end_matches(')').to_string()));
+        }
+    }
+    set
+}
+
+fn tailor_gc(dir: &Path, args: &[&str], argv: &[String]) -> serde_json::Value {
+    let out = tailor()
+        .arg("gc")
+        .args(["--format", "json"])
+        .args(args)
+        .arg("--")
+        .args(argv)
+        .current_dir(dir)
+        .output()
+        .expect("running tailor gc");
+    assert!(
+        out.status.success(),
+        "tailor gc {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("gc JSON")
+}
+
+fn predicted_removed(report: &serde_json::Value) -> Removed {
+    report["removed"]
+        .as_array()
+        .expect("removed array")
+        .iter()
+        .map(|r| {
+            (
+                r["file"].as_str().unwrap().to_string(),
+                r["section"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn assert_same(what: &str, predicted: &Removed, actual: &Removed) {
+    let only_p: Vec<_> = predicted.difference(actual).take(10).collect();
+    let only_a: Vec<_> = actual.difference(predicted).take(10).collect();
+    assert!(
+        only_p.is_empty() && only_a.is_empty(),
+        "{what}: tailor predicted {} removed sections, the linker removed {}.\n\
+         predicted only: {only_p:?}\nlinker only: {only_a:?}",
+        predicted.len(),
+        actual.len()
+    );
+    eprintln!("{what}: {} removed sections, identical", actual.len());
+}
+
+fn need_linkers() {
+    need_tool("ld", "binutils");
+    need_tool("ld.lld", "lld");
+    need_tool("mold", "mold");
+}
+
+fn fuse(linker: &str) -> Vec<String> {
+    if linker == "bfd" {
+        vec![]
+    } else {
+        vec![format!("-fuse-ld={linker}")]
+    }
+}
+
+fn musl_link(e: &E2e, linker: &str, out: &Path, extra: &[String]) -> Vec<String> {
+    let mut v = vec![
+        e.get("LINK_CC").to_string(),
+        format!("@{}", e.get("LINK_RSP")),
+    ];
+    v.extend(fuse(linker));
+    v.extend(extra.iter().cloned());
+    v.push("-o".into());
+    v.push(out.display().to_string());
+    v
+}
+
+/// The version script tailor plans for `consumers` against the generic libc.
+fn plan_script(e: &E2e, dir: &Path, name: &str, consumers: &[PathBuf]) -> PathBuf {
+    let path = dir.join(format!("{name}.map"));
+    let mut args: Vec<String> = vec!["version-script".into()];
+    args.extend(consumers.iter().map(|p| p.display().to_string()));
+    args.extend(["--provider".into(), e.get("LIBC").into(), "-o".into()]);
+    args.push(path.display().to_string());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    tailor_ok(&args);
+    path
+}
+
+#[test]
+fn musl_removed_sections_match_gnu_ld_lld_and_mold() {
+    need_linkers();
+    let e = e2e();
+    let tmp = tempfile::tempdir().unwrap();
+    let musl = e.path("MUSL_DIR");
+    let hello = plan_script(&e, tmp.path(), "hello", &[e.path("HELLO")]);
+    let lua = plan_script(&e, tmp.path(), "lua", &[e.path("LUA")]);
+    let out = tmp.path().join("libc.so");
+    for linker in ["bfd", "lld", "mold"] {
+        // musl's full dynamic.list (the generic link), then each tailored version script.
+        for (case, script) in [("generic", None), ("hello", Some(&hello)), ("lua", Some(&lua))] {
+            let extra: Vec<String> = script
+                .map(|s| vec![format!("-Wl,--version-script={}", s.display())])
+                .unwrap_or_default();
+            let argv = musl_link(&e, linker, &out, &extra);
+            let actual = linker_removed(&musl, &argv);
+            // The command is given without the script: `--version-script` supplies it.
+            let base = musl_link(&e, linker, &out, &[]);
+            let mut args = vec!["--no-by-name"];
+            let s;
+            if let Some(p) = script {
+                s = p.display().to_string();
+                args.extend(["--version-script", &s]);
+            }
+            let report = tailor_gc(&musl, &args, &base);
+            assert_same(
+                &format!("musl libc.so, {case}, {linker}"),
+                &predicted_removed(&report),
+                &actual,
+            );
+        }
+    }
+}
+
+#[test]
+fn lua_executables_removed_sections_match_every_linker() {
+    need_linkers();
+    let e = e2e();
+    let objs = e.path("LUA_OBJ");
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("lua").display().to_string();
+    for linker in ["bfd", "lld", "mold"] {
+        for (case, flags) in [
+            ("dynamic", &["-Wl,-E", "-ldl"][..]),
+            ("static", &["-static"][..]),
+        ] {
+            let mut argv: Vec<String> = vec!["gcc".into()];
+            argv.extend(flags.iter().map(|s| s.to_string()));
+            argv.extend(
+                ["lua.o", "liblua.a", "-lm", "-Wl,--gc-sections", "-o", &out]
+                    .iter()
+                    .map(|s| s.to_string()),
+            );
+            argv.extend(fuse(linker));
+            let actual = linker_removed(&objs, &argv);
+            let report = tailor_gc(&objs, &[], &argv);
+            assert_same(
+                &format!("lua {case}, {linker}"),
+                &predicted_removed(&report),
+                &actual,
+            );
+        }
+    }
+}
+
+/// Section sizes of an ELF file, by name (readelf -SW).
+fn section_sizes(path: &Path) -> BTreeMap<String, u64> {
+    let text = tool_stdout("readelf", "binutils", &["-SW", &path.display().to_string()]);
+    let mut m = BTreeMap::new();
+    for line in text.lines() {
+        let Some(rest) = line.trim_start().strip_prefix('[') else {
+            continue;
+        };
+        let Some((_, fields)) = rest.split_once(']') else {
+            continue;
+        };
+        let f: Vec<&str> = fields.split_whitespace().collect();
+        if f.len() >= 5 {
+            if let Ok(size) = u64::from_str_radix(f[4], 16) {
+                m.insert(f[0].to_string(), size);
+            }
+        }
+    }
+    m
+}
+
+#[test]
+fn predicted_kept_sizes_match_the_linked_sections_within_padding() {
+    need_tool("ld", "binutils");
+    let e = e2e();
+    let tmp = tempfile::tempdir().unwrap();
+    let musl = e.path("MUSL_DIR");
+    let hello = plan_script(&e, tmp.path(), "hello", &[e.path("HELLO")]);
+    let out = tmp.path().join("libc.so");
+    let script_arg = format!("-Wl,--version-script={}", hello.display());
+    run(Command::new(e.get("LINK_CC"))
+        .args(&musl_link(&e, "bfd", &out, &[script_arg])[1..])
+        .current_dir(&musl));
+    let report = tailor_gc(
+        &musl,
+        &["--no-by-name", "--version-script", &hello.display().to_string()],
+        &musl_link(&e, "bfd", &out, &[]),
+    );
+    let mut predicted: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    for k in report["kept"].as_array().unwrap() {
+        if k["alloc"].as_bool() == Some(true) {
+            let entry = predicted
+                .entry(k["output"].as_str().unwrap().to_string())
+                .or_default();
+            entry.0 += k["size"].as_u64().unwrap();
+            entry.1 += k["align"].as_u64().unwrap().max(1) - 1;
+        }
+    }
+    let actual = section_sizes(&out);
+    for name in [".text", ".rodata", ".data", ".data.rel.ro", ".bss"] {
+        let (p, pad) = predicted.get(name).copied().unwrap_or_default();
+        let a = actual.get(name).copied().unwrap_or(0);
+        eprintln!("{name}: predicted {p} + up to {pad} padding, linked {a}");
+        assert!(
+            a >= p && a - p <= pad,
+            "{name}: predicted {p} bytes (+{pad} padding at most), the linked libc has {a}"
+        );
+    }
+}
+
+/// The sections of `file` defining `symbol`, per nm.
+fn defines(dir: &Path, file: &str, symbol: &str) -> bool {
+    let path = dir.join(file);
+    let text = tool_stdout("nm", "binutils", &["--defined-only", &path.display().to_string()]);
+    text.lines()
+        .any(|l| l.split_whitespace().nth(2) == Some(symbol))
+}
+
+#[test]
+fn why_chains_follow_real_relocations_and_top_retained_sizes_add_up() {
+    need_tool("ld", "binutils");
+    let e = e2e();
+    let musl = e.path("MUSL_DIR");
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("libc.so");
+    let link = musl_link(&e, "bfd", &out, &[]);
+    let hello = e.get("HELLO");
+    let libc = e.get("LIBC");
+    let mut args: Vec<String> = vec![
+        "why".into(),
+        "--format".into(),
+        "json".into(),
+        "--all".into(),
+        "3".into(),
+        "printf_core".into(),
+        hello.into(),
+        "--provider".into(),
+        libc.into(),
+        "--".into(),
+    ];
+    args.extend(link.iter().cloned());
+    let o = tailor().args(&args).current_dir(&musl).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let why: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(why["live"], true);
+    let chains = why["chains"].as_array().unwrap();
+    assert!(!chains.is_empty(), "no chain for printf_core");
+    let first = &chains[0];
+    assert!(
+        first["root"].as_str().unwrap().contains("needed by"),
+        "the first chain should start at an export a consumer needs: {first}"
+    );
+    let mut seen = BTreeSet::new();
+    for c in chains {
+        let hops = c["hops"].as_array().unwrap();
+        let key: Vec<&str> = hops.iter().map(|h| h["section"].as_str().unwrap()).collect();
+        assert!(seen.insert(key.clone()), "chains repeat: {key:?}");
+        assert!(key.last().unwrap().ends_with(":.text.printf_core"));
+        // Each hop's relocation names a symbol that nm finds defined in the next hop's file.
+        for h in &hops[1..] {
+            let via = h["via"].as_str().unwrap();
+            let sym = via.split('`').nth(1).unwrap();
+            let (file, _) = h["section"].as_str().unwrap().rsplit_once(':').unwrap();
+            if !sym.starts_with('.') {
+                assert!(defines(&musl, file, sym), "{file} does not define {sym} ({via})");
+            }
+        }
+    }
+
+    // Retained sizes: dropping the export that keeps the most alone removes exactly its
+    // retained bytes from the prediction.
+    let plan = plan_script(&e, tmp.path(), "hello", &[PathBuf::from(hello)]);
+    let mut targs: Vec<String> = vec![
+        "top".into(),
+        "--exports".into(),
+        "--format".into(),
+        "json".into(),
+        "--no-by-name".into(),
+        "--version-script".into(),
+        plan.display().to_string(),
+        "--".into(),
+    ];
+    targs.extend(link.iter().cloned());
+    let o = tailor().args(&targs).current_dir(&musl).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let top: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let best = &top["rows"][0];
+    let name = best["item"].as_str().unwrap();
+    let retained = best["retained"].as_u64().unwrap();
+    assert!(retained > 0);
+    let full = tailor_gc(
+        &musl,
+        &["--no-by-name", "--version-script", &plan.display().to_string()],
+        &link,
+    );
+    let text = std::fs::read_to_string(&plan).unwrap();
+    let without = tmp.path().join("without.map");
+    std::fs::write(
+        &without,
+        text.lines()
+            .filter(|l| !l.trim().starts_with(&format!("{name};")))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
+    .unwrap();
+    let less = tailor_gc(
+        &musl,
+        &["--no-by-name", "--version-script", &without.display().to_string()],
+        &link,
+    );
+    let kept = |r: &serde_json::Value| r["kept_alloc_bytes"].as_u64().unwrap();
+    eprintln!(
+        "top export `{name}` retains {retained} bytes; kept {} -> {}",
+        kept(&full),
+        kept(&less)
+    );
+    assert_eq!(kept(&full) - kept(&less), retained, "retained size of `{name}`");
+}
+
+#[test]
+fn by_name_fixed_point_keeps_the_dynamic_linkers_own_lookups() {
+    need_tool("ld", "binutils");
+    let e = e2e();
+    let musl = e.path("MUSL_DIR");
+    let tmp = tempfile::tempdir().unwrap();
+    let link = musl_link(&e, "bfd", &tmp.path().join("libc.so"), &[]);
+    let plan_args = ["--provider", e.get("LIBC"), e.get("HELLO")];
+    let with = tailor_gc(&musl, &plan_args, &link);
+    let found: BTreeSet<&str> = with["by_name"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["export"].as_str().unwrap())
+        .collect();
+    // Every `find_sym(&ldso, "...")` of musl's dynamic linker.
+    let src = std::fs::read_to_string(musl.join("ldso/dynlink.c")).unwrap();
+    let wanted: BTreeSet<&str> = src
+        .split("find_sym(&ldso, \"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .collect();
+    assert!(!wanted.is_empty());
+    for w in &wanted {
+        assert!(found.contains(w), "by-name roots {found:?} miss `{w}`");
+    }
+    let without = tailor_gc(&musl, &[&plan_args[..], &["--no-by-name"]].concat(), &link);
+    let removed = predicted_removed(&without);
+    assert!(
+        removed.contains(&("obj/ldso/dynlink.lo".into(), ".text.__dls3".into())),
+        "without the fixed point, __dls3 should be predicted removed"
+    );
+}
+
+fn tiny_link(dir: &Path) -> Vec<String> {
+    write(dir, "a.c", "int helper(void);\nint main(void) { return helper(); }\n");
+    write(dir, "b.c", "int helper(void) { return 0; }\nint unused(void) { return 1; }\n");
+    gcc(dir, &["-c", "-ffunction-sections", "a.c", "b.c"]);
+    ["gcc", "a.o", "b.o", "-Wl,--gc-sections", "-o", "prog"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+}
+
+fn gc_error(dir: &Path, argv: &[String]) -> String {
+    let o = tailor()
+        .args(["gc", "--"])
+        .args(argv)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(2), "expected exit 2, got {:?}: {err}", o.status);
+    assert_eq!(err.lines().count(), 1, "one line expected: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    err
+}
+
+#[test]
+fn corrupt_objects_and_archives_give_one_clear_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let argv = tiny_link(dir);
+    // The clean link predicts what GNU ld does.
+    let report = tailor_gc(dir, &[], &argv);
+    assert!(predicted_removed(&report).contains(&("b.o".into(), ".text.unused".into())));
+
+    let good = std::fs::read(dir.join("b.o")).unwrap();
+    // Truncated.
+    std::fs::write(dir.join("b.o"), &good[..good.len() / 2]).unwrap();
+    let err = gc_error(dir, &argv);
+    assert!(err.contains("b.o"), "{err}");
+    // A relocation naming a symbol past the symbol table.
+    let mut bad = good.clone();
+    let rela = rela_text_offset(&good);
+    bad[rela + 8 + 4..rela + 8 + 8].copy_from_slice(&0x00ff_ffffu32.to_le_bytes());
+    std::fs::write(dir.join("b.o"), &bad).unwrap();
+    std::fs::write(dir.join("a.o"), &bad).unwrap();
+    let err = gc_error(dir, &argv);
+    assert!(err.contains("relocation") && err.contains(".rela"), "{err}");
+    // A bad archive member.
+    std::fs::write(dir.join("b.o"), &good).unwrap();
+    gcc(dir, &["-c", "-ffunction-sections", "a.c"]);
+    run(Command::new("ar").args(["rcs", "libb.a", "b.o"]).current_dir(dir));
+    let mut archive = std::fs::read(dir.join("libb.a")).unwrap();
+    let at = find(&archive, b"\x7fELF").unwrap();
+    archive[at + 4] = 9; // ELF class 9
+    std::fs::write(dir.join("libb.a"), &archive).unwrap();
+    let argv2: Vec<String> = ["gcc", "a.o", "libb.a", "-Wl,--gc-sections", "-o", "prog"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let err = gc_error(dir, &argv2);
+    assert!(err.contains("libb.a(b.o)"), "{err}");
+    // A missing input and a missing library.
+    let err = gc_error(dir, &["gcc".into(), "missing.o".into(), "-o".into(), "p".into()]);
+    assert!(err.contains("missing.o"), "{err}");
+    let err = gc_error(
+        dir,
+        &["gcc".into(), "a.o".into(), "-lnosuchlib".into(), "-o".into(), "p".into()],
+    );
+    assert!(err.contains("nosuchlib"), "{err}");
+    // A malformed linker script named by -T.
+    write(dir, "bad.ld", "SECTIONS { .text : { *(.text) }\n");
+    let err = gc_error(
+        dir,
+        &["gcc".into(), "a.o".into(), "-T".into(), "bad.ld".into(), "-o".into(), "p".into()],
+    );
+    assert!(err.contains("bad.ld:2:1"), "{err}");
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// File offset of the first entry of `.rela.text.main`/`.rela.text.*` in a 64-bit LE object.
+fn rela_text_offset(elf: &[u8]) -> usize {
+    let u64at = |o: usize| u64::from_le_bytes(elf[o..o + 8].try_into().unwrap()) as usize;
+    let u32at = |o: usize| u32::from_le_bytes(elf[o..o + 4].try_into().unwrap()) as usize;
+    let u16at = |o: usize| u16::from_le_bytes(elf[o..o + 2].try_into().unwrap()) as usize;
+    let shoff = u64at(0x28);
+    let shnum = u16at(0x3c);
+    for i in 0..shnum {
+        let h = shoff + i * 64;
+        if u32at(h + 4) == 4 && u64at(h + 0x20) > 0 {
+            return u64at(h + 0x18);
+        }
+    }
+    panic!("no SHT_RELA section with entries");
+}

@@ -1,0 +1,8 @@
+//! Fuzzes tailor_core::fuzzing::linker_script (see its documentation).
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    tailor_core::fuzzing::linker_script(data);
+});
