@@ -8,6 +8,8 @@
 #   LINK_CC    the driver the command runs
 #   LIBC       the generic libc.so (also the dynamic linker)
 #   HELLO LUA  the programs;  LUA_SCRIPT  the lua test script
+#   LUA_OBJ    lua's objects (gcc, function/data sections): lua.o and liblua.a
+#   UBOOT_DIR  u-boot's source tree (its hand-written linker scripts)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 E2E=${TAILOR_E2E_DIR:-$HERE/target/e2e}
@@ -36,6 +38,8 @@ fetch() {  # fetch PACKAGE DIR-GLOB
 }
 MUSL_DIR=$(fetch musl 'musl-[0-9]*[0-9]')
 LUA_SRC=$(fetch lua5.4 'lua5.4-[0-9]*[0-9]')
+# u-boot's hand-written linker scripts (no build: only its *.lds files are read).
+UBOOT_DIR=$(fetch u-boot 'u-boot-[0-9]*')
 PREFIX="$E2E/musl"
 
 if [ ! -f "$PREFIX/lib/libc.so" ] || [ ! -x "$PREFIX/bin/musl-gcc" ]; then
@@ -96,4 +100,5 @@ fi
 
 echo "LUA=$E2E/lua"
 echo "LUA_OBJ=$LUA_OBJ"
+echo "UBOOT_DIR=$UBOOT_DIR"
 echo "LUA_SCRIPT=$HERE/scripts/e2e/test.lua"

@@ -8,6 +8,8 @@ PACKAGES=(
   gcc-multilib                      # 32-bit (i386) fixtures
   binutils-powerpc-linux-gnu        # big-endian 32-bit fixtures
   binutils-aarch64-linux-gnu        # 64-bit non-x86 fixtures (R_AARCH64_COPY)
+  binutils-arm-linux-gnueabihf binutils-riscv64-linux-gnu binutils-mips-linux-gnu
+                                    # real linker scripts (u-boot) linked by their own ld
   dpkg-dev                          # apt-get source
   time bc jq                        # peak-RSS figures, ratios, JSON reports in bench scripts
 )

@@ -125,7 +125,7 @@ pub fn object_reader(data: &[u8]) {
     let Ok(files) = link_model::LinkFiles::from_memory(vec![("f.o".into(), data.to_vec())]) else {
         return;
     };
-    let link = match link_model::resolve(&files) {
+    let link = match link_model::resolve(&files, &[]) {
         Ok(l) => l,
         Err(e) => {
             assert!(e.to_string().contains("f.o"), "{e}");

@@ -13,6 +13,13 @@ const EXIT_CODES: &str = "\
 Exit codes: 0 success; 1 a check or verification found problems; \
 2 usage, I/O, malformed input or toolchain error.";
 
+const CHECK_HELP: &str = "\
+Codes: no-function-sections, no-data-sections, orphan, special-name, order, unkept-init, \
+unkept-table, start-stop, retain-ignored, split-group, link-order.
+
+Exit codes: 0 clean; 1 findings (not --allow'ed); 2 usage, I/O, malformed input or \
+toolchain error.";
+
 /// Tailor a kernel or shared library to the applications it runs.
 #[derive(Parser)]
 #[command(name = "tailor", version, about, after_help = EXIT_CODES)]
@@ -152,6 +159,28 @@ enum Command {
         limit: usize,
         #[command(flatten)]
         gc: GcArgs,
+    },
+    /// Check that objects and their linker script are ready for section garbage collection:
+    /// function/data sections, orphans, special section names, rule order, tables and
+    /// init arrays without KEEP, retained/grouped/link-order sections. Exit 1 on findings.
+    #[command(after_help = CHECK_HELP)]
+    Check {
+        /// Objects and archives to check (or give the link command after `--`).
+        objects: Vec<PathBuf>,
+        /// The linker script (default: the link command's -T, else GNU ld's built-in script).
+        #[arg(long)]
+        script: Option<PathBuf>,
+        /// Accept findings with this code.
+        #[arg(long, value_name = "CODE")]
+        allow: Vec<String>,
+        /// Print the parsed script back (a script GNU ld reads the same way) and stop.
+        #[arg(long)]
+        dump_script: bool,
+        #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+        format: FormatArg,
+        /// A link command whose inputs and script are checked.
+        #[arg(last = true)]
+        command: Vec<String>,
     },
     /// Check that a (tailored) provider exports everything the consumers need, with the same
     /// type, size and version; with --generic, also that it exports nothing beyond the plan.
@@ -486,6 +515,25 @@ fn run(cli: Cli) -> tailor_core::Result<Status> {
                 by_name: !no_by_name,
             },
             &mut stdout,
+        ),
+        Command::Check {
+            objects,
+            script,
+            allow,
+            dump_script,
+            format,
+            command,
+        } => commands::check::run(
+            &commands::check::CheckOptions {
+                script,
+                objects,
+                command,
+                allow,
+                format: format.into(),
+                dump_script,
+            },
+            &mut stdout,
+            &mut stderr,
         ),
         Command::Gc { gc } => commands::gc::run(
             &gc.into(),

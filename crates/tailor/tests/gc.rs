@@ -139,7 +139,11 @@ fn musl_removed_sections_match_gnu_ld_lld_and_mold() {
     let out = tmp.path().join("libc.so");
     for linker in ["bfd", "lld", "mold"] {
         // musl's full dynamic.list (the generic link), then each tailored version script.
-        for (case, script) in [("generic", None), ("hello", Some(&hello)), ("lua", Some(&lua))] {
+        for (case, script) in [
+            ("generic", None),
+            ("hello", Some(&hello)),
+            ("lua", Some(&lua)),
+        ] {
             let extra: Vec<String> = script
                 .map(|s| vec![format!("-Wl,--version-script={}", s.display())])
                 .unwrap_or_default();
@@ -229,7 +233,11 @@ fn predicted_kept_sizes_match_the_linked_sections_within_padding() {
         .current_dir(&musl));
     let report = tailor_gc(
         &musl,
-        &["--no-by-name", "--version-script", &hello.display().to_string()],
+        &[
+            "--no-by-name",
+            "--version-script",
+            &hello.display().to_string(),
+        ],
         &musl_link(&e, "bfd", &out, &[]),
     );
     let mut predicted: BTreeMap<String, (u64, u64)> = BTreeMap::new();
@@ -257,7 +265,11 @@ fn predicted_kept_sizes_match_the_linked_sections_within_padding() {
 /// The sections of `file` defining `symbol`, per nm.
 fn defines(dir: &Path, file: &str, symbol: &str) -> bool {
     let path = dir.join(file);
-    let text = tool_stdout("nm", "binutils", &["--defined-only", &path.display().to_string()]);
+    let text = tool_stdout(
+        "nm",
+        "binutils",
+        &["--defined-only", &path.display().to_string()],
+    );
     text.lines()
         .any(|l| l.split_whitespace().nth(2) == Some(symbol))
 }
@@ -299,7 +311,10 @@ fn why_chains_follow_real_relocations_and_top_retained_sizes_add_up() {
     let mut seen = BTreeSet::new();
     for c in chains {
         let hops = c["hops"].as_array().unwrap();
-        let key: Vec<&str> = hops.iter().map(|h| h["section"].as_str().unwrap()).collect();
+        let key: Vec<&str> = hops
+            .iter()
+            .map(|h| h["section"].as_str().unwrap())
+            .collect();
         assert!(seen.insert(key.clone()), "chains repeat: {key:?}");
         assert!(key.last().unwrap().ends_with(":.text.printf_core"));
         // Each hop's relocation names a symbol that nm finds defined in the next hop's file.
@@ -308,7 +323,10 @@ fn why_chains_follow_real_relocations_and_top_retained_sizes_add_up() {
             let sym = via.split('`').nth(1).unwrap();
             let (file, _) = h["section"].as_str().unwrap().rsplit_once(':').unwrap();
             if !sym.starts_with('.') {
-                assert!(defines(&musl, file, sym), "{file} does not define {sym} ({via})");
+                assert!(
+                    defines(&musl, file, sym),
+                    "{file} does not define {sym} ({via})"
+                );
             }
         }
     }
@@ -336,7 +354,11 @@ fn why_chains_follow_real_relocations_and_top_retained_sizes_add_up() {
     assert!(retained > 0);
     let full = tailor_gc(
         &musl,
-        &["--no-by-name", "--version-script", &plan.display().to_string()],
+        &[
+            "--no-by-name",
+            "--version-script",
+            &plan.display().to_string(),
+        ],
         &link,
     );
     let text = std::fs::read_to_string(&plan).unwrap();
@@ -351,7 +373,11 @@ fn why_chains_follow_real_relocations_and_top_retained_sizes_add_up() {
     .unwrap();
     let less = tailor_gc(
         &musl,
-        &["--no-by-name", "--version-script", &without.display().to_string()],
+        &[
+            "--no-by-name",
+            "--version-script",
+            &without.display().to_string(),
+        ],
         &link,
     );
     let kept = |r: &serde_json::Value| r["kept_alloc_bytes"].as_u64().unwrap();
@@ -360,7 +386,11 @@ fn why_chains_follow_real_relocations_and_top_retained_sizes_add_up() {
         kept(&full),
         kept(&less)
     );
-    assert_eq!(kept(&full) - kept(&less), retained, "retained size of `{name}`");
+    assert_eq!(
+        kept(&full) - kept(&less),
+        retained,
+        "retained size of `{name}`"
+    );
 }
 
 #[test]
@@ -398,8 +428,16 @@ fn by_name_fixed_point_keeps_the_dynamic_linkers_own_lookups() {
 }
 
 fn tiny_link(dir: &Path) -> Vec<String> {
-    write(dir, "a.c", "int helper(void);\nint main(void) { return helper(); }\n");
-    write(dir, "b.c", "int helper(void) { return 0; }\nint unused(void) { return 1; }\n");
+    write(
+        dir,
+        "a.c",
+        "int helper(void);\nint main(void) { return helper(); }\n",
+    );
+    write(
+        dir,
+        "b.c",
+        "int helper(void) { return 0; }\nint unused(void) { return 1; }\n",
+    );
     gcc(dir, &["-c", "-ffunction-sections", "a.c", "b.c"]);
     ["gcc", "a.o", "b.o", "-Wl,--gc-sections", "-o", "prog"]
         .iter()
@@ -415,7 +453,12 @@ fn gc_error(dir: &Path, argv: &[String]) -> String {
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&o.stderr).into_owned();
-    assert_eq!(o.status.code(), Some(2), "expected exit 2, got {:?}: {err}", o.status);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "expected exit 2, got {:?}: {err}",
+        o.status
+    );
     assert_eq!(err.lines().count(), 1, "one line expected: {err}");
     assert!(!err.contains("panicked"), "{err}");
     err
@@ -446,7 +489,9 @@ fn corrupt_objects_and_archives_give_one_clear_error() {
     // A bad archive member.
     std::fs::write(dir.join("b.o"), &good).unwrap();
     gcc(dir, &["-c", "-ffunction-sections", "a.c"]);
-    run(Command::new("ar").args(["rcs", "libb.a", "b.o"]).current_dir(dir));
+    run(Command::new("ar")
+        .args(["rcs", "libb.a", "b.o"])
+        .current_dir(dir));
     let mut archive = std::fs::read(dir.join("libb.a")).unwrap();
     let at = find(&archive, b"\x7fELF").unwrap();
     archive[at + 4] = 9; // ELF class 9
@@ -458,18 +503,34 @@ fn corrupt_objects_and_archives_give_one_clear_error() {
     let err = gc_error(dir, &argv2);
     assert!(err.contains("libb.a(b.o)"), "{err}");
     // A missing input and a missing library.
-    let err = gc_error(dir, &["gcc".into(), "missing.o".into(), "-o".into(), "p".into()]);
+    let err = gc_error(
+        dir,
+        &["gcc".into(), "missing.o".into(), "-o".into(), "p".into()],
+    );
     assert!(err.contains("missing.o"), "{err}");
     let err = gc_error(
         dir,
-        &["gcc".into(), "a.o".into(), "-lnosuchlib".into(), "-o".into(), "p".into()],
+        &[
+            "gcc".into(),
+            "a.o".into(),
+            "-lnosuchlib".into(),
+            "-o".into(),
+            "p".into(),
+        ],
     );
     assert!(err.contains("nosuchlib"), "{err}");
     // A malformed linker script named by -T.
     write(dir, "bad.ld", "SECTIONS { .text : { *(.text) }\n");
     let err = gc_error(
         dir,
-        &["gcc".into(), "a.o".into(), "-T".into(), "bad.ld".into(), "-o".into(), "p".into()],
+        &[
+            "gcc".into(),
+            "a.o".into(),
+            "-T".into(),
+            "bad.ld".into(),
+            "-o".into(),
+            "p".into(),
+        ],
     );
     assert!(err.contains("bad.ld:2:1"), "{err}");
 }
@@ -492,4 +553,118 @@ fn rela_text_offset(elf: &[u8]) -> usize {
         }
     }
     panic!("no SHT_RELA section with entries");
+}
+
+/// Links the same small program several ways (C++ COMDAT groups, a thin archive, archives in
+/// a group that need each other, a weak definition overridden from an archive member,
+/// --whole-archive, -u, --export-dynamic, an init array) and compares with each linker.
+#[test]
+fn fixture_links_match_every_linker() {
+    need_linkers();
+    need_tool("g++", "g++");
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    write(
+        d,
+        "t.h",
+        "template <class T> struct Box { T v; T get() const { return v; } T twice() const { return v + v; } };\n\
+         inline int shared_inline(int x) { return x * 7; }\n",
+    );
+    write(
+        d,
+        "a.cc",
+        "#include \"t.h\"\nint from_b(int);\nextern \"C\" int weak_fn(void) __attribute__((weak));\n\
+         extern \"C\" int weak_fn(void) { return 1; }\n\
+         static struct Init { Init() { } } init;\n\
+         int main() { Box<int> b{2}; return b.get() + shared_inline(1) + from_b(1) + weak_fn(); }\n",
+    );
+    write(
+        d,
+        "b.cc",
+        "#include \"t.h\"\nint from_c(int);\nint from_b(int x) { Box<int> b{x}; return b.twice() + shared_inline(x) + from_c(x); }\n\
+         int unused_b(int x) { return x; }\n",
+    );
+    write(d, "c.cc", "int from_b(int);\nint from_c(int x) { return x > 100 ? from_b(x - 1) : x; }\nint unused_c() { return 3; }\n");
+    write(
+        d,
+        "w.cc",
+        "extern \"C\" int weak_fn(void) { return 2; }\nint only_in_w() { return 9; }\n",
+    );
+    write(
+        d,
+        "k.c",
+        "int kept_by_u(void) { return 4; }\nint dropped_k(void) { return 5; }\n",
+    );
+    let cxx = [
+        "-c",
+        "-O1",
+        "-ffunction-sections",
+        "-fdata-sections",
+        "-fPIC",
+    ];
+    run(Command::new("g++")
+        .args(cxx)
+        .args(["a.cc", "b.cc", "c.cc", "w.cc"])
+        .current_dir(d));
+    gcc(d, &["-c", "-O1", "-ffunction-sections", "-fPIC", "k.c"]);
+    run(Command::new("ar")
+        .args(["rcsT", "libthin.a", "b.o"])
+        .current_dir(d));
+    run(Command::new("ar")
+        .args(["rcs", "libc2.a", "c.o"])
+        .current_dir(d));
+    run(Command::new("ar")
+        .args(["rcs", "libw.a", "w.o"])
+        .current_dir(d));
+    run(Command::new("ar")
+        .args(["rcs", "libk.a", "k.o"])
+        .current_dir(d));
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "group + thin archive",
+            &[
+                "g++",
+                "a.o",
+                "-Wl,--start-group",
+                "libc2.a",
+                "libthin.a",
+                "-Wl,--end-group",
+            ],
+        ),
+        (
+            "whole-archive, -u, export-dynamic",
+            &[
+                "g++",
+                "-Wl,-E",
+                "-Wl,-u,kept_by_u",
+                "a.o",
+                "-Wl,--start-group",
+                "libc2.a",
+                "libthin.a",
+                "-Wl,--end-group",
+                "-Wl,--whole-archive",
+                "libw.a",
+                "-Wl,--no-whole-archive",
+                "libk.a",
+            ],
+        ),
+        (
+            "shared library",
+            &["g++", "-shared", "a.o", "b.o", "c.o", "libk.a"],
+        ),
+    ];
+    for linker in ["bfd", "lld", "mold"] {
+        for (name, argv) in cases {
+            let mut v: Vec<String> = argv.iter().map(|s| s.to_string()).collect();
+            v.extend(["-Wl,--gc-sections".into(), "-o".into(), "out".into()]);
+            v.extend(fuse(linker));
+            let actual = linker_removed(d, &v);
+            let report = tailor_gc(d, &[], &v);
+            assert_same(
+                &format!("{name}, {linker}"),
+                &predicted_removed(&report),
+                &actual,
+            );
+        }
+    }
 }

@@ -63,6 +63,8 @@ pub struct LinkFiles {
     pub files: Vec<InputFile>,
     /// Files read along the way (scripts), for depfiles.
     pub scripts: Vec<PathBuf>,
+    /// The linker whose naming of files the display names follow.
+    pub linker: Option<crate::inputs::link_command::Linker>,
     /// Aligned copies of archive members (members sit at even offsets; ELF headers must
     /// be 8-byte aligned to be read in place).
     aligned: AlignedCopies,
@@ -125,6 +127,7 @@ pub fn read_files(
     Ok(LinkFiles {
         files,
         scripts,
+        linker: args.linker,
         aligned: AlignedCopies::default(),
     })
 }
@@ -326,6 +329,7 @@ impl LinkFiles {
         Ok(LinkFiles {
             files,
             scripts: Vec::new(),
+            linker: None,
             aligned: AlignedCopies::default(),
         })
     }
@@ -568,8 +572,9 @@ struct Resolver<'d> {
     comdats: FxHashSet<&'d [u8]>,
 }
 
-/// Loads and resolves the link.
-pub fn resolve(files: &LinkFiles) -> Result<Link<'_>> {
+/// Loads and resolves the link; `undefined` names symbols the command line asks for
+/// (`-u`, and the entry symbol for lld and mold), which pull archive members as references do.
+pub fn resolve<'d>(files: &'d LinkFiles, undefined: &'d [String]) -> Result<Link<'d>> {
     // Plain objects parse in parallel; members parse when extracted.
     let parsed: Vec<Option<Result<ObjectFile<'_>>>> = files
         .files
@@ -585,6 +590,10 @@ pub fn resolve(files: &LinkFiles) -> Result<Link<'_>> {
         by_name: FxHashMap::default(),
         comdats: FxHashSet::default(),
     };
+    for u in undefined {
+        let g = r.intern(u.as_bytes());
+        r.globals[g as usize].undef_strong = true;
+    }
     let mut pre: Vec<Option<ObjectFile<'_>>> = Vec::with_capacity(parsed.len());
     for p in parsed {
         pre.push(p.transpose()?);
@@ -734,7 +743,20 @@ impl<'d> Resolver<'d> {
 
     fn add_member(&mut self, i: usize, name: &'d [u8], data: &'d [u8]) -> Result<()> {
         let f: &'d InputFile = &self.files.files[i];
-        let display = format!("{}({})", f.display, String::from_utf8_lossy(name));
+        let member = String::from_utf8_lossy(name);
+        // GNU ld names a thin archive's member by its own path (next to the archive).
+        let display = if !f.thin_members.is_empty()
+            && self.files.linker == Some(crate::inputs::link_command::Linker::Bfd)
+        {
+            match Path::new(&f.display).parent() {
+                Some(dir) if !dir.as_os_str().is_empty() => {
+                    dir.join(&*member).display().to_string()
+                }
+                _ => member.into_owned(),
+            }
+        } else {
+            format!("{}({member})", f.display)
+        };
         let data = self.files.aligned.aligned(data);
         let elf = objfile::parse(&f.path, &display, data)?;
         self.add_object(i as u32, Some(name), display, elf, f.excluded);

@@ -172,6 +172,17 @@ fn prepare(cmd: &GcCommand, t: &mut Timings) -> Result<Prepared> {
     })
 }
 
+impl Prepared {
+    /// Symbols the command line makes undefined: `-u`, and for lld and mold the entry.
+    fn undefined(&self) -> Vec<String> {
+        let mut v = self.args.undefined.clone();
+        if self.linker != Linker::Bfd {
+            v.push(self.args.entry.clone().unwrap_or_else(|| "_start".into()));
+        }
+        v
+    }
+}
+
 fn options<'a>(p: &'a Prepared, placer: Option<&'a Placer<'a>>, by_name: bool) -> GcOptions<'a> {
     let entry = p
         .args
@@ -211,7 +222,8 @@ pub fn run(
 ) -> Result<Status> {
     let mut t = Timings::start();
     let prepared = prepare(cmd, &mut t)?;
-    let link = link_model::resolve(&prepared.files)?;
+    let undefined = prepared.undefined();
+    let link = link_model::resolve(&prepared.files, &undefined)?;
     t.phase("resolved");
     let placer = prepared.script.as_ref().map(Placer::new);
     let opts = options(&prepared, placer.as_ref(), cmd.by_name);

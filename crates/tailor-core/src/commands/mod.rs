@@ -2,6 +2,7 @@
 //! inputs → analysis → decisions → output. The binary only parses arguments and maps the
 //! returned [`Status`] to an exit code.
 
+pub mod check;
 pub mod embed;
 pub mod exports;
 pub mod gc;

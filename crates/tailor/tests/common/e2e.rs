@@ -33,4 +33,3 @@ pub fn e2e() -> E2e {
         .collect();
     E2e { vars }
 }
-

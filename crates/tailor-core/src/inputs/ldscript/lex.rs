@@ -30,6 +30,8 @@ pub struct Lexer<'t> {
     pos: usize,
     line: usize,
     line_start: usize,
+    /// (line, column) where the last token taken by [`Lexer::next`] starts.
+    pub last: (usize, usize),
 }
 
 /// A lexing error: (line, column, message).
@@ -48,6 +50,7 @@ impl<'t> Lexer<'t> {
             pos: 0,
             line: 1,
             line_start: 0,
+            last: (1, 1),
         }
     }
 
@@ -69,15 +72,16 @@ impl<'t> Lexer<'t> {
 
     /// The next token without consuming it.
     pub fn peek(&mut self, mode: Mode) -> Result<Tok, LexError> {
-        let saved = (self.pos, self.line, self.line_start);
+        let saved = (self.pos, self.line, self.line_start, self.last);
         let t = self.next(mode);
-        (self.pos, self.line, self.line_start) = saved;
+        (self.pos, self.line, self.line_start, self.last) = saved;
         t
     }
 
     /// The next token.
     pub fn next(&mut self, mode: Mode) -> Result<Tok, LexError> {
         self.skip_space()?;
+        self.last = (self.line, self.pos - self.line_start + 1);
         let Some(&c) = self.text.get(self.pos) else {
             return Ok(Tok::Eof);
         };

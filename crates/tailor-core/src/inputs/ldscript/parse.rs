@@ -50,6 +50,12 @@ impl Parser<'_, '_, '_> {
         Err(self.error_at(line, col, msg))
     }
 
+    /// An error about the token just taken.
+    fn err_last<T>(&mut self, msg: impl Into<String>) -> Result<T> {
+        let (line, col) = self.lex.last;
+        Err(self.error_at(line, col, msg))
+    }
+
     fn error_at(&self, line: usize, col: usize, msg: impl Into<String>) -> Error {
         Error::Script {
             path: self.origin.path.clone(),
@@ -267,7 +273,7 @@ impl Parser<'_, '_, '_> {
                         None => return self.err(format!("unexpected `-{n}`")),
                     }
                 }
-                t => return self.err(format!("unexpected {} in an input list", describe(&t))),
+                t => return self.err_last(format!("unexpected {} in an input list", describe(&t))),
             }
         }
         Ok(items)
@@ -721,7 +727,7 @@ impl Parser<'_, '_, '_> {
                 Tok::Punct(")") => return Ok(v),
                 Tok::Punct(",") => {}
                 Tok::Name(n) | Tok::Str(n) => v.push(n),
-                t => return self.err(format!("unexpected {} in a file list", describe(&t))),
+                t => return self.err_last(format!("unexpected {} in a file list", describe(&t))),
             }
         }
     }
@@ -789,7 +795,7 @@ impl Parser<'_, '_, '_> {
     fn memory_attr(&mut self, names: &[&str]) -> Result<Expr> {
         let n = self.name(Mode::Expr)?;
         if !names.contains(&n.as_str()) {
-            return self.err(format!("expected {}, found `{n}`", names[0]));
+            return self.err_last(format!("expected {}, found `{n}`", names[0]));
         }
         self.expect("=", Mode::Expr)?;
         self.expr()
@@ -905,7 +911,7 @@ impl Parser<'_, '_, '_> {
     fn assign_op(&mut self) -> Result<String> {
         match self.next(Mode::Expr)? {
             Tok::Punct(p) if ASSIGN_OPS.contains(&p) => Ok(p.to_string()),
-            t => self.err(format!("expected an assignment, found {}", describe(&t))),
+            t => self.err_last(format!("expected an assignment, found {}", describe(&t))),
         }
     }
 
@@ -960,7 +966,7 @@ impl Parser<'_, '_, '_> {
         match tok {
             Tok::Number(text, value) => {
                 if super::lex::number_value(&text).is_none() {
-                    return self.err(format!("bad number `{text}`"));
+                    return self.err_last(format!("bad number `{text}`"));
                 }
                 Ok(Expr::Literal(text, value))
             }
@@ -987,7 +993,7 @@ impl Parser<'_, '_, '_> {
                 }
                 Ok(Expr::Symbol(n))
             }
-            t => self.err(format!("expected an expression, found {}", describe(&t))),
+            t => self.err_last(format!("expected an expression, found {}", describe(&t))),
         }
     }
 }

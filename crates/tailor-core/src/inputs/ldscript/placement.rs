@@ -132,6 +132,13 @@ impl<'s> Placer<'s> {
     }
 }
 
+/// The length of a pattern's literal prefix (before its first wildcard): how specific it is.
+pub fn literal_prefix_len(glob: &str) -> usize {
+    glob.bytes()
+        .position(|c| matches!(c, b'*' | b'?' | b'['))
+        .unwrap_or(usize::MAX)
+}
+
 /// The output section ld's orphan placement puts a section of this kind after.
 pub fn orphan_anchor(s: &InputSection<'_>) -> &'static str {
     let f = s.sh_flags;
@@ -167,6 +174,19 @@ fn constraint_allows(out: &OutputSection, s: &InputSection<'_>) -> bool {
 }
 
 impl Rule<'_> {
+    /// The section pattern of this rule that takes `s`, if the rule takes it.
+    pub fn matching_pattern(&self, s: &InputSection<'_>) -> Option<&super::SectionPattern> {
+        if !self.matches(s) {
+            return None;
+        }
+        let patterns = self.spec.sections.as_ref()?;
+        patterns
+            .iter()
+            .zip(&self.compiled)
+            .find(|(_, c)| c.matches(s.name))
+            .map(|(p, _)| p)
+    }
+
     /// Does this rule take `s`? (The section name first: it rejects most rules.)
     pub fn matches(&self, s: &InputSection<'_>) -> bool {
         let spec = self.spec;

@@ -1,0 +1,478 @@
+//! `tailor check` on a small C test subject that reproduces each hazard of section garbage
+//! collection with GNU ld: every check fires on the broken version — and the broken link
+//! really misbehaves (a table vanishes, a constructor never runs, a link fails, a function
+//! stays) — and stays quiet on the fixed version, which links and runs right.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::*;
+
+/// GNU ld's built-in script for executables, with `edit` applied.
+fn default_script(edit: impl Fn(String) -> String) -> String {
+    let text = tool_stdout("ld", "binutils", &["--verbose"]);
+    let body: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.starts_with("====="))
+        .skip(1)
+        .take_while(|l| !l.starts_with("====="))
+        .collect();
+    edit(body.join("\n"))
+}
+
+/// `tailor check` on a link command in `dir`: (exit code, findings' codes, stdout).
+fn check(dir: &Path, argv: &[&str]) -> (i32, Vec<String>, String) {
+    let out = tailor()
+        .args(["check", "--format", "json", "--"])
+        .args(argv)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    let code = out.status.code().unwrap_or(-1);
+    assert!(
+        code == 0 || code == 1,
+        "tailor check failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let codes = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .collect();
+    (
+        code,
+        codes,
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+fn link(dir: &Path, argv: &[&str]) -> Output {
+    Command::new(argv[0])
+        .args(&argv[1..])
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+fn run_prog(dir: &Path) -> String {
+    String::from_utf8_lossy(&run(&mut Command::new(dir.join("prog"))).stdout).into_owned()
+}
+
+fn fires(codes: &[String], code: &str) -> bool {
+    codes.iter().any(|c| c == code)
+}
+
+#[test]
+fn a_table_reached_through_script_symbols_vanishes_without_keep() {
+    need_tool("ld", "binutils");
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    write(
+        d,
+        "main.c",
+        "#include <stdio.h>\nstruct drv { const char *name; };\n\
+         extern const struct drv __drivers_start[], __drivers_end[];\n\
+         int main(void) { printf(\"%d drivers\\n\", (int)(__drivers_end - __drivers_start)); return 0; }\n",
+    );
+    write(
+        d,
+        "drv.c",
+        "struct drv { const char *name; };\n\
+         __attribute__((section(\".drivers\"))) const struct drv a = { \"a\" };\n\
+         __attribute__((section(\".drivers\"))) const struct drv b = { \"b\" };\n",
+    );
+    gcc(
+        d,
+        &[
+            "-c",
+            "-O2",
+            "-ffunction-sections",
+            "-fdata-sections",
+            "main.c",
+            "drv.c",
+        ],
+    );
+    for (keep, script) in [(false, "broken.ld"), (true, "fixed.ld")] {
+        let rule = if keep {
+            "KEEP(*(.drivers))"
+        } else {
+            "*(.drivers)"
+        };
+        let text = default_script(|s| {
+            s.replacen(
+                "  .data           :",
+                &format!(
+                    "  .drivers : ALIGN(8) {{ __drivers_start = .; {rule} __drivers_end = .; }}\n  .data           :"
+                ),
+                1,
+            )
+        });
+        write(d, script, &text);
+        let argv = [
+            "gcc",
+            "-no-pie",
+            "-Wl,--gc-sections",
+            "-T",
+            script,
+            "main.o",
+            "drv.o",
+            "-o",
+            "prog",
+        ];
+        let (code, codes, out) = check(d, &argv);
+        let linked = link(d, &argv);
+        assert!(
+            linked.status.success(),
+            "{}",
+            String::from_utf8_lossy(&linked.stderr)
+        );
+        let printed = run_prog(d);
+        if keep {
+            assert_eq!(printed.trim(), "2 drivers");
+            assert!(!fires(&codes, "unkept-table"), "{out}");
+        } else {
+            // GNU ld really dropped the table.
+            assert_eq!(printed.trim(), "0 drivers");
+            assert_eq!(code, 1);
+            assert!(fires(&codes, "unkept-table"), "{out}");
+            assert!(out.contains("__drivers_start"), "{out}");
+        }
+    }
+}
+
+#[test]
+fn an_init_array_without_keep_never_runs() {
+    need_tool("ld", "binutils");
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    write(
+        d,
+        "main.c",
+        "#include <stdio.h>\nstatic int ready;\n\
+         __attribute__((constructor)) static void init(void) { ready = 42; }\n\
+         int main(void) { printf(\"%d\\n\", ready); return 0; }\n",
+    );
+    gcc(
+        d,
+        &[
+            "-c",
+            "-O2",
+            "-ffunction-sections",
+            "-fdata-sections",
+            "main.c",
+        ],
+    );
+    for (keep, script) in [(false, "broken.ld"), (true, "fixed.ld")] {
+        let text = default_script(|s| {
+            if keep {
+                s
+            } else {
+                s.replace(
+                    "KEEP (*(.init_array EXCLUDE_FILE (*crtbegin.o *crtbegin?.o *crtend.o *crtend?.o ) .ctors))",
+                    "*(.init_array EXCLUDE_FILE (*crtbegin.o *crtbegin?.o *crtend.o *crtend?.o ) .ctors)",
+                )
+            }
+        });
+        write(d, script, &text);
+        let argv = [
+            "gcc",
+            "-no-pie",
+            "-Wl,--gc-sections",
+            "-T",
+            script,
+            "main.o",
+            "-o",
+            "prog",
+        ];
+        let (_, codes, out) = check(d, &argv);
+        assert!(link(d, &argv).status.success());
+        let printed = run_prog(d);
+        if keep {
+            assert_eq!(printed.trim(), "42");
+            assert!(!fires(&codes, "unkept-init"), "{out}");
+        } else {
+            assert_eq!(printed.trim(), "0", "GNU ld kept the constructor after all");
+            assert!(fires(&codes, "unkept-init"), "{out}");
+        }
+    }
+}
+
+#[test]
+fn a_function_named_startup_lands_where_the_script_discards_it() {
+    need_tool("ld", "binutils");
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    // Start-up code goes away after boot: the script discards it first thing.
+    let text = default_script(|s| {
+        s.replacen(
+            "SECTIONS\n{",
+            "SECTIONS\n{\n  /DISCARD/ : { *(.text.startup .text.startup.*) }",
+            1,
+        )
+    });
+    write(d, "kernel.ld", &text);
+    for (name, broken) in [("startup", true), ("start_up", false)] {
+        write(
+            d,
+            "main.c",
+            &format!(
+                "#include <stdio.h>\n__attribute__((noinline)) void {name}(void) {{ puts(\"up\"); }}\n\
+                 int main(void) {{ {name}(); return 0; }}\n"
+            ),
+        );
+        // -O0: gcc puts `main` in `.text.main`, not in `.text.startup`.
+        gcc(d, &["-c", "-O0", "-ffunction-sections", "main.c"]);
+        let argv = [
+            "gcc",
+            "-no-pie",
+            "-Wl,--gc-sections",
+            "-T",
+            "kernel.ld",
+            "main.o",
+            "-o",
+            "prog",
+        ];
+        let (_, codes, out) = check(d, &argv);
+        let linked = link(d, &argv);
+        if broken {
+            assert!(fires(&codes, "special-name"), "{out}");
+            assert!(out.contains("/DISCARD/"), "{out}");
+            // GNU ld refuses: the function went with the discarded section.
+            assert!(!linked.status.success());
+            assert!(
+                String::from_utf8_lossy(&linked.stderr).contains("discarded section"),
+                "{}",
+                String::from_utf8_lossy(&linked.stderr)
+            );
+        } else {
+            assert!(!fires(&codes, "special-name"), "{out}");
+            assert!(linked.status.success());
+            assert_eq!(run_prog(d).trim(), "up");
+        }
+    }
+}
+
+#[test]
+fn an_object_without_function_sections_keeps_unused_functions() {
+    need_tool("ld", "binutils");
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    write(
+        d,
+        "lib.c",
+        "int used(int x) { return x + 1; }\nint unused_one(int x) { return x * 3; }\n\
+         int unused_two(int x) { return x - 7; }\n",
+    );
+    write(
+        d,
+        "main.c",
+        "int used(int);\nint main(void) { return used(-1); }\n",
+    );
+    gcc(d, &["-c", "-O2", "-ffunction-sections", "main.c"]);
+    for (flags, broken) in [(&[][..], true), (&["-ffunction-sections"][..], false)] {
+        let mut args = vec!["-c", "-O2"];
+        args.extend_from_slice(flags);
+        args.push("lib.c");
+        gcc(d, &args);
+        let argv = ["gcc", "-Wl,--gc-sections", "main.o", "lib.o", "-o", "prog"];
+        let (_, codes, out) = check(d, &argv);
+        run(Command::new("gcc").args(&argv[1..]).current_dir(d));
+        let nm = tool_stdout("nm", "binutils", &[&d.join("prog").display().to_string()]);
+        if broken {
+            assert!(fires(&codes, "no-function-sections"), "{out}");
+            assert!(
+                nm.contains("unused_one"),
+                "GNU ld removed the unused function anyway"
+            );
+        } else {
+            assert!(!fires(&codes, "no-function-sections"), "{out}");
+            assert!(!nm.contains("unused_one"));
+        }
+    }
+}
+
+#[test]
+fn a_catch_all_before_the_unlikely_rule_takes_its_sections() {
+    need_tool("ld", "binutils");
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    write(
+        d,
+        "main.c",
+        "#include <stdio.h>\n__attribute__((cold, noinline)) void oops(void) { puts(\"cold\"); }\n\
+         int main(int c, char **v) { if (c > 5) oops(); puts(v[0] ? \"ok\" : \"\"); return 0; }\n",
+    );
+    gcc(d, &["-c", "-O2", "-ffunction-sections", "main.c"]);
+    let unlikely = "*(.text.unlikely .text.*_unlikely .text.unlikely.*)";
+    for (broken, script) in [(true, "broken.ld"), (false, "fixed.ld")] {
+        let text = default_script(|s| {
+            if broken {
+                // A catch-all first, as in the Xen review.
+                s.replacen(unlikely, &format!("*(.text .text.*)\n    {unlikely}"), 1)
+            } else {
+                s
+            }
+        });
+        write(d, script, &text);
+        let argv = [
+            "gcc",
+            "-no-pie",
+            "-Wl,--gc-sections",
+            "-T",
+            script,
+            "main.o",
+            "-o",
+            "prog",
+            "-Wl,-Map=prog.map",
+        ];
+        let (_, codes, out) = check(d, &argv);
+        run(Command::new("gcc").args(&argv[1..]).current_dir(d));
+        // In GNU ld's map, which rule took `.text.unlikely`?
+        let map = std::fs::read_to_string(d.join("prog.map")).unwrap();
+        let taken_by_catch_all = map
+            .split(" *(.text .text.*)")
+            .nth(1)
+            .map(|after| {
+                let block = after.split(" *(").next().unwrap_or("");
+                block.contains(".text.unlikely")
+            })
+            .unwrap_or(false);
+        if broken {
+            assert!(
+                taken_by_catch_all,
+                "GNU ld placed .text.unlikely by its own rule"
+            );
+            assert!(fires(&codes, "order"), "{out}");
+        } else {
+            assert!(!taken_by_catch_all);
+            assert!(!fires(&codes, "order"), "{out}");
+        }
+    }
+}
+
+#[test]
+fn start_stop_sections_vanish_under_start_stop_gc_unless_retained() {
+    need_tool("ld", "binutils");
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    for (retain, broken) in [("", true), ("retain, ", false)] {
+        write(
+            d,
+            "main.c",
+            &format!(
+                "#include <stdio.h>\nextern const int __start_hooks[], __stop_hooks[];\n\
+                 __attribute__(({retain}used, section(\"hooks\"))) static const int h1 = 1;\n\
+                 int main(void) {{ printf(\"%d\\n\", (int)(__stop_hooks - __start_hooks)); return 0; }}\n"
+            ),
+        );
+        gcc(
+            d,
+            &[
+                "-c",
+                "-O2",
+                "-ffunction-sections",
+                "-fdata-sections",
+                "main.c",
+            ],
+        );
+        let argv = [
+            "gcc",
+            "-Wl,--gc-sections",
+            "-Wl,-z,start-stop-gc",
+            "main.o",
+            "-o",
+            "prog",
+        ];
+        let (_, codes, out) = check(d, &argv);
+        let linked = link(d, &argv);
+        if broken {
+            assert!(fires(&codes, "start-stop"), "{out}");
+            assert!(
+                !linked.status.success(),
+                "GNU ld kept `hooks` under -z start-stop-gc"
+            );
+        } else {
+            assert!(!fires(&codes, "start-stop"), "{out}");
+            assert!(linked.status.success());
+            assert_eq!(run_prog(d).trim(), "1");
+        }
+    }
+}
+
+#[test]
+fn retain_without_gnu_osabi_is_ignored_by_gnu_ld() {
+    need_tool("ld", "binutils");
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    write(
+        d,
+        "main.c",
+        "__attribute__((retain, used, section(\".keepme\"))) static const char tag[] = \"tag\";\n\
+         int main(void) { return 0; }\n",
+    );
+    gcc(d, &["-c", "-O2", "main.c"]);
+    let argv = ["gcc", "-Wl,--gc-sections", "main.o", "-o", "prog"];
+    let (_, codes, out) = check(d, &argv);
+    assert!(!fires(&codes, "retain-ignored"), "{out}");
+    run(Command::new("gcc").args(&argv[1..]).current_dir(d));
+    let kept = tool_stdout(
+        "readelf",
+        "binutils",
+        &["-SW", &d.join("prog").display().to_string()],
+    );
+    assert!(kept.contains(".keepme"));
+    // The same object with OSABI 0 (what a non-GNU assembler writes).
+    let mut bytes = std::fs::read(d.join("main.o")).unwrap();
+    bytes[7] = 0;
+    std::fs::write(d.join("main.o"), &bytes).unwrap();
+    let (code, codes, out) = check(d, &argv);
+    assert_eq!(code, 1);
+    assert!(fires(&codes, "retain-ignored"), "{out}");
+    run(Command::new("gcc").args(&argv[1..]).current_dir(d));
+    let dropped = tool_stdout(
+        "readelf",
+        "binutils",
+        &["-SW", &d.join("prog").display().to_string()],
+    );
+    assert!(
+        !dropped.contains(".keepme"),
+        "GNU ld honoured SHF_GNU_RETAIN without GNU OSABI"
+    );
+}
+
+#[test]
+fn allow_accepts_a_code_and_unknown_codes_are_refused() {
+    need_tool("ld", "binutils");
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    write(
+        d,
+        "lib.c",
+        "int f(void) { return 1; }\nint g(void) { return 2; }\nint main(void) { return f(); }\n",
+    );
+    gcc(d, &["-c", "-O2", "lib.c"]);
+    let (code, codes, _) = check(d, &["gcc", "lib.o", "-o", "prog"]);
+    assert_eq!(code, 1);
+    assert!(fires(&codes, "no-function-sections"));
+    let ok = tailor()
+        .args(["check", "--allow", "no-function-sections", "lib.o"])
+        .current_dir(d)
+        .output()
+        .unwrap();
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stdout)
+    );
+    let bad = tailor()
+        .args(["check", "--allow", "no-such-code", "lib.o"])
+        .current_dir(d)
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}
