@@ -14,6 +14,8 @@ cargo build --release -q
 TAILOR=$HERE/target/release/tailor
 eval "$(scripts/e2e-build.sh)"
 OUT=${TAILOR_E2E_DIR:-$HERE/target/e2e}/demo-$LINKER
+# A fresh run each time: an up-to-date `tailor link` relinks nothing and prints no table.
+rm -rf "$OUT"
 mkdir -p "$OUT"
 
 link() {  # link NAME SIZE-FLAG CONSUMERS...

@@ -28,6 +28,8 @@ pub enum ExportSource {
     Script(PathBuf),
     /// Tailor's plan for these consumers (as `tailor version-script` would write it).
     Plan(Box<VersionScriptOptions>),
+    /// A version script's text (`tailor link`'s plan before by-name roots).
+    Text(String),
 }
 
 /// Options shared by `gc`, `why` and `top`.
@@ -146,6 +148,9 @@ fn prepare(cmd: &GcCommand, t: &mut Timings) -> Result<Prepared> {
             let text = crate::inputs::read_text(p)?;
             version.add_script(p, &text)?;
         }
+        ExportSource::Text(text) => {
+            version.add_script(Path::new("<tailor's plan>"), text)?;
+        }
         ExportSource::Plan(opts) => {
             let mut script = Vec::new();
             let mut log = Vec::new();
@@ -262,6 +267,61 @@ pub fn run(
     );
     emit(out, text.as_bytes())?;
     Ok(Status::Ok)
+}
+
+/// A by-name root of the fixed point: the export, where its string is, and the offset.
+pub struct ByNameRoot {
+    pub name: Vec<u8>,
+    pub place: String,
+    pub offset: u64,
+}
+
+/// The by-name fixed point of a link whose exports are `version_script`: the exports that
+/// strings in live read-only data name, beyond the script's (for `tailor link`).
+pub fn by_name_roots(
+    command: &[String],
+    linker: Option<Linker>,
+    version_script: &str,
+) -> Result<Vec<ByNameRoot>> {
+    let cmd = GcCommand {
+        command: command.to_vec(),
+        linker,
+        exports: ExportSource::Text(version_script.to_string()),
+        by_name: true,
+        format: Format::Text,
+    };
+    let mut t = Timings::start();
+    let prepared = prepare(&cmd, &mut t)?;
+    let undefined = prepared.undefined();
+    let link = link_model::resolve(&prepared.files, &undefined)?;
+    let placer = prepared.script.as_ref().map(Placer::new);
+    let opts = options(&prepared, placer.as_ref(), true);
+    let result = gc::collect(&link, &opts);
+    let names = Names::new(
+        &link,
+        prepared.linker,
+        &prepared.version,
+        &result,
+        placer.as_ref(),
+    );
+    let mut roots: Vec<ByNameRoot> = result
+        .roots
+        .iter()
+        .filter_map(|r| match r.reason {
+            RootReason::ByName {
+                global,
+                section,
+                offset,
+            } => Some(ByNameRoot {
+                name: link.globals[global as usize].name.to_vec(),
+                place: names.place(section),
+                offset,
+            }),
+            _ => None,
+        })
+        .collect();
+    roots.sort_by(|a, b| (&a.name, &a.place).cmp(&(&b.name, &b.place)));
+    Ok(roots)
 }
 
 /// Names and sizes of the graph's items, for every report.

@@ -354,18 +354,56 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
     t.phase("provider and consumers read");
     let keep_texts = inputs::read_texts(&opts.keep)?;
     let keep = plan::parse_keep(&keep_texts)?;
-    // The provider's own by-name lookups, exactly, from the objects it is linked from.
-    let object_hits = if opts.by_name {
-        let sized: Vec<(&Path, Option<u64>)> = stats.0[..cmd.inputs.len()]
-            .iter()
-            .map(|(p, m)| (p.as_path(), m.map(|(len, _)| len)))
-            .collect();
-        objrefs::scan_link_inputs(&sized, &provider.exports)?
+    // The plan for what the consumers need, first without the provider's own by-name
+    // lookups; then the exports that strings in the live read-only data of the link name
+    // (musl's dynamic linker finding `__dls3`), to a fixed point (`tailor gc`'s).
+    let no_hits: Vec<crate::analysis::byname::ByNameHit<'_>> = Vec::new();
+    let base_view = ProviderView {
+        exports: &provider.exports,
+        facts: provider.facts.as_ref(),
+        object_hits: Some(&no_hits),
+    };
+    let base_needs = needs::compute(&consumers.facts, Some(base_view), opts.by_name);
+    let mut base_plan = plan::plan(
+        &base_needs,
+        &provider.exports,
+        &keep,
+        PlanOptions {
+            by_name: opts.by_name,
+        },
+    );
+    let embed_symbols: Vec<String> = opts
+        .embed
+        .iter()
+        .flat_map(|(name, _)| crate::build::embed::symbol_names(name))
+        .collect();
+    base_plan.add_kept(embed_symbols.iter().map(|s| s.as_bytes()));
+    let base_script = version_script::render(
+        &base_plan,
+        &RenderContext {
+            needs: &base_needs,
+            consumer_names: &consumers.names,
+            provider_name: &cmd.output.display().to_string(),
+            group_by: GroupBy::None,
+        },
+    );
+    let roots = if opts.by_name {
+        super::gc::by_name_roots(&cmd.argv(), opts.linker, &base_script)?
     } else {
         Vec::new()
     };
+    let object_hits: Vec<objrefs::ObjectHit<'_>> = roots
+        .iter()
+        .filter_map(|r| {
+            Some(objrefs::ObjectHit {
+                name: provider.exports.canonical(&r.name)?,
+                place: r.place.clone(),
+                offset: r.offset,
+            })
+        })
+        .collect();
     let object_byname = objrefs::as_byname_hits(&object_hits);
-    t.phase("provider objects scanned for by-name lookups");
+    t.phase("by-name fixed point over the link's live sections");
     let view = ProviderView {
         exports: &provider.exports,
         facts: provider.facts.as_ref(),
@@ -381,11 +419,6 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
         },
     );
     // Archives the image carries (--embed): their symbols are exported, so GC keeps them.
-    let embed_symbols: Vec<String> = opts
-        .embed
-        .iter()
-        .flat_map(|(name, _)| crate::build::embed::symbol_names(name))
-        .collect();
     let mut plan = plan;
     plan.add_kept(embed_symbols.iter().map(|s| s.as_bytes()));
     let script = version_script::render(

@@ -18,17 +18,17 @@ pub fn dump(script: &Script) -> String {
 fn command(out: &mut String, c: &Command) {
     match c {
         Command::Entry(e) => {
-            let _ = writeln!(out, "ENTRY({})", name(e));
+            let _ = writeln!(out, "ENTRY({})", wild(e));
         }
         Command::OutputFormat(v) => {
             let v: Vec<String> = v.iter().map(|s| quote_always(s)).collect();
             let _ = writeln!(out, "OUTPUT_FORMAT({})", v.join(", "));
         }
         Command::OutputArch(a) => {
-            let _ = writeln!(out, "OUTPUT_ARCH({})", name(a));
+            let _ = writeln!(out, "OUTPUT_ARCH({})", wild(a));
         }
         Command::Output(a) => {
-            let _ = writeln!(out, "OUTPUT({})", name(a));
+            let _ = writeln!(out, "OUTPUT({})", wild(a));
         }
         Command::SearchDir(d) => {
             let _ = writeln!(out, "SEARCH_DIR({})", quote(d));
@@ -119,7 +119,7 @@ fn input_items(items: &[InputItem]) -> String {
     let v: Vec<String> = items
         .iter()
         .map(|i| match i {
-            InputItem::File(f) => name(f),
+            InputItem::File(f) => wild(f),
             InputItem::Library(l) => format!("-l{l}"),
             InputItem::AsNeeded(v) => format!("AS_NEEDED({})", input_items(v)),
         })
@@ -137,7 +137,7 @@ fn sections_items(out: &mut String, items: &[SectionsItem]) {
                 out.push('\n');
             }
             SectionsItem::Entry(e) => {
-                let _ = writeln!(out, "  ENTRY({})", name(e));
+                let _ = writeln!(out, "  ENTRY({})", wild(e));
             }
             SectionsItem::Include { file, items } => {
                 let _ = writeln!(out, "  /* INCLUDE {file} */");
@@ -235,7 +235,8 @@ pub fn input_spec(spec: &InputSectionSpec) -> String {
         let _ = write!(s, "INPUT_SECTION_FLAGS({}) ", f.join(" & "));
     }
     if !spec.file_excludes.is_empty() {
-        let _ = write!(s, "EXCLUDE_FILE({}) ", spec.file_excludes.join(" "));
+        let v: Vec<String> = spec.file_excludes.iter().map(|x| wild(x)).collect();
+        let _ = write!(s, "EXCLUDE_FILE({}) ", v.join(" "));
     }
     s.push_str(&pattern(&spec.file));
     if let Some(sections) = &spec.sections {
@@ -244,7 +245,8 @@ pub fn input_spec(spec: &InputSectionSpec) -> String {
             .map(|p| {
                 let mut t = String::new();
                 if !p.exclude_files.is_empty() {
-                    let _ = write!(t, "EXCLUDE_FILE({}) ", p.exclude_files.join(" "));
+                    let v: Vec<String> = p.exclude_files.iter().map(|x| wild(x)).collect();
+                    let _ = write!(t, "EXCLUDE_FILE({}) ", v.join(" "));
                 }
                 t.push_str(&pattern(&p.pattern));
                 t
@@ -259,7 +261,7 @@ pub fn input_spec(spec: &InputSectionSpec) -> String {
 }
 
 fn pattern(p: &Pattern) -> String {
-    let mut s = p.glob.clone();
+    let mut s = wild(&p.glob);
     for sort in p.sort.iter().rev() {
         s = format!("{sort}({s})");
     }
@@ -296,8 +298,22 @@ pub fn expr(e: &Expr) -> String {
     }
 }
 
+/// A name in a command or expression context, quoted when it would not lex as one name.
 fn name(s: &str) -> String {
-    s.to_string()
+    if super::lex::is_plain_name(s, super::lex::Mode::Script) || s == "." {
+        s.to_string()
+    } else {
+        quote_always(s)
+    }
+}
+
+/// A file or section pattern, quoted when it would not lex as one pattern.
+fn wild(s: &str) -> String {
+    if super::lex::is_plain_name(s, super::lex::Mode::Wild) {
+        s.to_string()
+    } else {
+        quote_always(s)
+    }
 }
 
 fn quote(s: &str) -> String {

@@ -208,16 +208,26 @@ pub fn number_value(text: &str) -> Option<u64> {
     v.checked_mul(scale)
 }
 
-fn is_name_start(c: u8, mode: Mode) -> bool {
+pub(crate) fn is_name_start(c: u8, mode: Mode) -> bool {
     c.is_ascii_alphabetic()
         || matches!(c, b'_' | b'.' | b'$' | b'\\')
         || (mode != Mode::Expr && matches!(c, b'/' | b'~'))
         || (mode == Mode::Wild && matches!(c, b'*' | b'?' | b'[' | b'-' | b'0'..=b'9'))
 }
 
-fn is_name_char(c: u8, mode: Mode) -> bool {
+pub(crate) fn is_name_char(c: u8, mode: Mode) -> bool {
     c.is_ascii_alphanumeric()
         || matches!(c, b'_' | b'.' | b'$' | b'\\')
         || (mode != Mode::Expr && matches!(c, b'/' | b'~' | b'-' | b'+'))
         || (mode == Mode::Wild && matches!(c, b'*' | b'?' | b'[' | b']' | b'^' | b'!' | b':'))
+}
+
+/// True when `s` lexes as one name in `mode` (else it must be written quoted).
+pub(crate) fn is_plain_name(s: &str, mode: Mode) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && is_name_start(b[0], mode)
+        && !(mode != Mode::Wild && b[0].is_ascii_digit())
+        && b.iter().all(|&c| is_name_char(c, mode))
+        && !s.contains("/*")
 }
