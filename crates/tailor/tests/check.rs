@@ -12,14 +12,11 @@ use common::*;
 
 /// GNU ld's built-in script for executables, with `edit` applied.
 fn default_script(edit: impl Fn(String) -> String) -> String {
-    let text = tool_stdout("ld", "binutils", &["--verbose"]);
-    let body: Vec<&str> = text
-        .lines()
-        .skip_while(|l| !l.starts_with("====="))
-        .skip(1)
-        .take_while(|l| !l.starts_with("====="))
-        .collect();
-    edit(body.join("\n"))
+    edit(verbose_script(&tool_stdout(
+        "ld",
+        "binutils",
+        &["--verbose"],
+    )))
 }
 
 /// `tailor check` on a link command in `dir`: (exit code, findings' codes, stdout).

@@ -231,18 +231,12 @@ fn gnu_ld_builtin_scripts_of_every_emulation_round_trip() {
                     .args(*v)
                     .output()
                     .unwrap();
-                let text = String::from_utf8_lossy(&o.stdout);
-                let body: Vec<&str> = text
-                    .lines()
-                    .skip_while(|l| !l.starts_with("====="))
-                    .skip(1)
-                    .take_while(|l| !l.starts_with("====="))
-                    .collect();
-                if body.is_empty() || !seen.insert(body.join("\n")) {
+                let body = verbose_script(&String::from_utf8_lossy(&o.stdout));
+                if body.is_empty() || !seen.insert(body.clone()) {
                     continue;
                 }
                 let script = dir.join("builtin.ld");
-                std::fs::write(&script, body.join("\n")).unwrap();
+                std::fs::write(&script, &body).unwrap();
                 let mut flags = vec!["-m", emulation.as_str()];
                 flags.extend(v.iter().copied());
                 match round_trip(dir, &script, ld, &flags, &obj) {

@@ -452,22 +452,23 @@ fn section_roots(link: &Link<'_>, opts: &GcOptions<'_>) -> Vec<Root> {
                 let in_group = s.group != super::objfile::NONE;
                 let link_order = s.flags & u64::from(elf::SHF_LINK_ORDER) != 0;
                 let retain = s.flags & u64::from(elf::SHF_GNU_RETAIN) != 0;
+                // A `KEEP` rule of the script (GNU ld's built-in one, or `-T`).
+                let keep = opts.script.and_then(|p| {
+                    match p.place(&InputSection {
+                        file: file_name,
+                        archive,
+                        name: s.name,
+                        sh_type: s.sh_type,
+                        sh_flags: s.flags,
+                    }) {
+                        Placement::Placed {
+                            keep: true, rule, ..
+                        } => Some(RootReason::Keep { rule }),
+                        _ => None,
+                    }
+                });
                 let reason = match opts.linker {
                     Linker::Bfd => {
-                        let keep = opts.script.and_then(|p| {
-                            match p.place(&InputSection {
-                                file: file_name,
-                                archive,
-                                name: s.name,
-                                sh_type: s.sh_type,
-                                sh_flags: s.flags,
-                            }) {
-                                Placement::Placed {
-                                    keep: true, rule, ..
-                                } => Some(RootReason::Keep { rule }),
-                                _ => None,
-                            }
-                        });
                         let by_kind = if s.sh_type == elf::SHT_NOTE && !in_group && !link_order {
                             Some(RootReason::Kind("note section"))
                         } else if retain && o.elf.gnu_osabi {
@@ -477,51 +478,35 @@ fn section_roots(link: &Link<'_>, opts: &GcOptions<'_>) -> Vec<Root> {
                         };
                         keep.or(by_kind)
                     }
-                    Linker::Lld | Linker::Mold => {
-                        let keep = opts.script.and_then(|p| {
-                            match p.place(&InputSection {
-                                file: file_name,
-                                archive,
-                                name: s.name,
-                                sh_type: s.sh_type,
-                                sh_flags: s.flags,
-                            }) {
-                                Placement::Placed {
-                                    keep: true, rule, ..
-                                } => Some(RootReason::Keep { rule }),
-                                _ => None,
-                            }
-                        });
-                        keep.or_else(|| {
-                            if retain {
-                                Some(RootReason::Kind("SHF_GNU_RETAIN"))
-                            } else if !alloc {
-                                Some(RootReason::Kind("non-allocated section"))
-                            } else if is_eh_frame(s.name, s.sh_type) {
-                                Some(RootReason::Kind(".eh_frame"))
-                            } else if link_order {
-                                None
-                            } else if matches!(
-                                s.sh_type,
-                                elf::SHT_INIT_ARRAY | elf::SHT_FINI_ARRAY | elf::SHT_PREINIT_ARRAY
-                            ) {
-                                Some(RootReason::Kind("init/fini array"))
-                            } else if s.sh_type == elf::SHT_NOTE && !in_group {
-                                Some(RootReason::Kind("note section"))
-                            } else if [&b".ctors"[..], b".dtors", b".init", b".fini", b".jcr"]
-                                .iter()
-                                .any(|p| s.name.starts_with(p))
-                            {
-                                Some(RootReason::Kind(".ctors/.dtors/.init/.fini section"))
-                            } else if opts.linker == Linker::Mold
-                                && super::link_model::is_c_identifier(s.name)
-                            {
-                                Some(RootReason::Kind("section named like a C identifier"))
-                            } else {
-                                None
-                            }
-                        })
-                    }
+                    Linker::Lld | Linker::Mold => keep.or_else(|| {
+                        if retain {
+                            Some(RootReason::Kind("SHF_GNU_RETAIN"))
+                        } else if !alloc {
+                            Some(RootReason::Kind("non-allocated section"))
+                        } else if is_eh_frame(s.name, s.sh_type) {
+                            Some(RootReason::Kind(".eh_frame"))
+                        } else if link_order {
+                            None
+                        } else if matches!(
+                            s.sh_type,
+                            elf::SHT_INIT_ARRAY | elf::SHT_FINI_ARRAY | elf::SHT_PREINIT_ARRAY
+                        ) {
+                            Some(RootReason::Kind("init/fini array"))
+                        } else if s.sh_type == elf::SHT_NOTE && !in_group {
+                            Some(RootReason::Kind("note section"))
+                        } else if [&b".ctors"[..], b".dtors", b".init", b".fini", b".jcr"]
+                            .iter()
+                            .any(|p| s.name.starts_with(p))
+                        {
+                            Some(RootReason::Kind(".ctors/.dtors/.init/.fini section"))
+                        } else if opts.linker == Linker::Mold
+                            && super::link_model::is_c_identifier(s.name)
+                        {
+                            Some(RootReason::Kind("section named like a C identifier"))
+                        } else {
+                            None
+                        }
+                    }),
                 };
                 if let Some(reason) = reason {
                     v.push(Root {

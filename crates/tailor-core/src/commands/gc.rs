@@ -227,11 +227,23 @@ pub fn run(
 ) -> Result<Status> {
     let mut t = Timings::start();
     let prepared = prepare(cmd, &mut t)?;
+    with_prediction(&prepared, cmd.by_name, &mut t, |names, t| {
+        report(names, &prepared, cmd, query, out, log, t)
+    })?
+}
+
+/// Resolves and marks the prepared link, then hands the named result to `f`.
+fn with_prediction<R>(
+    prepared: &Prepared,
+    by_name: bool,
+    t: &mut Timings,
+    f: impl FnOnce(&Names<'_, '_>, &mut Timings) -> R,
+) -> Result<R> {
     let undefined = prepared.undefined();
     let link = link_model::resolve(&prepared.files, &undefined)?;
     t.phase("resolved");
     let placer = prepared.script.as_ref().map(Placer::new);
-    let opts = options(&prepared, placer.as_ref(), cmd.by_name);
+    let opts = options(prepared, placer.as_ref(), by_name);
     let result = gc::collect(&link, &opts);
     t.phase("marked");
     let names = Names::new(
@@ -241,14 +253,27 @@ pub fn run(
         &result,
         placer.as_ref(),
     );
+    Ok(f(&names, t))
+}
+
+fn report(
+    names: &Names<'_, '_>,
+    prepared: &Prepared,
+    cmd: &GcCommand,
+    query: &Query,
+    out: &mut dyn Write,
+    log: &mut dyn Write,
+    t: &mut Timings,
+) -> Result<Status> {
+    let (link, result) = (names.link, names.gc);
     let text = match query {
-        Query::Gc => render_gc(&names, &prepared, cmd.format),
-        Query::Why { item, all } => render_why(&names, item, *all, cmd.format)?,
+        Query::Gc => render_gc(names, prepared, cmd.format),
+        Query::Why { item, all } => render_why(names, item, *all, cmd.format)?,
         Query::Top {
             retained,
             exports,
             limit,
-        } => render_top(&names, *retained, *exports, *limit, cmd.format),
+        } => render_top(names, *retained, *exports, *limit, cmd.format),
     };
     t.phase("rendered");
     let live_alloc: u64 = names.sizes_where(|s| names.live(s) && names.alloc(s));
@@ -292,19 +317,14 @@ pub fn by_name_roots(
     };
     let mut t = Timings::start();
     let prepared = prepare(&cmd, &mut t)?;
-    let undefined = prepared.undefined();
-    let link = link_model::resolve(&prepared.files, &undefined)?;
-    let placer = prepared.script.as_ref().map(Placer::new);
-    let opts = options(&prepared, placer.as_ref(), true);
-    let result = gc::collect(&link, &opts);
-    let names = Names::new(
-        &link,
-        prepared.linker,
-        &prepared.version,
-        &result,
-        placer.as_ref(),
-    );
-    let mut roots: Vec<ByNameRoot> = result
+    let mut roots = with_prediction(&prepared, true, &mut t, by_name_of)?;
+    roots.sort_by(|a, b| (&a.name, &a.place).cmp(&(&b.name, &b.place)));
+    Ok(roots)
+}
+
+fn by_name_of(names: &Names<'_, '_>, _: &mut Timings) -> Vec<ByNameRoot> {
+    names
+        .gc
         .roots
         .iter()
         .filter_map(|r| match r.reason {
@@ -313,15 +333,13 @@ pub fn by_name_roots(
                 section,
                 offset,
             } => Some(ByNameRoot {
-                name: link.globals[global as usize].name.to_vec(),
+                name: names.link.globals[global as usize].name.to_vec(),
                 place: names.place(section),
                 offset,
             }),
             _ => None,
         })
-        .collect();
-    roots.sort_by(|a, b| (&a.name, &a.place).cmp(&(&b.name, &b.place)));
-    Ok(roots)
+        .collect()
 }
 
 /// Names and sizes of the graph's items, for every report.

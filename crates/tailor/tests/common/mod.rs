@@ -145,3 +145,14 @@ pub fn needs_by_consumer(
     }
     (per, copies)
 }
+
+/// The script between the `=====` lines of `ld --verbose` output.
+pub fn verbose_script(text: &str) -> String {
+    let body: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.starts_with("====="))
+        .skip(1)
+        .take_while(|l| !l.starts_with("====="))
+        .collect();
+    body.join("\n")
+}

@@ -311,6 +311,28 @@ impl Parser<'_, '_, '_> {
         Ok((file, text, origin))
     }
 
+    /// `INCLUDE file` inside `SECTIONS` or an output section: the file parsed with `body`,
+    /// which must take all of it.
+    fn included<T>(
+        &mut self,
+        body: impl FnOnce(&mut Parser<'_, '_, '_>) -> Result<T>,
+    ) -> Result<(String, T)> {
+        let (file, text, origin) = self.include()?;
+        let inner = {
+            let mut p = Parser {
+                lex: Lexer::new(&text),
+                origin: &origin,
+                stack: self.stack,
+            };
+            body(&mut p).and_then(|v| match p.peek(Mode::Wild)? {
+                Tok::Eof => Ok(v),
+                t => p.err(format!("unexpected {}", describe(&t))),
+            })
+        };
+        self.stack.pop();
+        Ok((file, inner?))
+    }
+
     fn raw_block(&mut self) -> Result<String> {
         self.expect("{", Mode::Wild)?;
         let mut depth = 1;
@@ -352,25 +374,8 @@ impl Parser<'_, '_, '_> {
                     }
                     "INCLUDE" => {
                         self.next(Mode::Script)?;
-                        let (file, text, origin) = self.include()?;
-                        let inner = {
-                            let mut p = Parser {
-                                lex: Lexer::new(&text),
-                                origin: &origin,
-                                stack: self.stack,
-                            };
-                            let r = p.sections_items();
-                            let r = r.and_then(|v| match p.peek(Mode::Script)? {
-                                Tok::Eof => Ok(v),
-                                t => p.err(format!("unexpected {}", describe(&t))),
-                            });
-                            r
-                        };
-                        self.stack.pop();
-                        items.push(SectionsItem::Include {
-                            file,
-                            items: inner?,
-                        });
+                        let (file, inner) = self.included(|p| p.sections_items())?;
+                        items.push(SectionsItem::Include { file, items: inner });
                     }
                     "OVERLAY" => {
                         self.next(Mode::Script)?;
@@ -597,23 +602,8 @@ impl Parser<'_, '_, '_> {
                     }
                     "INCLUDE" => {
                         self.next(Mode::Wild)?;
-                        let (file, text, origin) = self.include()?;
-                        let inner = {
-                            let mut p = Parser {
-                                lex: Lexer::new(&text),
-                                origin: &origin,
-                                stack: self.stack,
-                            };
-                            p.output_items().and_then(|v| match p.peek(Mode::Wild)? {
-                                Tok::Eof => Ok(v),
-                                t => p.err(format!("unexpected {}", describe(&t))),
-                            })
-                        };
-                        self.stack.pop();
-                        items.push(OutputItem::Include {
-                            file,
-                            items: inner?,
-                        });
+                        let (file, inner) = self.included(|p| p.output_items())?;
+                        items.push(OutputItem::Include { file, items: inner });
                     }
                     _ if DATA_SIZES.contains(&w.as_str()) && self.followed_by_paren()? => {
                         self.next(Mode::Wild)?;
