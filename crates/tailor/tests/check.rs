@@ -473,3 +473,138 @@ fn allow_accepts_a_code_and_unknown_codes_are_refused() {
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn an_object_without_data_sections_keeps_unused_variables() {
+    need_tool("ld", "binutils");
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    write(
+        d,
+        "vars.c",
+        "int used_var = 1;\nint unused_var = 2;\nint unused_too = 3;\n",
+    );
+    write(
+        d,
+        "main.c",
+        "extern int used_var;\nint main(void) { return used_var - 1; }\n",
+    );
+    gcc(
+        d,
+        &[
+            "-c",
+            "-O2",
+            "-ffunction-sections",
+            "-fdata-sections",
+            "main.c",
+        ],
+    );
+    for (flags, broken) in [(&[][..], true), (&["-fdata-sections"][..], false)] {
+        let mut args = vec!["-c", "-O2"];
+        args.extend_from_slice(flags);
+        args.push("vars.c");
+        gcc(d, &args);
+        let argv = ["gcc", "-Wl,--gc-sections", "main.o", "vars.o", "-o", "prog"];
+        let (_, codes, out) = check(d, &argv);
+        run(Command::new("gcc").args(&argv[1..]).current_dir(d));
+        let nm = tool_stdout("nm", "binutils", &[&d.join("prog").display().to_string()]);
+        assert_eq!(fires(&codes, "no-data-sections"), broken, "{out}");
+        assert_eq!(nm.contains("unused_var"), broken, "GNU ld disagrees:\n{nm}");
+    }
+}
+
+#[test]
+fn an_orphan_section_is_the_one_gnu_ld_warns_about() {
+    need_tool("ld", "binutils");
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    write(
+        d,
+        "main.c",
+        "__attribute__((used, section(\".mydata\"))) static int table[4] = {1, 2, 3, 4};\n\
+         int main(void) { return 0; }\n",
+    );
+    gcc(d, &["-c", "-O2", "main.c"]);
+    for (fixed, script) in [(false, "plain.ld"), (true, "placed.ld")] {
+        let text = default_script(|s| {
+            if fixed {
+                s.replacen(
+                    "*(.data .data.* .gnu.linkonce.d.*)",
+                    "*(.data .data.* .gnu.linkonce.d.*)\n    *(.mydata)",
+                    1,
+                )
+            } else {
+                s
+            }
+        });
+        write(d, script, &text);
+        let argv = [
+            "gcc",
+            "-no-pie",
+            "-T",
+            script,
+            "main.o",
+            "-o",
+            "prog",
+            "-Wl,--orphan-handling=warn",
+        ];
+        let (_, codes, out) = check(d, &argv);
+        let linked = link(d, &argv);
+        let warned = String::from_utf8_lossy(&linked.stderr).contains(".mydata");
+        assert_eq!(
+            warned,
+            !fixed,
+            "{}",
+            String::from_utf8_lossy(&linked.stderr)
+        );
+        let named = out.contains(".mydata");
+        assert_eq!(fires(&codes, "orphan") && named, !fixed, "{out}");
+    }
+}
+
+/// An object made by the assembler: a COMDAT group of code and data, and a metadata section
+/// linked (SHF_LINK_ORDER) to its function.
+fn group_and_link_order_object(d: &Path) {
+    write(
+        d,
+        "g.s",
+        "\t.section .text.g,\"axG\",@progbits,grp,comdat\n\t.globl g\ng:\n\tret\n\
+         \t.section .data.g,\"awG\",@progbits,grp,comdat\n\t.long 7\n\
+         \t.section .text.f,\"ax\",@progbits\n\t.globl f\nf:\n\tret\n\
+         \t.section .meta.f,\"ao\",@progbits,.text.f\n\t.long 9\n\
+         \t.text\n\t.globl main\nmain:\n\tcall g\n\tcall f\n\txor %eax,%eax\n\tret\n",
+    );
+    run(Command::new("as").args(["g.s", "-o", "g.o"]).current_dir(d));
+}
+
+#[test]
+fn half_discarded_groups_and_link_order_pairs_are_found() {
+    need_tool("ld", "binutils");
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    group_and_link_order_object(d);
+    for (broken, script) in [(true, "half.ld"), (false, "whole.ld")] {
+        let discard = if broken {
+            "  /DISCARD/ : { *(.data.g) *(.meta.f) }\n"
+        } else {
+            "  /DISCARD/ : { *(.no.such.section) }\n"
+        };
+        let text =
+            default_script(|s| s.replacen("SECTIONS\n{", &format!("SECTIONS\n{{\n{discard}"), 1));
+        write(d, script, &text);
+        let argv = ["gcc", "-no-pie", "-T", script, "g.o", "-o", "prog"];
+        let (_, codes, out) = check(d, &argv);
+        assert_eq!(fires(&codes, "split-group"), broken, "{out}");
+        assert_eq!(fires(&codes, "link-order"), broken, "{out}");
+        // What GNU ld made of it: the discarded members are gone, their partners stayed.
+        let linked = link(d, &argv);
+        if linked.status.success() {
+            let sections = tool_stdout(
+                "readelf",
+                "binutils",
+                &["-SW", &d.join("prog").display().to_string()],
+            );
+            assert_eq!(!sections.contains(".meta.f"), broken, "{sections}");
+        }
+    }
+}

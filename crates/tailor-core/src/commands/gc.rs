@@ -317,12 +317,13 @@ pub fn by_name_roots(
     };
     let mut t = Timings::start();
     let prepared = prepare(&cmd, &mut t)?;
-    let mut roots = with_prediction(&prepared, true, &mut t, by_name_of)?;
+    let mut roots = with_prediction(&prepared, true, &mut t, |n, _| by_name_of(n))?;
     roots.sort_by(|a, b| (&a.name, &a.place).cmp(&(&b.name, &b.place)));
     Ok(roots)
 }
 
-fn by_name_of(names: &Names<'_, '_>, _: &mut Timings) -> Vec<ByNameRoot> {
+/// The by-name roots the fixed point added.
+fn by_name_of(names: &Names<'_, '_>) -> Vec<ByNameRoot> {
     names
         .gc
         .roots
@@ -596,22 +597,14 @@ fn render_gc(n: &Names<'_, '_>, p: &Prepared, format: Format) -> String {
         let _ = oi;
         by_file.push(row);
     }
-    let by_name =
-        n.gc.roots
-            .iter()
-            .filter_map(|r| match r.reason {
-                RootReason::ByName {
-                    global,
-                    section,
-                    offset,
-                } => Some(ByNameRow {
-                    export: n.global_name(global),
-                    string_in: n.place(section),
-                    offset,
-                }),
-                _ => None,
-            })
-            .collect();
+    let by_name = by_name_of(n)
+        .into_iter()
+        .map(|r| ByNameRow {
+            export: String::from_utf8_lossy(&r.name).into_owned(),
+            string_in: r.place,
+            offset: r.offset,
+        })
+        .collect();
     let report = GcReport {
         linker: linker_name(p.linker),
         kept_alloc_bytes: kept.iter().filter(|r| r.alloc).map(|r| r.size).sum(),

@@ -617,6 +617,8 @@ impl Parser<'_, '_, '_> {
                     }
                     _ => items.push(OutputItem::Input(self.input_spec()?)),
                 },
+                // A quoted file name: `"odd name.o"(.text)`.
+                Tok::Str(_) => items.push(OutputItem::Input(self.input_spec()?)),
                 t => return self.err(format!("unexpected {} in an output section", describe(&t))),
             }
         }
