@@ -97,8 +97,9 @@ fn command(out: &mut String, c: &Command) {
         Command::Insert { after, section } => {
             let _ = writeln!(
                 out,
-                "INSERT {} {section}",
-                if *after { "AFTER" } else { "BEFORE" }
+                "INSERT {} {}",
+                if *after { "AFTER" } else { "BEFORE" },
+                name(section)
             );
         }
         Command::Other { keyword, args } => match (keyword.as_str(), args) {
@@ -317,8 +318,9 @@ fn wild(s: &str) -> String {
 }
 
 fn quote(s: &str) -> String {
-    if s.bytes()
-        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'/' | b'-' | b'$'))
+    if !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'/' | b'-' | b'$'))
     {
         s.to_string()
     } else {
