@@ -133,6 +133,9 @@ pub struct GcResult {
     pub reportable: Vec<bool>,
     /// Sections the reports count (modelled, not dropped on reading).
     pub counted: Vec<bool>,
+    /// The output section (index in the script's placer) of each section, [`UNPLACED`] or
+    /// [`DISCARDED`]; empty without a script.
+    pub outputs: Vec<u32>,
     /// The exports the by-name fixed point added.
     pub by_name_roots: usize,
 }
@@ -140,7 +143,7 @@ pub struct GcResult {
 /// Runs the prediction.
 pub fn collect(link: &Link<'_>, opts: &GcOptions<'_>) -> GcResult {
     let graph = build_graph(link, opts);
-    let mut roots = section_roots(link, opts);
+    let (mut roots, outputs) = section_roots(link, opts);
     roots.extend(symbol_roots(link, opts));
     let n = link.section_count as usize;
     let mut live = vec![false; n];
@@ -177,6 +180,11 @@ pub fn collect(link: &Link<'_>, opts: &GcOptions<'_>) -> GcResult {
         parent_edge,
         reportable,
         counted,
+        outputs: if opts.script.is_some() {
+            outputs
+        } else {
+            Vec::new()
+        },
         by_name_roots,
     }
 }
@@ -428,8 +436,10 @@ fn eh_frame_edges(link: &Link<'_>, oi: usize, si: usize, out: &mut Vec<(u32, Edg
 }
 
 /// Sections kept for what they are (by kind or by script rule).
-fn section_roots(link: &Link<'_>, opts: &GcOptions<'_>) -> Vec<Root> {
-    let per_object: Vec<Vec<Root>> = link
+/// The roots among sections, and where the script places each section (the output
+/// section's index in the placer; [`UNPLACED`] for orphans, discarded and unmodelled ones).
+fn section_roots(link: &Link<'_>, opts: &GcOptions<'_>) -> (Vec<Root>, Vec<u32>) {
+    let per_object: Vec<(Vec<Root>, Vec<u32>)> = link
         .objects
         .par_iter()
         .map(|o| {
@@ -440,6 +450,7 @@ fn section_roots(link: &Link<'_>, opts: &GcOptions<'_>) -> Vec<Root> {
             };
             let archive = o.member.map(|_| f.display.as_bytes());
             let mut v = Vec::new();
+            let mut outputs = vec![UNPLACED; o.elf.sections.len()];
             for (i, s) in o.elf.sections.iter().enumerate() {
                 if !s.modeled
                     || dropped(opts.linker, o, i)
@@ -453,20 +464,26 @@ fn section_roots(link: &Link<'_>, opts: &GcOptions<'_>) -> Vec<Root> {
                 let link_order = s.flags & u64::from(elf::SHF_LINK_ORDER) != 0;
                 let retain = s.flags & u64::from(elf::SHF_GNU_RETAIN) != 0;
                 // A `KEEP` rule of the script (GNU ld's built-in one, or `-T`).
-                let keep = opts.script.and_then(|p| {
-                    match p.place(&InputSection {
+                let placed = opts.script.map(|p| {
+                    p.place(&InputSection {
                         file: file_name,
                         archive,
                         name: s.name,
                         sh_type: s.sh_type,
                         sh_flags: s.flags,
-                    }) {
-                        Placement::Placed {
-                            keep: true, rule, ..
-                        } => Some(RootReason::Keep { rule }),
-                        _ => None,
-                    }
+                    })
                 });
+                let keep = match placed {
+                    Some(Placement::Placed { output, keep, rule }) => {
+                        outputs[i] = output;
+                        keep.then_some(RootReason::Keep { rule })
+                    }
+                    Some(Placement::Discarded { .. }) => {
+                        outputs[i] = DISCARDED;
+                        None
+                    }
+                    _ => None,
+                };
                 let reason = match opts.linker {
                     Linker::Bfd => {
                         let by_kind = if s.sh_type == elf::SHT_NOTE && !in_group && !link_order {
@@ -515,15 +532,25 @@ fn section_roots(link: &Link<'_>, opts: &GcOptions<'_>) -> Vec<Root> {
                     });
                 }
             }
-            v
+            (v, outputs)
         })
         .collect();
-    let mut roots: Vec<Root> = per_object.into_iter().flatten().collect();
+    let mut roots: Vec<Root> = Vec::new();
+    let mut outputs = Vec::with_capacity(link.section_count as usize);
+    for (r, o) in per_object {
+        roots.extend(r);
+        outputs.extend(o);
+    }
     if opts.linker != Linker::Bfd {
         roots.extend(personality_roots(link));
     }
-    roots
+    (roots, outputs)
 }
+
+/// `GcResult::outputs` of a section no script rule places (an orphan), or not modelled.
+pub const UNPLACED: u32 = u32::MAX;
+/// `GcResult::outputs` of a section a `/DISCARD/` rule drops.
+pub const DISCARDED: u32 = u32::MAX - 1;
 
 /// lld and mold keep every CIE's personality routine.
 fn personality_roots(link: &Link<'_>) -> Vec<Root> {

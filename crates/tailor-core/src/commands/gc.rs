@@ -69,15 +69,11 @@ fn prepare(cmd: &GcCommand, t: &mut Timings) -> Result<Prepared> {
     let link_cmd = LinkCommand::parse(&cmd.command)?;
     let cwd = std::env::current_dir().map_err(|e| Error::io("reading", Path::new("."), e))?;
     // The files the command names are read while the driver is asked for its linker line.
-    let named: Vec<PathBuf> = link_cmd
-        .inputs
-        .iter()
-        .map(|p| linker_args::in_dir(&cwd, p))
-        .collect();
+    let named: Vec<PathBuf> = link_cmd.inputs.clone();
     // So is GNU ld's built-in script, for the emulation ld defaults to (checked below).
     let wants_default_script = cmd.linker.is_none_or(|l| l == Linker::Bfd);
     let (words, prefetched, speculative) = std::thread::scope(|s| {
-        let reader = s.spawn(|| link_model::prefetch(&named));
+        let reader = s.spawn(|| link_model::prefetch(&cwd, &named));
         let script = s.spawn(|| {
             wants_default_script.then(|| {
                 let program = match link_cmd.kind {
@@ -412,23 +408,10 @@ impl<'l, 'd> Names<'l, 'd> {
     /// The output section the script places `s` in (orphans keep their own name).
     fn output_section(&self, s: u32) -> Option<String> {
         let placer = self.placer?;
-        let (o, _) = self.section_of[s as usize];
-        let obj = &self.link.objects[o as usize];
-        let f = &self.link.files.files[obj.file as usize];
-        let sec = self.sec(s);
-        let input = ldscript::placement::InputSection {
-            file: obj.member.unwrap_or(f.display.as_bytes()),
-            archive: obj.member.map(|_| f.display.as_bytes()),
-            name: sec.name,
-            sh_type: sec.sh_type,
-            sh_flags: sec.flags,
-        };
-        Some(match placer.place(&input) {
-            ldscript::Placement::Placed { output, .. } => {
-                placer.outputs[output as usize].name.clone()
-            }
-            ldscript::Placement::Discarded { .. } => "/DISCARD/".into(),
-            ldscript::Placement::Orphan => String::from_utf8_lossy(sec.name).into_owned(),
+        Some(match self.gc.outputs.get(s as usize).copied()? {
+            gc::DISCARDED => "/DISCARD/".into(),
+            gc::UNPLACED => self.name(s),
+            o => placer.outputs[o as usize].name.clone(),
         })
     }
     fn sizes_where(&self, f: impl Fn(u32) -> bool) -> u64 {
@@ -545,6 +528,7 @@ struct ByNameRow {
 #[derive(Serialize)]
 struct GcReport {
     linker: &'static str,
+    kept_count: usize,
     kept: Vec<SectionRow>,
     removed: Vec<SectionRow>,
     by_file: Vec<FileRow>,
@@ -562,10 +546,21 @@ fn linker_name(l: Linker) -> &'static str {
 }
 
 fn render_gc(n: &Names<'_, '_>, p: &Prepared, format: Format) -> String {
+    // The text report shows only what goes; the kept rows are built for JSON alone.
+    let want_kept = format == Format::Json;
     let mut kept = Vec::new();
+    let (mut kept_alloc_bytes, mut kept_count) = (0u64, 0usize);
     let mut removed = Vec::new();
     let mut by_file: Vec<FileRow> = Vec::new();
-    for (oi, o) in n.link.objects.iter().enumerate() {
+    let row_of = |o: &link_model::Obj<'_>, s: u32| SectionRow {
+        file: o.display.clone(),
+        section: n.name(s),
+        size: n.size(s),
+        align: n.sec(s).align,
+        alloc: n.alloc(s),
+        output: n.output_section(s),
+    };
+    for o in &n.link.objects {
         let mut row = FileRow {
             file: o.display.clone(),
             kept: 0,
@@ -576,25 +571,20 @@ fn render_gc(n: &Names<'_, '_>, p: &Prepared, format: Format) -> String {
             if !n.modeled(s) {
                 continue;
             }
-            let r = SectionRow {
-                file: o.display.clone(),
-                section: n.name(s),
-                size: n.size(s),
-                align: n.sec(s).align,
-                alloc: n.alloc(s),
-                output: n.output_section(s),
-            };
             if n.live(s) {
-                if r.alloc {
-                    row.kept += r.size;
+                kept_count += 1;
+                if n.alloc(s) {
+                    row.kept += n.size(s);
+                    kept_alloc_bytes += n.size(s);
                 }
-                kept.push(r);
+                if want_kept {
+                    kept.push(row_of(o, s));
+                }
             } else if n.gc.reportable[s as usize] {
-                row.removed += r.size;
-                removed.push(r);
+                row.removed += n.size(s);
+                removed.push(row_of(o, s));
             }
         }
-        let _ = oi;
         by_file.push(row);
     }
     let by_name = by_name_of(n)
@@ -607,7 +597,8 @@ fn render_gc(n: &Names<'_, '_>, p: &Prepared, format: Format) -> String {
         .collect();
     let report = GcReport {
         linker: linker_name(p.linker),
-        kept_alloc_bytes: kept.iter().filter(|r| r.alloc).map(|r| r.size).sum(),
+        kept_alloc_bytes,
+        kept_count,
         removed_bytes: removed.iter().map(|r| r.size).sum(),
         kept,
         removed,
@@ -657,7 +648,7 @@ fn gc_text(r: &GcReport) -> String {
         "{:>10} {:>10}  total ({} sections kept, {} removed)\n",
         r.kept_alloc_bytes,
         r.removed_bytes,
-        r.kept.len(),
+        r.kept_count,
         r.removed.len()
     ));
     if !r.by_name.is_empty() {
