@@ -312,7 +312,10 @@ pub fn by_name_roots(
         format: Format::Text,
     };
     let mut t = Timings::start();
-    let prepared = prepare(&cmd, &mut t)?;
+    let mut prepared = prepare(&cmd, &mut t)?;
+    // The tailored link narrows the command's dynamic list to the plan: the list exports
+    // nothing beyond it (on mold, it would otherwise hide by-name roots behind exports).
+    prepared.dynamic_list = VersionRules::default();
     let mut roots = with_prediction(&prepared, true, &mut t, |n, _| by_name_of(n))?;
     roots.sort_by(|a, b| (&a.name, &a.place).cmp(&(&b.name, &b.place)));
     Ok(roots)
