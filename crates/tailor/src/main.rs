@@ -176,6 +176,9 @@ enum Command {
         /// Print the parsed script back (a script GNU ld reads the same way) and stop.
         #[arg(long)]
         dump_script: bool,
+        /// Also report on objects the command does not name (crt files, `-l` libraries).
+        #[arg(long)]
+        system: bool,
         #[arg(long, value_enum, default_value_t = FormatArg::Text)]
         format: FormatArg,
         /// A link command whose inputs and script are checked.
@@ -521,6 +524,7 @@ fn run(cli: Cli) -> tailor_core::Result<Status> {
             script,
             allow,
             dump_script,
+            system,
             format,
             command,
         } => commands::check::run(
@@ -531,6 +535,7 @@ fn run(cli: Cli) -> tailor_core::Result<Status> {
                 allow,
                 format: format.into(),
                 dump_script,
+                system,
             },
             &mut stdout,
             &mut stderr,

@@ -452,9 +452,19 @@ fn allow_accepts_a_code_and_unknown_codes_are_refused() {
         "int f(void) { return 1; }\nint g(void) { return 2; }\nint main(void) { return f(); }\n",
     );
     gcc(d, &["-c", "-O2", "lib.c"]);
-    let (code, codes, _) = check(d, &["gcc", "lib.o", "-o", "prog"]);
+    let (code, codes, out) = check(d, &["gcc", "lib.o", "-o", "prog"]);
     assert_eq!(code, 1);
     assert!(fires(&codes, "no-function-sections"));
+    // The driver's crt files are not the user's to fix: reported only with --system.
+    assert!(!out.contains("crt1.o"), "{out}");
+    let with_system = tailor()
+        .args([
+            "check", "--system", "--format", "json", "--", "gcc", "lib.o", "-o", "prog",
+        ])
+        .current_dir(d)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&with_system.stdout).contains("crt1.o"));
     let ok = tailor()
         .args(["check", "--allow", "no-function-sections", "lib.o"])
         .current_dir(d)

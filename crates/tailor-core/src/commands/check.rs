@@ -33,6 +33,9 @@ pub struct CheckOptions {
     pub format: Format,
     /// Print the parsed script back instead of checking.
     pub dump_script: bool,
+    /// Also report on objects the command does not name itself (the driver's crt files,
+    /// libraries found through `-l`): not the user's to fix, so left out by default.
+    pub system: bool,
 }
 
 /// One finding.
@@ -104,6 +107,8 @@ struct Report {
     sections: usize,
     findings: Vec<Finding>,
     allowed: usize,
+    /// Findings in objects the command does not name (left out without `--system`).
+    in_system_objects: usize,
 }
 
 /// Runs `tailor check`.
@@ -117,13 +122,15 @@ pub fn run(opts: &CheckOptions, out: &mut dyn Write, log: &mut dyn Write) -> Res
         }
     }
     let cwd = std::env::current_dir().map_err(|e| Error::io("reading", Path::new("."), e))?;
-    let args = if opts.command.is_empty() {
-        objects_as_link(&opts.objects)
+    // The files the user names: findings elsewhere are the system's (crt files, -l).
+    let (args, own): (LinkerArgs, Vec<PathBuf>) = if opts.command.is_empty() {
+        (objects_as_link(&opts.objects), opts.objects.clone())
     } else {
         let cmd = LinkCommand::parse(&opts.command)?;
         let (words, linker) = linker_args::linker_command(&cmd)?;
-        LinkerArgs::parse(&words, linker)?
+        (LinkerArgs::parse(&words, linker)?, cmd.inputs.clone())
     };
+    let own: FxHashSet<PathBuf> = own.iter().map(|p| linker_args::in_dir(&cwd, p)).collect();
     let (script, script_name) = load_script(opts, &args, &cwd)?;
     if opts.dump_script {
         emit(out, ldscript::dump(&script).as_bytes())?;
@@ -140,6 +147,17 @@ pub fn run(opts: &CheckOptions, out: &mut dyn Write, log: &mut dyn Write) -> Res
     let placer = Placer::new(&script);
     let mut findings = findings(&link, &script, &placer, &script_name, &args);
     findings.sort();
+    let system: FxHashSet<&str> = link
+        .objects
+        .iter()
+        .filter(|o| !own.contains(&files.files[o.file as usize].path))
+        .map(|o| o.display.as_str())
+        .collect();
+    let all = findings.len();
+    if !opts.system {
+        findings.retain(|f| !system.contains(f.file.as_str()));
+    }
+    let in_system = all - findings.len();
     let before = findings.len();
     findings.retain(|f| !opts.allow.iter().any(|a| a == f.code));
     let report = Report {
@@ -147,6 +165,7 @@ pub fn run(opts: &CheckOptions, out: &mut dyn Write, log: &mut dyn Write) -> Res
         objects: link.objects.len(),
         sections: link.section_count as usize,
         allowed: before - findings.len(),
+        in_system_objects: in_system,
         findings,
     };
     let text = match opts.format {
@@ -156,12 +175,14 @@ pub fn run(opts: &CheckOptions, out: &mut dyn Write, log: &mut dyn Write) -> Res
     emit(out, text.as_bytes())?;
     let _ = writeln!(
         log,
-        "tailor: {} objects, {} sections against {}: {} findings ({} allowed)",
+        "tailor: {} objects, {} sections against {}: {} findings ({} allowed, {} in system objects{})",
         report.objects,
         report.sections,
         report.script,
         report.findings.len(),
-        report.allowed
+        report.allowed,
+        report.in_system_objects,
+        if opts.system { "" } else { " left out: --system shows them" }
     );
     Ok(if report.findings.is_empty() {
         Status::Ok
