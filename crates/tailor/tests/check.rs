@@ -10,6 +10,12 @@ use std::process::{Command, Output};
 
 use common::*;
 
+/// A scratch directory for one test subject (GNU ld must be there to link it).
+fn workdir() -> tempfile::TempDir {
+    need_tool("ld", "binutils");
+    tempfile::tempdir().unwrap()
+}
+
 /// GNU ld's built-in script for executables, with `edit` applied.
 fn default_script(edit: impl Fn(String) -> String) -> String {
     edit(verbose_script(&tool_stdout(
@@ -65,8 +71,7 @@ fn fires(codes: &[String], code: &str) -> bool {
 
 #[test]
 fn a_table_reached_through_script_symbols_vanishes_without_keep() {
-    need_tool("ld", "binutils");
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = workdir();
     let d = tmp.path();
     write(
         d,
@@ -143,8 +148,7 @@ fn a_table_reached_through_script_symbols_vanishes_without_keep() {
 
 #[test]
 fn an_init_array_without_keep_never_runs() {
-    need_tool("ld", "binutils");
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = workdir();
     let d = tmp.path();
     write(
         d,
@@ -200,8 +204,7 @@ fn an_init_array_without_keep_never_runs() {
 
 #[test]
 fn a_function_named_startup_lands_where_the_script_discards_it() {
-    need_tool("ld", "binutils");
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = workdir();
     let d = tmp.path();
     // Start-up code goes away after boot: the script discards it first thing.
     let text = default_script(|s| {
@@ -255,8 +258,7 @@ fn a_function_named_startup_lands_where_the_script_discards_it() {
 
 #[test]
 fn an_object_without_function_sections_keeps_unused_functions() {
-    need_tool("ld", "binutils");
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = workdir();
     let d = tmp.path();
     write(
         d,
@@ -294,8 +296,7 @@ fn an_object_without_function_sections_keeps_unused_functions() {
 
 #[test]
 fn a_catch_all_before_the_unlikely_rule_takes_its_sections() {
-    need_tool("ld", "binutils");
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = workdir();
     let d = tmp.path();
     write(
         d,
@@ -353,8 +354,7 @@ fn a_catch_all_before_the_unlikely_rule_takes_its_sections() {
 
 #[test]
 fn start_stop_sections_vanish_under_start_stop_gc_unless_retained() {
-    need_tool("ld", "binutils");
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = workdir();
     let d = tmp.path();
     for (retain, broken) in [("", true), ("retain, ", false)] {
         write(
@@ -402,8 +402,7 @@ fn start_stop_sections_vanish_under_start_stop_gc_unless_retained() {
 
 #[test]
 fn retain_without_gnu_osabi_is_ignored_by_gnu_ld() {
-    need_tool("ld", "binutils");
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = workdir();
     let d = tmp.path();
     write(
         d,
@@ -443,8 +442,7 @@ fn retain_without_gnu_osabi_is_ignored_by_gnu_ld() {
 
 #[test]
 fn allow_accepts_a_code_and_unknown_codes_are_refused() {
-    need_tool("ld", "binutils");
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = workdir();
     let d = tmp.path();
     write(
         d,
@@ -486,8 +484,7 @@ fn allow_accepts_a_code_and_unknown_codes_are_refused() {
 
 #[test]
 fn an_object_without_data_sections_keeps_unused_variables() {
-    need_tool("ld", "binutils");
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = workdir();
     let d = tmp.path();
     write(
         d,
@@ -525,8 +522,7 @@ fn an_object_without_data_sections_keeps_unused_variables() {
 
 #[test]
 fn an_orphan_section_is_the_one_gnu_ld_warns_about() {
-    need_tool("ld", "binutils");
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = workdir();
     let d = tmp.path();
     write(
         d,
@@ -589,8 +585,7 @@ fn group_and_link_order_object(d: &Path) {
 
 #[test]
 fn half_discarded_groups_and_link_order_pairs_are_found() {
-    need_tool("ld", "binutils");
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = workdir();
     let d = tmp.path();
     group_and_link_order_object(d);
     for (broken, script) in [(true, "half.ld"), (false, "whole.ld")] {
