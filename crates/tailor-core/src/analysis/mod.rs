@@ -9,7 +9,6 @@ pub mod gc;
 pub mod link_model;
 pub mod needs;
 pub mod objfile;
-pub mod objrefs;
 pub mod retained;
 
 use std::path::{Path, PathBuf};

@@ -62,8 +62,8 @@ pub struct ProviderView<'p, 'a> {
     pub exports: &'p Exports<'a>,
     /// The provider's own facts, when it is an ELF file (for its by-name scan).
     pub facts: Option<&'p ElfFacts<'a>>,
-    /// The provider's by-name hits, found exactly in its objects ([`super::objrefs`]): used
-    /// instead of scanning the linked image.
+    /// The provider's by-name hits, found in the live sections of its link (`tailor gc`'s fixed
+    /// point, [`super::gc`]): used instead of scanning the linked image.
     pub object_hits: Option<&'p [ByNameHit<'a>]>,
 }
 

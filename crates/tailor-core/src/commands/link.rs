@@ -8,15 +8,15 @@ use std::time::{Duration, Instant, SystemTime};
 
 use serde::Serialize;
 
-use super::provider::{LoadedProvider, ProviderArg};
+use super::provider::{LoadedProvider, ProviderArg, ProviderData};
 use super::{collect_inputs, emit, read_consumers, to_json, Consumers, Status};
+use crate::analysis::byname::ByNameHit;
 use crate::analysis::elf::ReadOptions;
 use crate::analysis::exports::Exports;
-use crate::analysis::needs::{self, ProviderView};
-use crate::analysis::objrefs;
+use crate::analysis::needs::{self, Needs, ProviderView};
 use crate::build::{self, LinkRun};
 use crate::decide::dynamic_list;
-use crate::decide::plan::{self, PlanOptions, Reason};
+use crate::decide::plan::{self, Plan, PlanOptions, Reason};
 use crate::decide::version_script::{self, GroupBy, RenderContext};
 use crate::error::{Error, Result};
 use crate::inputs::link_command::{LinkCommand, Linker};
@@ -81,6 +81,48 @@ pub struct LinkReport {
 }
 
 /// `OUT` + `suffix` (`libc.so` → `libc.so.tailored`).
+/// What the plan is made from; planned twice: without the provider's by-name lookups (the
+/// exports `tailor gc`'s fixed point starts from), then with them.
+struct Planning<'p, 'a> {
+    consumers: &'p Consumers<'a>,
+    provider: &'p ProviderData<'a>,
+    keep: &'p [&'a [u8]],
+    embed_symbols: &'a [String],
+    provider_name: &'p str,
+    by_name: bool,
+}
+
+impl<'p, 'a> Planning<'p, 'a> {
+    /// Needs, plan and version script, with `hits` as the provider's by-name lookups.
+    fn plan(&self, hits: &'p [ByNameHit<'a>], group_by: GroupBy) -> (Needs<'a>, Plan<'a>, String) {
+        let view = ProviderView {
+            exports: &self.provider.exports,
+            facts: self.provider.facts.as_ref(),
+            object_hits: Some(hits),
+        };
+        let needs = needs::compute(&self.consumers.facts, Some(view), self.by_name);
+        let mut plan = plan::plan(
+            &needs,
+            &self.provider.exports,
+            self.keep,
+            PlanOptions {
+                by_name: self.by_name,
+            },
+        );
+        plan.add_kept(self.embed_symbols.iter().map(|s| s.as_bytes()));
+        let script = version_script::render(
+            &plan,
+            &RenderContext {
+                needs: &needs,
+                consumer_names: &self.consumers.names,
+                provider_name: self.provider_name,
+                group_by,
+            },
+        );
+        (needs, plan, script)
+    }
+}
+
 fn with_suffix(p: &Path, suffix: &str) -> PathBuf {
     let mut s = p.as_os_str().to_owned();
     s.push(suffix);
@@ -357,79 +399,40 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
     // The plan for what the consumers need, first without the provider's own by-name
     // lookups; then the exports that strings in the live read-only data of the link name
     // (musl's dynamic linker finding `__dls3`), to a fixed point (`tailor gc`'s).
-    let no_hits: Vec<crate::analysis::byname::ByNameHit<'_>> = Vec::new();
-    let base_view = ProviderView {
-        exports: &provider.exports,
-        facts: provider.facts.as_ref(),
-        object_hits: Some(&no_hits),
-    };
-    let base_needs = needs::compute(&consumers.facts, Some(base_view), opts.by_name);
-    let mut base_plan = plan::plan(
-        &base_needs,
-        &provider.exports,
-        &keep,
-        PlanOptions {
-            by_name: opts.by_name,
-        },
-    );
+    // Archives the image carries (--embed): their symbols are exported, so GC keeps them.
     let embed_symbols: Vec<String> = opts
         .embed
         .iter()
         .flat_map(|(name, _)| crate::build::embed::symbol_names(name))
         .collect();
-    base_plan.add_kept(embed_symbols.iter().map(|s| s.as_bytes()));
-    let base_script = version_script::render(
-        &base_plan,
-        &RenderContext {
-            needs: &base_needs,
-            consumer_names: &consumers.names,
-            provider_name: &cmd.output.display().to_string(),
-            group_by: GroupBy::None,
-        },
-    );
+    let provider_name = cmd.output.display().to_string();
+    let planning = Planning {
+        consumers: &consumers,
+        provider: &provider,
+        keep: &keep,
+        embed_symbols: &embed_symbols,
+        provider_name: &provider_name,
+        by_name: opts.by_name,
+    };
+    let (_, _, base_script) = planning.plan(&[], GroupBy::None);
     let roots = if opts.by_name {
         super::gc::by_name_roots(&cmd.argv(), opts.linker, &base_script)?
     } else {
         Vec::new()
     };
-    let object_hits: Vec<objrefs::ObjectHit<'_>> = roots
+    let hits: Vec<ByNameHit<'_>> = roots
         .iter()
         .filter_map(|r| {
-            Some(objrefs::ObjectHit {
+            Some(ByNameHit {
                 name: provider.exports.canonical(&r.name)?,
-                place: r.place.clone(),
+                section: r.place.as_bytes(),
                 offset: r.offset,
+                suffix: false,
             })
         })
         .collect();
-    let object_byname = objrefs::as_byname_hits(&object_hits);
     t.phase("by-name fixed point over the link's live sections");
-    let view = ProviderView {
-        exports: &provider.exports,
-        facts: provider.facts.as_ref(),
-        object_hits: Some(&object_byname),
-    };
-    let needs = needs::compute(&consumers.facts, Some(view), opts.by_name);
-    let plan = plan::plan(
-        &needs,
-        &provider.exports,
-        &keep,
-        PlanOptions {
-            by_name: opts.by_name,
-        },
-    );
-    // Archives the image carries (--embed): their symbols are exported, so GC keeps them.
-    let mut plan = plan;
-    plan.add_kept(embed_symbols.iter().map(|s| s.as_bytes()));
-    let script = version_script::render(
-        &plan,
-        &RenderContext {
-            needs: &needs,
-            consumer_names: &consumers.names,
-            provider_name: &cmd.output.display().to_string(),
-            group_by: GroupBy::Consumer,
-        },
-    );
+    let (needs, plan, script) = planning.plan(&hits, GroupBy::Consumer);
     let embedded = embed_objects(opts, &cmd, &tailored_path, &script, &plan, &consumers.names)?;
     let script_path = with_suffix(&tailored_path, ".map");
     output::write_if_changed(&script_path, script.as_bytes())?;
