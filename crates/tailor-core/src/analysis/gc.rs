@@ -156,7 +156,7 @@ pub fn collect(link: &Link<'_>, opts: &GcOptions<'_>) -> GcResult {
     if opts.by_name {
         let mut scanned = vec![false; n];
         loop {
-            let found = by_name_pass(link, opts, &live, &mut scanned, &roots);
+            let found = by_name_pass(link, &live, &mut scanned, &roots);
             if found.is_empty() {
                 break;
             }
@@ -701,13 +701,7 @@ pub fn export_reason(link: &Link<'_>, opts: &GcOptions<'_>, gi: u32) -> Option<&
 
 /// One by-name pass: strings referenced from newly live sections that name a defined,
 /// not-yet-exported global.
-fn by_name_pass(
-    link: &Link<'_>,
-    opts: &GcOptions<'_>,
-    live: &[bool],
-    scanned: &mut [bool],
-    roots: &[Root],
-) -> Vec<Root> {
+fn by_name_pass(link: &Link<'_>, live: &[bool], scanned: &mut [bool], roots: &[Root]) -> Vec<Root> {
     let mut rooted: Vec<bool> = vec![false; link.globals.len()];
     for r in roots {
         if let RootReason::Export { global, .. } | RootReason::ByName { global, .. } = r.reason {
@@ -772,7 +766,6 @@ fn by_name_pass(
             }
         }
     }
-    let _ = opts;
     found
 }
 

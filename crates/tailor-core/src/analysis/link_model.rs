@@ -147,12 +147,7 @@ fn name_input(
     let (path, display) = match &input.item {
         InputName::Path(p) => (in_dir(cwd, p), p.display().to_string()),
         InputName::Library { name, exact } => {
-            let search_dirs: Vec<PathBuf> = search.to_vec();
-            let cwd_args = LinkerArgs {
-                library_paths: args.library_paths.iter().map(|d| in_dir(cwd, d)).collect(),
-                ..Default::default()
-            };
-            let found = cwd_args.find_library(input, &search_dirs).ok_or_else(|| {
+            let (found, shown) = args.find_library(input, search, cwd).ok_or_else(|| {
                 Error::Usage(format!(
                     "cannot find -l{}{name} in the -L directories ({})",
                     if *exact { ":" } else { "" },
@@ -163,17 +158,7 @@ fn name_input(
                         .join(", ")
                 ))
             })?;
-            // ld names a found library by the directory as given plus the file name.
-            let shown = args
-                .library_paths
-                .iter()
-                .chain(search)
-                .find_map(|d| {
-                    let f = found.file_name()?;
-                    (in_dir(cwd, d).join(f) == found).then(|| d.join(f).display().to_string())
-                })
-                .unwrap_or_else(|| found.display().to_string());
-            (found, shown)
+            (found, shown.display().to_string())
         }
     };
     let head = match prefetched.get(&path) {

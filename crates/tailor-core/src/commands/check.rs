@@ -145,7 +145,7 @@ pub fn run(opts: &CheckOptions, out: &mut dyn Write, log: &mut dyn Write) -> Res
     let files = link_model::read_files(&args, &cwd, &[], &prefetched)?;
     let link = link_model::resolve(&files, &args.undefined)?;
     let placer = Placer::new(&script);
-    let mut findings = findings(&link, &script, &placer, &script_name, &args);
+    let mut findings = findings(&link, &placer, &script_name, &args);
     findings.sort();
     let system: FxHashSet<&str> = link
         .objects
@@ -255,7 +255,6 @@ struct Ctx<'a, 'd> {
 
 fn findings(
     link: &Link<'_>,
-    script: &Script,
     placer: &Placer<'_>,
     script_name: &str,
     args: &LinkerArgs,
@@ -297,7 +296,7 @@ fn findings(
     v.extend(orphans(&cx));
     v.extend(special_names(&cx));
     v.extend(order_hazards(placer, script_name));
-    v.extend(unkept(&cx, script, args));
+    v.extend(unkept(&cx, args));
     v.extend(retain_group_link_order(&cx));
     v
 }
@@ -567,7 +566,7 @@ fn order_hazards(placer: &Placer<'_>, script_name: &str) -> Vec<Finding> {
 }
 
 /// Sections that only the linker's own conventions reach, placed without `KEEP`.
-fn unkept(cx: &Ctx<'_, '_>, script: &Script, args: &LinkerArgs) -> Vec<Finding> {
+fn unkept(cx: &Ctx<'_, '_>, args: &LinkerArgs) -> Vec<Finding> {
     let mut v = Vec::new();
     // Symbols the script defines inside an output section, and which objects refer to.
     let mut script_symbols: FxHashMap<u32, Vec<String>> = FxHashMap::default();
@@ -590,8 +589,6 @@ fn unkept(cx: &Ctx<'_, '_>, script: &Script, args: &LinkerArgs) -> Vec<Finding> 
             }
         }
     }
-    // Symbols assigned just before or after an output section (`__x_start = .; .x : {...}`).
-    let _ = script;
     let keeps_anyway = |s: &ObjSection<'_>| s.flags & u64::from(elf::SHF_GNU_RETAIN) != 0;
     for o in &cx.link.objects {
         for (si, s) in o.elf.sections.iter().enumerate() {
@@ -660,9 +657,8 @@ fn unkept(cx: &Ctx<'_, '_>, script: &Script, args: &LinkerArgs) -> Vec<Finding> 
                     code: "start-stop",
                     symbol: Some(format!("__start_{0}, __stop_{0}", name(s.name))),
                     message: format!(
-                        "`{}` is reached only through `__start_{0}`/`__stop_{0}` and is not KEEPed: GNU ld keeps it while a live section refers to those symbols{}, but with -z start-stop-gc it is removed{}",
+                        "`{}` is reached only through `__start_{0}`/`__stop_{0}` and is not KEEPed: GNU ld keeps it while a live section refers to those symbols, but with -z start-stop-gc it is removed{}",
                         name(s.name),
-                        "",
                         if gc_on { " — and this link uses -z start-stop-gc" } else { "" }
                     ),
                     fix: format!(

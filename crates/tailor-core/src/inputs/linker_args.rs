@@ -367,10 +367,16 @@ impl LinkerArgs {
         Ok(a)
     }
 
-    /// The path a `-l` input names: every `-L` directory in order, then `extra` (the
-    /// linker's built-in search directories); `lib<name>.so` before `lib<name>.a` unless
-    /// `-Bstatic` was in force.
-    pub fn find_library(&self, input: &LinkerInput, extra: &[PathBuf]) -> Option<PathBuf> {
+    /// The file a `-l` input names: every `-L` directory in order, then `extra` (the
+    /// linker's built-in search directories), resolved against `cwd`; `lib<name>.so` before
+    /// `lib<name>.a` unless `-Bstatic` was in force. Returns the file and its name as ld prints
+    /// it (the directory as given, plus the file name).
+    pub fn find_library(
+        &self,
+        input: &LinkerInput,
+        extra: &[PathBuf],
+        cwd: &Path,
+    ) -> Option<(PathBuf, PathBuf)> {
         let InputName::Library { name, exact } = &input.item else {
             return None;
         };
@@ -383,9 +389,9 @@ impl LinkerArgs {
         };
         for dir in self.library_paths.iter().chain(extra) {
             for f in &files {
-                let p = dir.join(f);
+                let p = in_dir(cwd, &dir.join(f));
                 if p.is_file() {
-                    return Some(p);
+                    return Some((p, dir.join(f)));
                 }
             }
         }
