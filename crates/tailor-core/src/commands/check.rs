@@ -16,7 +16,7 @@ use crate::analysis::objfile::ObjSection;
 use crate::error::{Error, Result};
 use crate::hash::{FxHashMap, FxHashSet};
 use crate::inputs::ldscript::placement::{literal_prefix_len, InputSection};
-use crate::inputs::ldscript::{self, Placement, Placer, Script};
+use crate::inputs::ldscript::{self, Placement, Placer};
 use crate::inputs::link_command::{LinkCommand, Linker};
 use crate::inputs::linker_args::{self, InputName, LinkerArgs, LinkerInput};
 
@@ -131,7 +131,8 @@ pub fn run(opts: &CheckOptions, out: &mut dyn Write, log: &mut dyn Write) -> Res
         (LinkerArgs::parse(&words, linker)?, cmd.inputs.clone())
     };
     let own: FxHashSet<PathBuf> = own.iter().map(|p| linker_args::in_dir(&cwd, p)).collect();
-    let (script, script_name) = load_script(opts, &args, &cwd)?;
+    let (script, script_name) =
+        linker_args::linker_script(&args, &cwd, opts.script.as_deref(), None)?;
     if opts.dump_script {
         emit(out, ldscript::dump(&script).as_bytes())?;
         return Ok(Status::Ok);
@@ -208,37 +209,6 @@ fn objects_as_link(objects: &[PathBuf]) -> LinkerArgs {
             .collect(),
         shared: true,
         ..Default::default()
-    }
-}
-
-fn load_script(opts: &CheckOptions, args: &LinkerArgs, cwd: &Path) -> Result<(Script, String)> {
-    let named = opts
-        .script
-        .clone()
-        .or_else(|| args.scripts.first().map(|p| linker_args::in_dir(cwd, p)));
-    match named {
-        Some(p) => Ok((
-            ldscript::parse_file(&p, &args.library_paths)?,
-            p.display().to_string(),
-        )),
-        None => {
-            let program = if args.program.is_empty() {
-                "ld"
-            } else {
-                &args.program
-            };
-            let d = linker_args::default_script(
-                program,
-                args.emulation.as_deref(),
-                args.shared,
-                args.pie,
-            )?;
-            let name = "GNU ld's built-in script".to_string();
-            Ok((
-                ldscript::parse_text(d.text.as_bytes(), Path::new(&name), &[])?,
-                name,
-            ))
-        }
     }
 }
 

@@ -93,38 +93,11 @@ fn prepare(cmd: &GcCommand, t: &mut Timings) -> Result<Prepared> {
     let linker = cmd.linker.or(detected).unwrap_or(Linker::Bfd);
     args.linker = Some(linker);
     t.phase("linker command, named inputs read");
-    let script = match args.scripts.first() {
-        Some(p) => Some(ldscript::parse_file(
-            &linker_args::in_dir(&cwd, p),
-            &args.library_paths,
-        )?),
-        None if linker == Linker::Bfd => {
-            let text = match speculative {
-                Some(d)
-                    if args
-                        .emulation
-                        .as_deref()
-                        .is_none_or(|e| e == d.default_emulation) =>
-                {
-                    d.text
-                }
-                _ => {
-                    linker_args::default_script(
-                        &args.program,
-                        args.emulation.as_deref(),
-                        args.shared,
-                        args.pie,
-                    )?
-                    .text
-                }
-            };
-            Some(ldscript::parse_text(
-                text.as_bytes(),
-                Path::new("<GNU ld built-in script>"),
-                &[],
-            )?)
-        }
-        None => None,
+    // lld and mold have no built-in script: only a `-T` one places (and KEEPs) sections.
+    let script = if linker == Linker::Bfd || !args.scripts.is_empty() {
+        Some(linker_args::linker_script(&args, &cwd, None, speculative)?.0)
+    } else {
+        None
     };
     let search = match (&script, linker) {
         (Some(s), Linker::Bfd) => linker_args::search_dirs(s),

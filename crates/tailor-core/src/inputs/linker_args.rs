@@ -471,6 +471,45 @@ pub fn default_script(
     })
 }
 
+/// The script that places a link's sections: `explicit` (`--script`), else the command's
+/// `-T`, else GNU ld's built-in script for its emulation and mode — `speculative`, fetched
+/// ahead for the default emulation, when it is that one. Returns the script and its name.
+pub fn linker_script(
+    args: &LinkerArgs,
+    cwd: &Path,
+    explicit: Option<&Path>,
+    speculative: Option<DefaultScript>,
+) -> Result<(super::ldscript::Script, String)> {
+    let named = explicit
+        .map(Path::to_path_buf)
+        .or_else(|| args.scripts.first().map(|p| in_dir(cwd, p)));
+    if let Some(p) = named {
+        let script = super::ldscript::parse_file(&p, &args.library_paths)?;
+        return Ok((script, p.display().to_string()));
+    }
+    let text = match speculative {
+        Some(d)
+            if args
+                .emulation
+                .as_deref()
+                .is_none_or(|e| e == d.default_emulation) =>
+        {
+            d.text
+        }
+        _ => {
+            let program = if args.program.is_empty() {
+                "ld"
+            } else {
+                &args.program
+            };
+            default_script(program, args.emulation.as_deref(), args.shared, args.pie)?.text
+        }
+    };
+    let name = "GNU ld's built-in script".to_string();
+    let script = super::ldscript::parse_text(text.as_bytes(), Path::new(&name), &[])?;
+    Ok((script, name))
+}
+
 /// The GNU ld a command runs (`collect2` runs `ld`; a cross driver's collect2 its prefix-ld).
 pub fn bfd_program(program: &str) -> String {
     let base = program.rsplit('/').next().unwrap_or(program);
