@@ -86,21 +86,14 @@ pub fn effective_linker(cmd: &LinkCommand, asked: Option<Linker>) -> Linker {
         return l;
     }
     let argv = cmd.argv();
-    let named = match cmd.kind {
-        ToolKind::Linker => argv[0].rsplit('/').next().unwrap_or("").to_string(),
-        ToolKind::Driver => argv
-            .iter()
-            .rev()
-            .find_map(|a| a.strip_prefix("-fuse-ld="))
-            .unwrap_or("bfd")
-            .to_string(),
-    };
-    if named.contains("lld") {
-        Linker::Lld
-    } else if named.contains("mold") {
-        Linker::Mold
-    } else {
-        Linker::Bfd
+    match cmd.kind {
+        ToolKind::Linker => Linker::from_name(&argv[0]),
+        ToolKind::Driver => Linker::from_name(
+            argv.iter()
+                .rev()
+                .find_map(|a| a.strip_prefix("-fuse-ld="))
+                .unwrap_or("bfd"),
+        ),
     }
 }
 

@@ -23,6 +23,19 @@ pub enum Linker {
 }
 
 impl Linker {
+    /// The linker a program or `-fuse-ld=` name runs (`ld.lld`, `lld`, `mold`, `ld.mold`;
+    /// anything else is GNU ld).
+    pub fn from_name(name: &str) -> Self {
+        let base = name.rsplit('/').next().unwrap_or(name);
+        if base.contains("lld") {
+            Linker::Lld
+        } else if base.contains("mold") {
+            Linker::Mold
+        } else {
+            Linker::Bfd
+        }
+    }
+
     /// The name `-fuse-ld=` takes.
     pub fn fuse_name(self) -> &'static str {
         match self {

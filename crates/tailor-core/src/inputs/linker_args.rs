@@ -79,9 +79,9 @@ pub fn linker_command(cmd: &LinkCommand) -> Result<(Vec<String>, Option<Linker>)
         .iter()
         .rev()
         .find_map(|a| a.strip_prefix("-fuse-ld="))
-        .map(linker_named);
+        .map(Linker::from_name);
     if cmd.kind == ToolKind::Linker {
-        let linker = Some(linker_named(&argv[0]));
+        let linker = Some(Linker::from_name(&argv[0]));
         return Ok((argv, linker));
     }
     // The driver is slow to echo a thousand inputs (14 ms for musl's 1,346 objects, 1.6 ms
@@ -129,7 +129,7 @@ pub fn linker_command(cmd: &LinkCommand) -> Result<(Vec<String>, Option<Linker>)
     let words = expand_placeholders(words, &runs);
     let linker = fuse.or_else(|| {
         let base = words[0].rsplit('/').next().unwrap_or("");
-        (base != "collect2").then(|| linker_named(base))
+        (base != "collect2").then(|| Linker::from_name(base))
     });
     Ok((words, linker))
 }
@@ -198,17 +198,6 @@ fn expand_placeholders(words: Vec<String>, runs: &[Vec<String>]) -> Vec<String> 
         }
     }
     out
-}
-
-fn linker_named(name: &str) -> Linker {
-    let base = name.rsplit('/').next().unwrap_or(name);
-    if base.contains("lld") {
-        Linker::Lld
-    } else if base.contains("mold") {
-        Linker::Mold
-    } else {
-        Linker::Bfd
-    }
 }
 
 fn strip_dashes(t: &str) -> &str {
