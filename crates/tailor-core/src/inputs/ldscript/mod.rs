@@ -294,27 +294,6 @@ impl Script {
         }
         entry
     }
-
-    /// True when the script has a `SECTIONS` command (otherwise ld's default script still
-    /// places sections, and this one only adds to it).
-    pub fn has_sections(&self) -> bool {
-        self.flat_commands()
-            .iter()
-            .any(|c| matches!(c, Command::Sections(_)))
-    }
-
-    /// Symbols the script assigns (outside and inside `SECTIONS`), with their wrappers.
-    pub fn assignments(&self) -> Vec<&Assignment> {
-        let mut out = Vec::new();
-        for c in self.flat_commands() {
-            match c {
-                Command::Assign(a) => out.push(a),
-                Command::Sections(items) => collect_assignments(items, &mut out),
-                _ => {}
-            }
-        }
-        out
-    }
 }
 
 fn flatten_sections<'s>(items: &'s [SectionsItem], out: &mut Vec<&'s OutputSection>) {
@@ -323,32 +302,6 @@ fn flatten_sections<'s>(items: &'s [SectionsItem], out: &mut Vec<&'s OutputSecti
             SectionsItem::Output(o) => out.push(o),
             SectionsItem::Include { items, .. } => flatten_sections(items, out),
             SectionsItem::Overlay(v) => out.extend(v.iter()),
-            _ => {}
-        }
-    }
-}
-
-fn collect_assignments<'s>(items: &'s [SectionsItem], out: &mut Vec<&'s Assignment>) {
-    for i in items {
-        match i {
-            SectionsItem::Assign(a) => out.push(a),
-            SectionsItem::Include { items, .. } => collect_assignments(items, out),
-            SectionsItem::Output(o) => collect_output_assignments(&o.items, out),
-            SectionsItem::Overlay(v) => {
-                for o in v {
-                    collect_output_assignments(&o.items, out);
-                }
-            }
-            _ => {}
-        }
-    }
-}
-
-fn collect_output_assignments<'s>(items: &'s [OutputItem], out: &mut Vec<&'s Assignment>) {
-    for i in items {
-        match i {
-            OutputItem::Assign(a) => out.push(a),
-            OutputItem::Include { items, .. } => collect_output_assignments(items, out),
             _ => {}
         }
     }
@@ -453,11 +406,6 @@ fn class_match(pattern: &[u8], p: usize, c: u8) -> Option<(bool, usize)> {
         }
     }
     (i < pattern.len()).then_some((matched != negate, i + 1))
-}
-
-/// True when a pattern has wildcard characters.
-pub fn is_wildcard(pattern: &str) -> bool {
-    pattern.bytes().any(|b| matches!(b, b'*' | b'?' | b'['))
 }
 
 #[cfg(test)]

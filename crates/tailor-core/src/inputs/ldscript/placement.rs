@@ -285,23 +285,6 @@ impl Rule<'_> {
     }
 }
 
-/// Does this input section description take `s`?
-pub fn rule_matches(spec: &InputSectionSpec, s: &InputSection<'_>) -> bool {
-    if !flags_match(spec, s) || !file_matches(spec.file.glob.as_bytes(), s) {
-        return false;
-    }
-    if spec.file_excludes.iter().any(|x| excluded(x.as_bytes(), s)) {
-        return false;
-    }
-    match &spec.sections {
-        None => true,
-        Some(patterns) => patterns.iter().any(|p| {
-            wildcard_match(p.pattern.glob.as_bytes(), s.name)
-                && !p.exclude_files.iter().any(|x| excluded(x.as_bytes(), s))
-        }),
-    }
-}
-
 fn file_matches(pattern: &[u8], s: &InputSection<'_>) -> bool {
     if pattern == b"*" {
         return true;
