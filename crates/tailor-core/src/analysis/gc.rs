@@ -367,61 +367,21 @@ pub fn build_graph(link: &Link<'_>, opts: &GcOptions<'_>) -> Graph {
 /// what the FDE's other relocations and its CIE's relocations name.
 fn eh_frame_edges(link: &Link<'_>, oi: usize, si: usize, out: &mut Vec<(u32, Edge)>) {
     let o = &link.objects[oi];
-    let s = &o.elf.sections[si];
-    let data = s.data;
-    let big = o.elf.big_endian;
-    let read32 = |at: usize| -> Option<u32> {
-        let b = data.get(at..at + 4)?;
-        let w = [b[0], b[1], b[2], b[3]];
-        Some(if big {
-            u32::from_be_bytes(w)
-        } else {
-            u32::from_le_bytes(w)
-        })
-    };
-    let mut relocs: Vec<u32> = s.relocs.clone().collect();
-    relocs.sort_by_key(|&r| o.elf.relocs[r as usize].offset);
-    // (record start, end, cie start or None for a CIE)
-    let mut records: Vec<(usize, usize, Option<usize>)> = Vec::new();
-    let mut at = 0usize;
-    while let Some(len) = read32(at) {
-        if len == 0 {
-            break;
-        }
-        if len == u32::MAX {
-            return; // 64-bit DWARF lengths: not produced for ELF objects by gcc or clang
-        }
-        let end = at + 4 + len as usize;
-        let Some(id) = read32(at + 4) else { break };
-        let cie = (id != 0).then(|| (at + 4).wrapping_sub(id as usize));
-        records.push((at, end.min(data.len()), cie));
-        at = end;
-    }
-    let relocs_in = |start: usize, end: usize| -> Vec<u32> {
-        relocs
-            .iter()
-            .copied()
-            .filter(|&r| {
-                let off = o.elf.relocs[r as usize].offset as usize;
-                off >= start && off < end
-            })
-            .collect()
-    };
-    for &(start, end, cie) in &records {
+    let eh = EhFrame::read(o, si);
+    for &(start, end, cie) in &eh.records {
         let Some(cie_start) = cie else { continue };
-        let fde_relocs = relocs_in(start, end);
-        let Some((&first, rest)) = fde_relocs.split_first() else {
+        let Some((&first, rest)) = eh.relocs_in(start, end).split_first() else {
             continue;
         };
         let Target::Section(function) = link.target(oi, o.elf.relocs[first as usize].sym) else {
             continue;
         };
-        let cie_relocs = records
-            .iter()
-            .find(|r| r.0 == cie_start)
-            .map(|r| relocs_in(r.0, r.1))
+        let cie_relocs = eh
+            .record_at(cie_start)
+            .filter(|r| r.0 == cie_start)
+            .map(|r| eh.relocs_in(r.0, r.1))
             .unwrap_or_default();
-        for &ri in rest.iter().chain(&cie_relocs) {
+        for &ri in rest.iter().chain(cie_relocs) {
             if let Target::Section(to) = link.target(oi, o.elf.relocs[ri as usize].sym) {
                 out.push((
                     function,
@@ -435,8 +395,71 @@ fn eh_frame_edges(link: &Link<'_>, oi: usize, si: usize, out: &mut Vec<(u32, Edg
     }
 }
 
-/// Sections kept for what they are (by kind or by script rule).
-/// The roots among sections, and where the script places each section (the output
+/// One `.eh_frame` section read into records, with its relocations by offset.
+struct EhFrame {
+    /// (start, end, the CIE's start for an FDE or None for a CIE), in file order.
+    records: Vec<(usize, usize, Option<usize>)>,
+    /// Relocation indices sorted by offset, and their offsets.
+    relocs: Vec<u32>,
+    offsets: Vec<usize>,
+}
+
+impl EhFrame {
+    fn read(o: &super::link_model::Obj<'_>, si: usize) -> Self {
+        let s = &o.elf.sections[si];
+        let (data, big) = (s.data, o.elf.big_endian);
+        let read32 = |at: usize| -> Option<u32> {
+            let b = data.get(at..at + 4)?;
+            let w = [b[0], b[1], b[2], b[3]];
+            Some(if big {
+                u32::from_be_bytes(w)
+            } else {
+                u32::from_le_bytes(w)
+            })
+        };
+        let mut records = Vec::new();
+        let mut at = 0usize;
+        // A zero length ends the section; 64-bit DWARF lengths (0xffffffff) are not produced
+        // for ELF objects by gcc or clang, and stop the reading.
+        while let Some(len) = read32(at).filter(|&l| l != 0 && l != u32::MAX) {
+            let end = at + 4 + len as usize;
+            let Some(id) = read32(at + 4) else { break };
+            let cie = (id != 0).then(|| (at + 4).wrapping_sub(id as usize));
+            records.push((at, end.min(data.len()), cie));
+            at = end;
+        }
+        let mut relocs: Vec<u32> = s.relocs.clone().collect();
+        relocs.sort_by_key(|&r| o.elf.relocs[r as usize].offset);
+        let offsets = relocs
+            .iter()
+            .map(|&r| o.elf.relocs[r as usize].offset as usize)
+            .collect();
+        EhFrame {
+            records,
+            relocs,
+            offsets,
+        }
+    }
+
+    /// The relocations with offsets in `start..end`.
+    fn relocs_in(&self, start: usize, end: usize) -> &[u32] {
+        let a = self.offsets.partition_point(|&o| o < start);
+        let b = self.offsets.partition_point(|&o| o < end);
+        &self.relocs[a..b.max(a)]
+    }
+
+    /// The record holding `offset`.
+    fn record_at(&self, offset: usize) -> Option<(usize, usize, Option<usize>)> {
+        let i = self
+            .records
+            .partition_point(|r| r.0 <= offset)
+            .checked_sub(1)?;
+        let r = self.records[i];
+        (offset < r.1).then_some(r)
+    }
+}
+
+/// Sections kept for what they are (by kind or by script rule), and where the script places each section (the output
 /// section's index in the placer; [`UNPLACED`] for orphans, discarded and unmodelled ones).
 fn section_roots(link: &Link<'_>, opts: &GcOptions<'_>) -> (Vec<Root>, Vec<u32>) {
     let per_object: Vec<(Vec<Root>, Vec<u32>)> = link
@@ -560,49 +583,23 @@ fn personality_roots(link: &Link<'_>) -> Vec<Root> {
             if !is_eh_frame(s.name, s.sh_type) || o.discarded[si] {
                 continue;
             }
-            let data = s.data;
-            for ri in s.relocs.clone() {
-                let r = &o.elf.relocs[ri as usize];
-                // A CIE has id 0 at its start + 4; personality relocations sit inside CIEs.
-                if let Some(start) = record_start(data, r.offset as usize, o.elf.big_endian) {
-                    let id = data
-                        .get(start + 4..start + 8)
-                        .map(|b| b.iter().all(|&x| x == 0));
-                    if id == Some(true) {
-                        if let Target::Section(to) = link.target(oi, r.sym) {
-                            v.push(Root {
-                                section: to,
-                                reason: RootReason::Personality,
-                            });
-                        }
+            let eh = EhFrame::read(o, si);
+            for &(start, end, cie) in &eh.records {
+                if cie.is_some() {
+                    continue; // personality relocations sit inside CIEs
+                }
+                for &ri in eh.relocs_in(start, end) {
+                    if let Target::Section(to) = link.target(oi, o.elf.relocs[ri as usize].sym) {
+                        v.push(Root {
+                            section: to,
+                            reason: RootReason::Personality,
+                        });
                     }
                 }
             }
         }
     }
     v
-}
-
-/// The start of the `.eh_frame` record holding `offset`.
-fn record_start(data: &[u8], offset: usize, big: bool) -> Option<usize> {
-    let mut at = 0usize;
-    loop {
-        let b = data.get(at..at + 4)?;
-        let w = [b[0], b[1], b[2], b[3]];
-        let len = if big {
-            u32::from_be_bytes(w)
-        } else {
-            u32::from_le_bytes(w)
-        } as usize;
-        if len == 0 || len == u32::MAX as usize {
-            return None;
-        }
-        let end = at + 4 + len;
-        if offset < end {
-            return Some(at);
-        }
-        at = end;
-    }
 }
 
 /// Symbols kept by option (`-e`, `-u`, `-init`, `-fini`) and by export.
