@@ -15,7 +15,6 @@ use rayon::prelude::*;
 
 use super::link_model::{Def, Link, Target};
 use crate::hash::FxHashMap;
-use crate::inputs::ldscript::placement::InputSection;
 use crate::inputs::ldscript::{Placement, Placer};
 use crate::inputs::link_command::Linker;
 use crate::inputs::version_rules::{Scope, VersionRules};
@@ -465,13 +464,8 @@ fn section_roots(link: &Link<'_>, opts: &GcOptions<'_>) -> (Vec<Root>, Vec<u32>)
     let per_object: Vec<(Vec<Root>, Vec<u32>)> = link
         .objects
         .par_iter()
-        .map(|o| {
-            let f = &link.files.files[o.file as usize];
-            let file_name: &[u8] = match o.member {
-                Some(m) => m,
-                None => f.display.as_bytes(),
-            };
-            let archive = o.member.map(|_| f.display.as_bytes());
+        .enumerate()
+        .map(|(oi, o)| {
             let mut v = Vec::new();
             let mut outputs = vec![UNPLACED; o.elf.sections.len()];
             for (i, s) in o.elf.sections.iter().enumerate() {
@@ -487,15 +481,7 @@ fn section_roots(link: &Link<'_>, opts: &GcOptions<'_>) -> (Vec<Root>, Vec<u32>)
                 let link_order = s.flags & u64::from(elf::SHF_LINK_ORDER) != 0;
                 let retain = s.flags & u64::from(elf::SHF_GNU_RETAIN) != 0;
                 // A `KEEP` rule of the script (GNU ld's built-in one, or `-T`).
-                let placed = opts.script.map(|p| {
-                    p.place(&InputSection {
-                        file: file_name,
-                        archive,
-                        name: s.name,
-                        sh_type: s.sh_type,
-                        sh_flags: s.flags,
-                    })
-                });
+                let placed = opts.script.map(|p| p.place(&link.input_section(oi, i)));
                 let keep = match placed {
                     Some(Placement::Placed { output, keep, rule }) => {
                         outputs[i] = output;

@@ -537,6 +537,26 @@ impl<'d> Link<'d> {
         (i, (id - self.objects[i].base) as usize)
     }
 
+    /// Section `si` of object `oi` as a linker script's rules see it: the file as ld names
+    /// it (the member name for an archive member), its archive, the section's name and kind.
+    pub fn input_section(
+        &self,
+        oi: usize,
+        si: usize,
+    ) -> crate::inputs::ldscript::placement::InputSection<'d> {
+        let o = &self.objects[oi];
+        let s = &o.elf.sections[si];
+        let files: &'d LinkFiles = self.files;
+        let display: &'d [u8] = files.files[o.file as usize].display.as_bytes();
+        crate::inputs::ldscript::placement::InputSection {
+            file: o.member.unwrap_or(display),
+            archive: o.member.map(|_| display),
+            name: s.name,
+            sh_type: s.sh_type,
+            sh_flags: s.flags,
+        }
+    }
+
     /// The global symbol named `name`.
     pub fn global(&self, name: &[u8]) -> Option<&Global<'d>> {
         self.by_name.get(name).map(|&g| &self.globals[g as usize])

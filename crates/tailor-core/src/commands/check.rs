@@ -238,7 +238,8 @@ fn findings(
             if !s.modeled {
                 continue;
             }
-            placement[(o.base + si as u32) as usize] = Some(placer.place(&input(link, oi, s)));
+            placement[(o.base + si as u32) as usize] =
+                Some(placer.place(&link.input_section(oi, si)));
             if s.name == b".eh_frame" {
                 continue;
             }
@@ -269,19 +270,6 @@ fn findings(
     v.extend(unkept(&cx, args));
     v.extend(retain_group_link_order(&cx));
     v
-}
-
-fn input<'d>(link: &Link<'d>, oi: usize, s: &ObjSection<'d>) -> InputSection<'d> {
-    let o = &link.objects[oi];
-    let files: &'d link_model::LinkFiles = link.files;
-    let display: &'d [u8] = files.files[o.file as usize].display.as_bytes();
-    InputSection {
-        file: o.member.unwrap_or(display),
-        archive: o.member.map(|_| display),
-        name: s.name,
-        sh_type: s.sh_type,
-        sh_flags: s.flags,
-    }
 }
 
 fn name(b: &[u8]) -> String {
@@ -389,7 +377,7 @@ fn orphans(cx: &Ctx<'_, '_>) -> Vec<Finding> {
                     name(s.name),
                     0,
                     0,
-                    cx.placer.orphan_home(&input(cx.link, oi, s)),
+                    cx.placer.orphan_home(&cx.link.input_section(oi, si)),
                 )
             });
             e.2 += 1;
