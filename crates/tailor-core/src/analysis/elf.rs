@@ -351,10 +351,13 @@ fn read_versions<'a, H: FileHeader<Endian = Endianness>>(
                 continue;
             };
             let name = first.name(endian, strings).map_err(err)?;
-            set(def.vd_ndx.get(endian), (name, None));
+            // The base definition (the soname, index 1) is "no version": a symbol at index 1
+            // is unversioned (`readelf` prints `*global*`), exactly like one with no
+            // `.gnu.version` entry at all.
             if def.vd_flags.get(endian) & elf::VER_FLG_BASE != 0 {
                 continue;
             }
+            set(def.vd_ndx.get(endian), (name, None));
             let mut parents = Vec::new();
             while let Some(p) = aux.next().map_err(err)? {
                 parents.push(p.name(endian, strings).map_err(err)?);

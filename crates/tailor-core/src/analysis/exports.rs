@@ -141,6 +141,38 @@ impl<'a> Exports<'a> {
         self.get(name).first().map(|e| e.name)
     }
 
+    /// Whether the provider defines versions (`.gnu.version_d`): then a versioned reference
+    /// needs that version. An unversioned provider (no version definitions, or export lists)
+    /// satisfies a versioned reference with its unversioned definition, as glibc's ld.so and
+    /// OSv's loader bind a program built against glibc (`puts@GLIBC_2.2.5`) to a kernel that
+    /// exports plain `puts`.
+    pub fn versioned(&self) -> bool {
+        !self.versions.is_empty()
+    }
+
+    /// The export a reference to `name` (at `version`, if the reference is versioned) binds
+    /// to, as glibc's `check_match` decides:
+    /// - unversioned reference: the unversioned definition or the default (`@@`) version;
+    /// - versioned reference, versioned provider: exactly that version (hidden `@` ones too);
+    /// - versioned reference, unversioned provider: the unversioned definition.
+    pub fn binding(&self, name: &[u8], version: Option<&[u8]>) -> Option<&Export<'a>> {
+        let list = self.get(name);
+        match version {
+            None => list
+                .iter()
+                .find(|e| e.version.is_none())
+                .or_else(|| list.iter().find(|e| e.default_version)),
+            Some(v) if self.versioned() => list.iter().find(|e| e.version == Some(v)),
+            Some(_) => list.iter().find(|e| e.version.is_none()),
+        }
+    }
+
+    /// Exported symbols as `nm -D --defined-only` counts them: every (name, version) pair
+    /// plus one absolute symbol per version definition.
+    pub fn symbol_count(&self) -> usize {
+        self.list.len() + self.versions.len()
+    }
+
     /// Whether `name` is exported at all.
     pub fn contains(&self, name: &[u8]) -> bool {
         self.by_name.contains_key(name)

@@ -2,6 +2,7 @@
 //! and which exports are looked up by name ([`byname`]), all read through [`elf`].
 
 pub mod byname;
+pub mod closure;
 pub mod compact;
 pub mod elf;
 pub mod exports;

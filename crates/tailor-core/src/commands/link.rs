@@ -60,19 +60,28 @@ pub struct LinkProfile {
 pub struct LinkReport {
     pub output: String,
     pub generic: String,
+    /// The linker of the tailored link.
     pub linker: &'static str,
+    /// The linker of the command's own link.
+    pub generic_linker: &'static str,
+    /// The tailored link command, as it ran (staged paths shown at their final places).
+    pub tailored_command: Vec<String>,
+    /// The generic image, linked with the tailored link's linker.
     pub generic_stats: ImageStats,
     pub tailored_stats: ImageStats,
-    /// With `--size`: the stripped copy.
-    pub stripped: Option<(String, ImageStats)>,
+    /// With `--size`: the stripped copy, and the generic image stripped alike.
+    pub stripped: Option<Stripped>,
+    /// Exported symbols as `nm -D --defined-only` counts them (version names included).
     pub exports_generic: usize,
     pub exports_tailored: usize,
+    /// The tailored image was not smaller, so the output is the generic image.
+    pub kept_generic: bool,
     /// Exports kept because a string names them.
     pub by_name: Vec<String>,
     pub sections_removed: usize,
     /// Objects the profile removed from the link: (feature, object).
     pub profile_removed: Vec<(String, String)>,
-    /// The generic link, when it had to be run.
+    /// The generic links, when they had to be run.
     pub generic_link_ms: Option<f64>,
     pub link_ms: f64,
     /// tailor's own time: everything but the links.
@@ -90,6 +99,8 @@ struct Planning<'p, 'a> {
     embed_symbols: &'a [String],
     provider_name: &'p str,
     by_name: bool,
+    /// The `local:` patterns of the command's own version scripts.
+    own_local_patterns: &'p [String],
 }
 
 impl<'p, 'a> Planning<'p, 'a> {
@@ -117,6 +128,7 @@ impl<'p, 'a> Planning<'p, 'a> {
                 consumer_names: &self.consumers.names,
                 provider_name: self.provider_name,
                 group_by,
+                own_local_patterns: self.own_local_patterns,
             },
         );
         (needs, plan, script)
@@ -127,10 +139,6 @@ fn with_suffix(p: &Path, suffix: &str) -> PathBuf {
     let mut s = p.as_os_str().to_owned();
     s.push(suffix);
     PathBuf::from(s)
-}
-
-fn mtime(p: &Path) -> Option<SystemTime> {
-    std::fs::metadata(p).and_then(|m| m.modified()).ok()
 }
 
 /// Size and modification time of each link input (response files too), read once, in
@@ -156,27 +164,152 @@ impl InputStats {
     }
 }
 
-/// The generic image: the command's existing output when it is newer than every input file,
-/// else the output of the original command run into `work`. As make decides: against the
-/// inputs (response files are in the fingerprint instead).
+/// Identity of a file as the generic-image record keeps it: size, mtime (ns), inode.
+fn identity(p: &Path) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(p).ok().filter(|m| m.is_file())?;
+    Some(format!(
+        "{} {}.{} {}",
+        m.len(),
+        m.mtime(),
+        m.mtime_nsec(),
+        m.ino()
+    ))
+}
+
+/// Whether `path` is an ELF image that carries tailor's own plan (a tailored image): never the
+/// generic one.
+fn carries_plan(path: &Path) -> bool {
+    use object::{Object, ObjectSection};
+    let Ok(map) = inputs::Mapped::open(path) else {
+        return false;
+    };
+    object::File::parse(map.bytes())
+        .ok()
+        .is_some_and(|f| f.sections().any(|s| s.name_bytes() == Ok(b".tailor.plan")))
+}
+
+/// The generic image: the command's existing output when it is known to be what the command
+/// gives, else the output of the original command run into `work`.
+///
+/// "Known" is recorded, never guessed from file times alone: the record (`previous`, the
+/// second line of the tailored output's stamp) names the command, each input's size and
+/// mtime, and the output's identity. Without a matching record the command is run and its
+/// output compared byte for byte with the existing one (linkers are deterministic); an output
+/// that carries tailor's plan is a tailored image and never generic.
 fn generic_image(
     cmd: &LinkCommand,
     stats: &InputStats,
+    previous: Option<&str>,
     work: &Path,
     log: &mut dyn Write,
-) -> Result<(PathBuf, Option<LinkRun>)> {
-    let fresh = mtime(&cmd.output).is_some_and(|out| {
-        stats.0[..cmd.inputs.len()]
-            .iter()
-            .all(|(_, m)| m.is_some_and(|(_, t)| t <= out))
-    });
-    if fresh {
-        return Ok((cmd.output.clone(), None));
+) -> Result<Generic> {
+    let command = fingerprint(&cmd.argv(), "", stats, &[]);
+    let existing = identity(&cmd.output).map(|id| format!("generic {command} {id}"));
+    if let Some(record) = &existing {
+        if previous == Some(record.as_str()) {
+            return Ok(Generic {
+                path: cmd.output.clone(),
+                run: None,
+                record: existing,
+            });
+        }
     }
     let name = cmd.output.file_name().unwrap_or_else(|| "generic".as_ref());
     let path = work.join(name);
     let run = build::run_link(&cmd.with_output(&path), "the original link command", log)?;
-    Ok((path, Some(run)))
+    if existing.is_some() {
+        if carries_plan(&cmd.output) {
+            let _ = writeln!(
+                log,
+                "tailor: {} carries tailor's plan (a tailored image, not the generic one): \
+                 using the link command's own output, linked in a temporary directory",
+                cmd.output.display()
+            );
+        } else if files_equal(&cmd.output, &path) {
+            return Ok(Generic {
+                path: cmd.output.clone(),
+                run: Some(run),
+                record: existing,
+            });
+        } else {
+            let _ = writeln!(
+                log,
+                "tailor: {} is not what its link command gives now (the command or an input \
+                 changed since it was linked): using the command's output, linked in a temporary \
+                 directory",
+                cmd.output.display()
+            );
+        }
+    }
+    Ok(Generic {
+        path,
+        run: Some(run),
+        record: None,
+    })
+}
+
+/// The generic image tailor plans from.
+struct Generic {
+    path: PathBuf,
+    /// The original link, when it was run.
+    run: Option<LinkRun>,
+    /// The record that lets the next run take the command's own output without linking it.
+    record: Option<String>,
+}
+
+fn files_equal(a: &Path, b: &Path) -> bool {
+    match (inputs::Mapped::open(a), inputs::Mapped::open(b)) {
+        (Ok(a), Ok(b)) => a.bytes() == b.bytes(),
+        _ => false,
+    }
+}
+
+/// `-o` naming the command's own output or one of its inputs would destroy what the next run
+/// (or the build) needs.
+fn check_output_path(tailored: &Path, cmd: &LinkCommand) -> Result<()> {
+    // Compared by their directories' real paths (the tailored file need not exist yet).
+    let real = |p: &Path| -> PathBuf {
+        let dir = match p.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        match (dir.canonicalize(), p.file_name()) {
+            (Ok(d), Some(n)) => d.join(n),
+            _ => p.to_path_buf(),
+        }
+    };
+    let target = real(tailored);
+    let same = |p: &Path| real(p) == target;
+    if same(&cmd.output) {
+        return Err(Error::Usage(format!(
+            "-o {}: that is the link command's own output (the generic image); name another file",
+            tailored.display()
+        )));
+    }
+    if let Some(input) = cmd
+        .inputs
+        .iter()
+        .chain(&cmd.response_files)
+        .find(|p| same(p))
+    {
+        return Err(Error::Usage(format!(
+            "-o {}: that is an input of the link command ({}); name another file",
+            tailored.display(),
+            input.display()
+        )));
+    }
+    Ok(())
+}
+
+/// The `local:` patterns of the command's own version scripts (hidden again by a tailored
+/// script that cannot end in `local: *;`).
+fn own_local_patterns(cmd: &LinkCommand) -> Result<Vec<String>> {
+    let mut rules = crate::inputs::version_rules::VersionRules::default();
+    for path in cmd.version_scripts() {
+        rules.add_script(&path, &inputs::read_text(&path)?)?;
+    }
+    Ok(rules.local_patterns())
 }
 
 /// For a shared library linked with `--dynamic-list`: the list narrowed to the plan, written
@@ -361,6 +494,107 @@ fn fingerprint(argv: &[String], script: &str, stats: &InputStats, consumers: &[P
     h.finalize().to_hex().to_string()
 }
 
+/// What a stamp file holds: the fingerprint of the tailored link (line 1) and the record of
+/// the generic image it was planned from (line 2).
+struct Stamp {
+    tailored: String,
+    generic: Option<String>,
+}
+
+impl Stamp {
+    fn read(path: &Path) -> Option<Stamp> {
+        let text = std::fs::read_to_string(path).ok()?;
+        let mut lines = text.lines();
+        Some(Stamp {
+            tailored: lines.next()?.to_string(),
+            generic: lines.next().map(str::to_string),
+        })
+    }
+
+    fn render(&self) -> String {
+        match &self.generic {
+            Some(g) => format!("{}\n{g}\n", self.tailored),
+            None => format!("{}\n", self.tailored),
+        }
+    }
+}
+
+/// Files a tailored link writes beside its output, staged in a temporary directory until the
+/// image is verified: a failed run leaves nothing behind (and an earlier good run's files
+/// untouched).
+struct Staging {
+    dir: tempfile::TempDir,
+    /// The final output path.
+    output: PathBuf,
+}
+
+impl Staging {
+    fn new(output: &Path) -> Result<Self> {
+        let parent = match output.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let dir = tempfile::Builder::new()
+            .prefix(".tailor-")
+            .tempdir_in(&parent)
+            .map_err(|e| Error::io("creating a temporary directory in", &parent, e))?;
+        Ok(Staging {
+            dir,
+            output: output.to_path_buf(),
+        })
+    }
+
+    /// The staged counterpart of the output (the linker writes it: its own mode, 0777 less
+    /// the umask for an image).
+    fn image(&self) -> PathBuf {
+        self.dir
+            .path()
+            .join(self.output.file_name().unwrap_or("tailored".as_ref()))
+    }
+
+    /// The staged `OUT` + `suffix`.
+    fn beside(&self, suffix: &str) -> PathBuf {
+        with_suffix(&self.image(), suffix)
+    }
+
+    /// The final path of a staged one.
+    fn final_path(&self, staged: &Path) -> PathBuf {
+        match staged.strip_prefix(self.dir.path()) {
+            Ok(rest) => self
+                .output
+                .parent()
+                .map_or_else(|| rest.to_path_buf(), |p| p.join(rest)),
+            Err(_) => staged.to_path_buf(),
+        }
+    }
+
+    /// Moves the verified image into place and writes every other staged file where it
+    /// belongs, unless unchanged.
+    fn commit(&self) -> Result<()> {
+        let image = self.image();
+        std::fs::rename(&image, &self.output)
+            .map_err(|e| Error::io("renaming into place", &self.output, e))?;
+        let mut stack = vec![self.dir.path().to_path_buf()];
+        while let Some(dir) = stack.pop() {
+            let entries = std::fs::read_dir(&dir).map_err(|e| Error::io("reading", &dir, e))?;
+            for entry in entries {
+                let entry = entry.map_err(|e| Error::io("reading", &dir, e))?;
+                let path = entry.path();
+                if path.is_dir() {
+                    let target = self.final_path(&path);
+                    std::fs::create_dir_all(&target)
+                        .map_err(|e| Error::io("creating", &target, e))?;
+                    stack.push(path);
+                } else if path != image {
+                    let bytes = std::fs::read(&path).map_err(|e| Error::io("reading", &path, e))?;
+                    output::write_if_changed(&self.final_path(&path), &bytes)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Runs `tailor link`.
 pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Result<Status> {
     let started = Instant::now();
@@ -370,6 +604,7 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
         .output
         .clone()
         .unwrap_or_else(|| with_suffix(&cmd.output, ".tailored"));
+    check_output_path(&tailored_path, &cmd)?;
     let work = tempfile::tempdir().map_err(|e| {
         Error::io(
             "creating a temporary directory in",
@@ -378,11 +613,19 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
         )
     })?;
     let stats = InputStats::read(&cmd);
-    let (generic_path, generic_run) = generic_image(&cmd, &stats, work.path(), log)?;
+    let stamp_path = with_suffix(&tailored_path, ".tailor-stamp");
+    let previous = Stamp::read(&stamp_path);
+    let generic = generic_image(
+        &cmd,
+        &stats,
+        previous.as_ref().and_then(|s| s.generic.as_deref()),
+        work.path(),
+        log,
+    )?;
     t.phase("inputs checked, generic image");
 
     // Analysis and plan, over the generic image.
-    let loaded = LoadedProvider::load(&ProviderArg::Elf(generic_path.clone()))?;
+    let loaded = LoadedProvider::load(&ProviderArg::Elf(generic.path.clone()))?;
     let Some(provider) = loaded.view()? else {
         return Err(Error::Usage("no provider".into()));
     };
@@ -393,6 +636,7 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
         opts.by_name.then_some(&provider.exports),
     )?;
     let consumers = Consumers::new(&read);
+    super::warn_unlinked_consumers(&consumers, &provider, log)?;
     t.phase("provider and consumers read");
     let keep_texts = inputs::read_texts(&opts.keep)?;
     let keep = plan::parse_keep(&keep_texts)?;
@@ -406,7 +650,9 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
         .flat_map(|(name, _)| crate::build::embed::symbol_names(name))
         .collect();
     let provider_name = cmd.output.display().to_string();
+    let own_local_patterns = own_local_patterns(&cmd)?;
     let planning = Planning {
+        own_local_patterns: &own_local_patterns,
         consumers: &consumers,
         provider: &provider,
         keep: &keep,
@@ -433,10 +679,28 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
         .collect();
     t.phase("by-name fixed point over the link's live sections");
     let (needs, plan, script) = planning.plan(&hits, GroupBy::Consumer);
-    let embedded = embed_objects(opts, &cmd, &tailored_path, &script, &plan, &consumers.names)?;
-    let script_path = with_suffix(&tailored_path, ".map");
+    let consumer_paths: Vec<PathBuf> = read.files.iter().map(|f| f.path.clone()).collect();
+    let unbound = crate::analysis::closure::unbound(
+        &needs,
+        &consumers.facts,
+        &consumer_paths,
+        &provider.exports,
+        provider.facts.as_ref().and_then(|f| f.soname),
+    );
+    for name in &plan.keep_not_exported {
+        let _ = writeln!(
+            log,
+            "tailor: warning: --keep {}: not exported by {}",
+            String::from_utf8_lossy(name),
+            provider_name
+        );
+    }
+    let stage = Staging::new(&tailored_path)?;
+    let staged_image = stage.image();
+    let embedded = embed_objects(opts, &cmd, &staged_image, &script, &plan, &consumers.names)?;
+    let script_path = stage.beside(".map");
     output::write_if_changed(&script_path, script.as_bytes())?;
-    let dynamic_list = narrowed_dynamic_list(&cmd, &plan, &tailored_path)?;
+    let dynamic_list = narrowed_dynamic_list(&cmd, &plan, &staged_image)?;
     t.phase("planned, version script written");
 
     // The tailored link, unless nothing changed since the last one.
@@ -446,7 +710,7 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
         extra.extend(build::size_options(linker));
     }
     // A profile removes the objects of its disabled features from the tailored link.
-    let (removed, tailored_cmd) = match &opts.profile {
+    let (removed, profiled_cmd) = match &opts.profile {
         Some(p) => {
             let removed = profile_removals(&cmd, p)?;
             let paths: Vec<PathBuf> = removed.iter().map(|r| PathBuf::from(&r.1)).collect();
@@ -454,19 +718,26 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
         }
         None => (Vec::new(), cmd.clone()),
     };
-    let tailored_cmd = tailored_cmd.with_extra_inputs(&embedded);
-    let final_argv = tailored_cmd.tailored(
+    // The command as it will stand once the staged files are in place (the stamp's).
+    let final_paths: Vec<PathBuf> = embedded.iter().map(|p| stage.final_path(p)).collect();
+    let final_argv = profiled_cmd.with_extra_inputs(&final_paths).tailored(
         &tailored_path,
-        &script_path,
-        dynamic_list.as_deref(),
+        &stage.final_path(&script_path),
+        dynamic_list
+            .as_deref()
+            .map(|d| stage.final_path(d))
+            .as_deref(),
         opts.linker,
         &extra,
     );
-    let consumer_paths: Vec<PathBuf> = read.files.iter().map(|f| f.path.clone()).collect();
-    let stamp_path = with_suffix(&tailored_path, ".tailor-stamp");
-    let stamp = fingerprint(&final_argv, &script, &stats, &consumer_paths);
+    let stamp = Stamp {
+        tailored: fingerprint(&final_argv, &script, &stats, &consumer_paths),
+        generic: generic.record.clone(),
+    };
     if tailored_path.exists()
-        && std::fs::read_to_string(&stamp_path).ok().as_deref() == Some(stamp.as_str())
+        && previous
+            .as_ref()
+            .is_some_and(|p| p.tailored == stamp.tailored)
     {
         let _ = writeln!(
             log,
@@ -476,38 +747,65 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
         );
         return Ok(Status::Ok);
     }
-    let dir = match tailored_path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
+    let link_with = |objects: &[PathBuf]| {
+        profiled_cmd.with_extra_inputs(objects).tailored(
+            &staged_image,
+            &script_path,
+            dynamic_list.as_deref(),
+            opts.linker,
+            &extra,
+        )
     };
-    let tmp = tempfile::Builder::new()
-        .prefix(".tailor-")
-        .tempfile_in(&dir)
-        .map_err(|e| Error::io("creating a temporary file in", &dir, e))?
-        .into_temp_path();
-    let argv = tailored_cmd.tailored(
-        &tmp,
-        &script_path,
-        dynamic_list.as_deref(),
-        opts.linker,
-        &extra,
-    );
-    let link = build::run_link(&argv, "the tailored link", log)?;
+    let argv = link_with(&embedded);
+    let mut link = build::run_link(&argv, "the tailored link", log)?;
     t.phase("tailored link");
 
+    // What the tailored image is compared with: the generic one, linked with the same linker
+    // when `--linker` switched it.
+    let reference = comparison_generic(&cmd, &generic, opts.linker, work.path(), log)?;
+    let generic_stats = image::stats(&reference.path)?;
+    let mut links = link.elapsed;
+    // Never larger than the generic image: without the embedded plan, else the generic itself.
+    let mut kept_generic = false;
+    if image::stats(&staged_image)?.file_size > generic_stats.file_size {
+        let without_plan: Vec<PathBuf> = embedded
+            .iter()
+            .filter(|p| !p.ends_with("tailor_plan.o"))
+            .cloned()
+            .collect();
+        if without_plan.len() < embedded.len() {
+            link = build::run_link(
+                &link_with(&without_plan),
+                "the tailored link (without the embedded plan)",
+                log,
+            )?;
+            links += link.elapsed;
+            let _ = writeln!(
+                log,
+                "tailor: the embedded plan would make {} larger than the generic image: left out",
+                tailored_path.display()
+            );
+        }
+        if image::stats(&staged_image)?.file_size > generic_stats.file_size {
+            kept_generic = true;
+        }
+    }
+
     // Verification, before the image is put in place.
-    let tailored_map = inputs::Mapped::open(&tmp)?;
-    let tailored_facts = crate::analysis::elf::read_facts(&tmp, tailored_map.bytes())?;
-    let tailored_exports = Exports::from_provider(&tmp, &tailored_facts);
+    let tailored_map = inputs::Mapped::open(&staged_image)?;
+    let tailored_facts = crate::analysis::elf::read_facts(&staged_image, tailored_map.bytes())?;
+    let tailored_exports = Exports::from_provider(&staged_image, &tailored_facts);
     let verification = verify::verify(
         &VerifyInputs {
             needs: &needs,
             consumer_names: &consumers.names,
             generic: Some(&provider.exports),
             plan: Some(&plan),
+            unbound: &unbound,
         },
         &tailored_exports,
     );
+    let _ = write!(log, "{}", verification.render_warnings());
     if !verification.passed() {
         let mut verification = verification;
         explain_with_profile(&mut verification, &removed, opts.profile.as_ref())?;
@@ -521,17 +819,43 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
         return Ok(Status::ChecksFailed);
     }
     t.phase("verified");
-    let tailored_stats = image::stats(&tmp)?;
-    tmp.persist(&tailored_path)
-        .map_err(|e| Error::io("renaming into place", &tailored_path, e.error))?;
+    let tailored_count = tailored_exports.symbol_count();
+    drop(tailored_exports);
+    drop(tailored_facts);
+    drop(tailored_map);
+    if kept_generic {
+        let _ = writeln!(
+            log,
+            "tailor: the tailored image ({} B) is not smaller than the generic one ({} B): the \
+             consumers need (nearly) everything; {} is a copy of the generic image",
+            image::stats(&staged_image)?.file_size,
+            generic_stats.file_size,
+            tailored_path.display()
+        );
+        std::fs::copy(&reference.path, &staged_image)
+            .map_err(|e| Error::io("copying the generic image to", &staged_image, e))?;
+    }
+    let tailored_stats = image::stats(&staged_image)?;
+    let exports_tailored = if kept_generic {
+        provider.exports.symbol_count()
+    } else {
+        tailored_count
+    };
+    stage.commit()?;
     let stripped = if opts.size {
         let path = with_suffix(&tailored_path, ".stripped");
         build::strip_copy(&tailored_path, &path)?;
-        Some((path.display().to_string(), image::stats(&path)?))
+        let generic_stripped = work.path().join("generic.stripped");
+        build::strip_copy(&reference.path, &generic_stripped)?;
+        Some(Stripped {
+            path: path.display().to_string(),
+            stats: image::stats(&path)?,
+            generic: image::stats(&generic_stripped)?,
+        })
     } else {
         None
     };
-    output::write_if_changed(&stamp_path, stamp.as_bytes())?;
+    output::write_if_changed(&stamp_path, stamp.render().as_bytes())?;
     if let Some(dep) = &opts.depfile {
         let mut deps: Vec<PathBuf> = cmd
             .inputs
@@ -544,16 +868,23 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
         output::write_if_changed(dep, output::depfile(&tailored_path, &deps).as_bytes())?;
     }
 
-    let links = link.elapsed + generic_run.as_ref().map_or(Duration::ZERO, |r| r.elapsed);
+    let generic_links = [&generic.run, &reference.run]
+        .iter()
+        .filter_map(|r| r.as_ref())
+        .map(|r| r.elapsed)
+        .sum::<Duration>();
     let report = LinkReport {
         output: tailored_path.display().to_string(),
         generic: cmd.output.display().to_string(),
         linker: linker.fuse_name(),
-        generic_stats: image::stats(&generic_path)?,
+        generic_linker: build::effective_linker(&cmd, None).fuse_name(),
+        tailored_command: final_argv,
+        generic_stats,
         tailored_stats,
         stripped,
-        exports_generic: provider.exports.list.len(),
-        exports_tailored: tailored_exports.list.len(),
+        exports_generic: provider.exports.symbol_count(),
+        exports_tailored,
+        kept_generic,
         by_name: plan
             .entries
             .iter()
@@ -562,9 +893,14 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
             .collect(),
         sections_removed: link.removed_sections,
         profile_removed: removed.clone(),
-        generic_link_ms: generic_run.map(|r| r.elapsed.as_secs_f64() * 1e3),
+        generic_link_ms: (generic_links > Duration::ZERO)
+            .then(|| generic_links.as_secs_f64() * 1e3),
         link_ms: link.elapsed.as_secs_f64() * 1e3,
-        tailor_ms: started.elapsed().saturating_sub(links).as_secs_f64() * 1e3,
+        tailor_ms: started
+            .elapsed()
+            .saturating_sub(links + generic_links)
+            .as_secs_f64()
+            * 1e3,
         verification,
     };
     if let Some(path) = &opts.report {
@@ -573,6 +909,48 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
     emit(out, render_table(&report).as_bytes())?;
     t.phase("reported");
     Ok(Status::Ok)
+}
+
+/// The generic image a tailored one is compared with: the planning generic, or the same
+/// command linked with `--linker` when that switched the linker (a size table comparing mold
+/// with GNU ld says nothing about tailoring).
+fn comparison_generic(
+    cmd: &LinkCommand,
+    generic: &Generic,
+    asked: Option<Linker>,
+    work: &Path,
+    log: &mut dyn Write,
+) -> Result<Generic> {
+    let same = |g: &Generic| Generic {
+        path: g.path.clone(),
+        run: None,
+        record: None,
+    };
+    let Some(linker) = asked else {
+        return Ok(same(generic));
+    };
+    if build::effective_linker(cmd, None) == linker {
+        return Ok(same(generic));
+    }
+    let path = work.join(format!("generic-{}", linker.fuse_name()));
+    let run = build::run_link(
+        &cmd.with_output_and_linker(&path, linker),
+        "the original link command with --linker",
+        log,
+    )?;
+    Ok(Generic {
+        path,
+        run: Some(run),
+        record: None,
+    })
+}
+
+/// `--size`'s stripped copy, with the generic image stripped the same way.
+#[derive(Debug, Serialize)]
+pub struct Stripped {
+    pub path: String,
+    pub stats: ImageStats,
+    pub generic: ImageStats,
 }
 
 /// The size table: groups add up to the allocated total.
@@ -621,13 +999,14 @@ pub fn render_table(r: &LinkReport) -> String {
     for (name, g, t) in rows {
         s.push_str(&format!("{name:<20} {g:>12} {t:>12} {:>8}\n", pct(t, g)));
     }
-    if let Some((path, st)) = &r.stripped {
+    if let Some(st) = &r.stripped {
         s.push_str(&format!(
-            "{:<20} {:>12} {:>12} {:>8}   ({path})\n",
+            "{:<20} {:>12} {:>12} {:>8}   ({})\n",
             "stripped file size",
-            "",
-            st.file_size,
-            pct(st.file_size, r.generic_stats.file_size)
+            st.generic.file_size,
+            st.stats.file_size,
+            pct(st.stats.file_size, st.generic.file_size),
+            st.path
         ));
     }
     s.push_str(&format!(

@@ -69,6 +69,54 @@ impl<'a> Consumers<'a> {
     }
 }
 
+/// Consumers that do not link against a shared-library provider (no `DT_NEEDED` on its
+/// soname: a static program, an unrelated one, the library itself) need nothing from it: each
+/// is a warning, and all of them being such is an error (the plan would export nothing).
+/// Object files and kernel modules, and providers without a soname (a kernel), are not
+/// judged.
+pub fn warn_unlinked_consumers(
+    consumers: &Consumers<'_>,
+    provider: &provider::ProviderData<'_>,
+    log: &mut dyn Write,
+) -> Result<()> {
+    use crate::analysis::elf::ElfKind;
+    let Some(soname) = provider.facts.as_ref().and_then(|f| f.soname) else {
+        return Ok(());
+    };
+    let soname_text = String::from_utf8_lossy(soname);
+    let mut judged = 0;
+    let mut unlinked = 0;
+    for (facts, name) in consumers.facts.iter().zip(&consumers.names) {
+        if !matches!(facts.kind, ElfKind::Exec | ElfKind::Dyn) {
+            continue;
+        }
+        judged += 1;
+        if facts.needed.contains(&soname) {
+            continue;
+        }
+        unlinked += 1;
+        let why = if facts.soname == Some(soname) {
+            "it is the provider itself".to_string()
+        } else if facts.needed.is_empty() && facts.imports.is_empty() {
+            "it is statically linked".to_string()
+        } else {
+            format!("it has no DT_NEEDED entry for {soname_text}")
+        };
+        let _ = writeln!(
+            log,
+            "tailor: warning: {name} does not link against {soname_text} ({why}): it needs \
+             nothing from it"
+        );
+    }
+    if judged > 0 && unlinked == judged {
+        return Err(Error::Usage(format!(
+            "none of the {judged} consumers links against {soname_text} (see the warnings): \
+             name the programs and libraries that use it"
+        )));
+    }
+    Ok(())
+}
+
 /// Expands the inputs (nothing is opened yet).
 pub fn collect_inputs(spec: &InputSpec) -> Result<InputSet> {
     inputs::collect(spec)

@@ -79,12 +79,22 @@ pub fn run(opts: &VerifyOptions, out: &mut dyn Write, log: &mut dyn Write) -> Re
         p.add_kept(present.into_iter());
         p
     });
+    let consumer_paths: Vec<std::path::PathBuf> =
+        read.files.iter().map(|f| f.path.clone()).collect();
+    let unbound = crate::analysis::closure::unbound(
+        &needs,
+        &consumers.facts,
+        &consumer_paths,
+        &reference.exports,
+        reference.facts.as_ref().and_then(|f| f.soname),
+    );
     let report = verify::verify(
         &VerifyInputs {
             needs: &needs,
             consumer_names: &consumers.names,
             generic: generic.as_ref().map(|g| &g.exports),
             plan: plan.as_ref(),
+            unbound: &unbound,
         },
         &tailored.exports,
     );
@@ -92,6 +102,7 @@ pub fn run(opts: &VerifyOptions, out: &mut dyn Write, log: &mut dyn Write) -> Re
         Format::Json => emit(out, &to_json(&report))?,
         Format::Text => {
             let mut text = report.render_problems();
+            text.push_str(&report.render_warnings());
             text.push_str(&format!(
                 "verification {}: {} needed symbols checked, {} exported by {}, {} problems\n",
                 if report.passed() { "passed" } else { "FAILED" },

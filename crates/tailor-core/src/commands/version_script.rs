@@ -77,6 +77,7 @@ pub fn run(
             consumer_names: &consumers.names,
             provider_name: &provider.name,
             group_by: opts.group_by,
+            own_local_patterns: &[],
         },
     );
     t.phase("planned and rendered");

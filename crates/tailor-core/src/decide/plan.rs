@@ -41,6 +41,14 @@ pub struct Plan<'a> {
     pub versions: Vec<VersionDef<'a>>,
     /// Keep-list names the provider does not export (nothing to keep).
     pub keep_not_exported: Vec<&'a [u8]>,
+    /// The provider's exported names the plan drops, sorted. A versioned provider that keeps
+    /// unversioned exports cannot end its script with `local: *;` (that would hide them too),
+    /// so these are hidden by name.
+    pub dropped: Vec<&'a [u8]>,
+    /// A versioned provider keeps some of its unversioned (base) exports, as zlib's script
+    /// leaves most of its API: the version script then names what it hides instead of ending
+    /// in `local: *;`.
+    pub keeps_base_exports: bool,
 }
 
 /// Options of the plan.
@@ -94,10 +102,21 @@ pub fn plan<'a>(
     entries.dedup_by(|a, b| (a.name, a.version) == (b.name, b.version));
     keep_not_exported.sort_unstable();
     keep_not_exported.dedup();
+    let mut dropped: Vec<&'a [u8]> = exports
+        .list
+        .iter()
+        .map(|e| e.name)
+        .filter(|n| entries.binary_search_by(|e| e.name.cmp(n)).is_err())
+        .collect();
+    dropped.dedup();
+    let keeps_base_exports =
+        !exports.versions.is_empty() && entries.iter().any(|e| e.version.is_none());
     Plan {
+        keeps_base_exports,
         entries,
         versions: exports.versions.clone(),
         keep_not_exported,
+        dropped,
     }
 }
 

@@ -26,6 +26,9 @@ pub struct RenderContext<'r, 'a> {
     /// Display name of the provider (for by-name hits in its own data).
     pub provider_name: &'r str,
     pub group_by: GroupBy,
+    /// Patterns the provider's own script makes local (its `local:` entries but `*`), hidden
+    /// again when the script cannot end in `local: *;` ([`Plan::keeps_base_exports`]).
+    pub own_local_patterns: &'r [String],
 }
 
 /// Renders the version script.
@@ -39,20 +42,74 @@ pub fn render(plan: &Plan<'_>, cx: &RenderContext<'_, '_>) -> String {
         cx.consumer_names.len()
     );
     if plan.versions.is_empty() {
-        render_node(&mut out, None, &[], &plan.entries, true, cx);
+        render_node(&mut out, None, &[], &plan.entries, Local::All, cx);
         return out;
+    }
+    let base: Vec<PlanEntry> = plan
+        .entries
+        .iter()
+        .filter(|e| e.version.is_none())
+        .copied()
+        .collect();
+    if plan.keeps_base_exports {
+        render_base_comment(&mut out, &base);
     }
     for (i, v) in plan.versions.iter().enumerate() {
         let first = i == 0;
         let entries: Vec<PlanEntry> = plan
             .entries
             .iter()
-            .filter(|e| e.version == Some(v.name) || (first && e.version.is_none()))
+            .filter(|e| {
+                e.version == Some(v.name)
+                    || (first && e.version.is_none() && !plan.keeps_base_exports)
+            })
             .copied()
             .collect();
-        render_node(&mut out, Some(v.name), &v.parents, &entries, first, cx);
+        let local = match (first, plan.keeps_base_exports) {
+            (false, _) => Local::None,
+            (true, false) => Local::All,
+            (true, true) => Local::Named(&plan.dropped),
+        };
+        render_node(&mut out, Some(v.name), &v.parents, &entries, local, cx);
     }
     out
+}
+
+/// What a node's `local:` part hides.
+#[derive(Clone, Copy)]
+enum Local<'p, 'a> {
+    /// No `local:` part.
+    None,
+    /// `local: *;`.
+    All,
+    /// These names and the provider's own local patterns (unversioned exports stay exported).
+    Named(&'p [&'a [u8]]),
+}
+
+/// Unversioned exports of a versioned provider are kept by naming them in no node (a name in a
+/// node takes that node's version): listed in a comment, so the script still says what it
+/// keeps.
+fn render_base_comment(out: &mut String, base: &[PlanEntry<'_>]) {
+    out.push_str(
+        "/* Unversioned (base) exports, kept by naming them in no version node and hiding the\n   \
+         other exports by name:\n",
+    );
+    let mut names: Vec<&[u8]> = base.iter().map(|e| e.name).collect();
+    names.sort_unstable();
+    names.dedup();
+    let mut line = String::from("  ");
+    for n in names {
+        let n = comment_safe(&String::from_utf8_lossy(n));
+        if line.len() + n.len() > 96 {
+            out.push_str(line.trim_end());
+            out.push('\n');
+            line = String::from("  ");
+        }
+        line.push(' ');
+        line.push_str(&n);
+    }
+    out.push_str(line.trim_end());
+    out.push_str(" */\n");
 }
 
 fn render_node(
@@ -60,7 +117,7 @@ fn render_node(
     version: Option<&[u8]>,
     parents: &[&[u8]],
     entries: &[PlanEntry<'_>],
-    with_local: bool,
+    local: Local<'_, '_>,
     cx: &RenderContext<'_, '_>,
 ) {
     match version {
@@ -126,8 +183,23 @@ fn render_node(
         }
         out.push('\n');
     }
-    if with_local {
-        out.push_str("  local:\n    *;\n");
+    match local {
+        Local::None => {}
+        Local::All => out.push_str("  local:\n    *;\n"),
+        Local::Named(names) if names.is_empty() && cx.own_local_patterns.is_empty() => {}
+        Local::Named(names) => {
+            out.push_str("  local:\n");
+            if !cx.own_local_patterns.is_empty() {
+                out.push_str("    /* the provider's own script's local patterns */\n");
+                for p in cx.own_local_patterns {
+                    let _ = writeln!(out, "    {p};");
+                }
+            }
+            out.push_str("    /* exports the consumers do not need */\n");
+            for n in names {
+                let _ = writeln!(out, "    {};", quote_name(n));
+            }
+        }
     }
     out.push('}');
     for p in parents {

@@ -503,6 +503,12 @@ impl LinkCommand {
         self.rewrite(output, None, None)
     }
 
+    /// The same command writing `output`, run with `linker` (export controls untouched): the
+    /// generic image a tailored one linked with another linker is compared with.
+    pub fn with_output_and_linker(&self, output: &Path, linker: Linker) -> Vec<String> {
+        self.rewrite(output, None, Some(linker))
+    }
+
     /// The tailored command: output `output`; the version script replaced by `version_script`;
     /// `--dynamic-list` replaced by `dynamic_list` in a shared library (the original narrowed
     /// to the plan), by `--export-dynamic` in an executable (so the script's globals are
@@ -556,11 +562,20 @@ impl LinkCommand {
 
     /// The files named by `--dynamic-list` options, in order.
     pub fn dynamic_lists(&self) -> Vec<PathBuf> {
+        self.control_files(Control::DynamicList)
+    }
+
+    /// The files named by `--version-script` options, in order.
+    pub fn version_scripts(&self) -> Vec<PathBuf> {
+        self.control_files(Control::VersionScript)
+    }
+
+    fn control_files(&self, control: Control) -> Vec<PathBuf> {
         let tokens = self.linker_tokens();
         let mut out = Vec::new();
         for (i, n, _) in linker_items(&tokens) {
             let t = &tokens[i];
-            if classify(t) != Control::DynamicList {
+            if classify(t) != control {
                 continue;
             }
             if let Some((_, v)) = t.split_once('=') {

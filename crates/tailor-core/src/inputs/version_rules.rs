@@ -127,6 +127,22 @@ impl VersionRules {
         Scope::Unmentioned
     }
 
+    /// The names and patterns the scripts make local, but the catch-all `*`: exact names
+    /// quoted as a version script needs them, then wildcards as written; sorted.
+    pub fn local_patterns(&self) -> Vec<String> {
+        let mut exact: Vec<&Vec<u8>> = self.local_exact.iter().collect();
+        exact.sort_unstable();
+        let mut out: Vec<String> = exact
+            .into_iter()
+            .map(|n| crate::decide::version_script::quote_name(n))
+            .collect();
+        let mut wild: Vec<&String> = self.local_wild.iter().filter(|p| *p != "*").collect();
+        wild.sort_unstable();
+        wild.dedup();
+        out.extend(wild.into_iter().cloned());
+        out
+    }
+
     /// A dynamic list's names (`{ a; b*; };`) as global patterns.
     pub fn add_dynamic_list(&mut self, path: &Path, text: &str) -> Result<()> {
         for p in crate::decide::dynamic_list::parse(path, text)? {

@@ -26,8 +26,12 @@ pub fn write_if_changed(path: &Path, content: &[u8]) -> Result<WriteOutcome> {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
+    // 0666 less the umask, as any program's `fopen(path, "w")` gives (tempfile's own default is
+    // 0600, which hides a depfile or report from the rest of the build's users).
+    use std::os::unix::fs::PermissionsExt;
     let mut tmp = tempfile::Builder::new()
         .prefix(".tailor-")
+        .permissions(std::fs::Permissions::from_mode(0o666))
         .tempfile_in(dir)
         .map_err(|e| Error::io("creating a temporary file in", dir, e))?;
     tmp.write_all(content)

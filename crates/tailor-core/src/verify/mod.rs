@@ -7,7 +7,8 @@ pub mod image;
 
 use serde::Serialize;
 
-use crate::analysis::exports::{Export, Exports};
+use crate::analysis::closure::Unbound;
+use crate::analysis::exports::Exports;
 use crate::analysis::needs::{HitSource, Needs};
 use crate::decide::plan::{Plan, Reason};
 
@@ -25,6 +26,8 @@ pub enum ProblemKind {
     SizeChanged,
     /// Exported, but not in the plan.
     Extra,
+    /// Needed, and defined nowhere in the consumer's closure (the generic image too).
+    Unresolved,
 }
 
 /// One problem, with the consumers it affects.
@@ -45,6 +48,9 @@ pub struct VerifyReport {
     /// Exports of the tailored image.
     pub exported: usize,
     pub problems: Vec<Problem>,
+    /// Problems the generic image has too (not the tailoring's doing): imports nothing in the
+    /// consumer's closure defines, versions the provider never defined.
+    pub generic_problems: Vec<Problem>,
 }
 
 impl VerifyReport {
@@ -55,8 +61,22 @@ impl VerifyReport {
 
     /// One line a problem, for stderr.
     pub fn render_problems(&self) -> String {
+        render_lines(&self.problems, "")
+    }
+
+    /// One line a problem the generic image has too, for stderr.
+    pub fn render_warnings(&self) -> String {
+        render_lines(
+            &self.generic_problems,
+            "tailor: warning (the generic image has it too): ",
+        )
+    }
+}
+
+fn render_lines(problems: &[Problem], prefix: &str) -> String {
+    {
         let mut out = String::new();
-        for p in &self.problems {
+        for p in problems {
             let name = match &p.version {
                 Some(v) => format!("{}@{}", p.name, v),
                 None => p.name.clone(),
@@ -66,7 +86,11 @@ impl VerifyReport {
                 [one] => format!(" (needed by {one})"),
                 [first, rest @ ..] => format!(" (needed by {first} and {} more)", rest.len()),
             };
-            out.push_str(&format!("{}: {name}: {}{who}\n", p.kind.label(), p.detail));
+            out.push_str(&format!(
+                "{prefix}{}: {name}: {}{who}\n",
+                p.kind.label(),
+                p.detail
+            ));
         }
         out
     }
@@ -81,6 +105,7 @@ impl ProblemKind {
             ProblemKind::TypeChanged => "type changed",
             ProblemKind::SizeChanged => "size changed",
             ProblemKind::Extra => "extra export",
+            ProblemKind::Unresolved => "unresolved",
         }
     }
 }
@@ -94,18 +119,18 @@ pub struct VerifyInputs<'r, 'a> {
     pub generic: Option<&'r Exports<'a>>,
     /// The plan: exports beyond it are reported.
     pub plan: Option<&'r Plan<'a>>,
+    /// Needs nothing binds, with the generic image as with the tailored one
+    /// ([`crate::analysis::closure::unbound`]).
+    pub unbound: &'r [(u32, Unbound)],
 }
 
 fn lossy(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-/// The export `tailored` has for a need: its version, or its default.
-fn pick<'e, 'a>(list: &'e [Export<'a>], version: Option<&[u8]>) -> Option<&'e Export<'a>> {
-    match version {
-        Some(v) => list.iter().find(|e| e.version == Some(v)),
-        None => list.iter().find(|e| e.default_version).or(list.first()),
-    }
+/// A version as messages spell it: the name, or `(unversioned)` for the base.
+fn version_label(v: Option<&[u8]>) -> String {
+    v.map_or_else(|| "(unversioned)".to_string(), lossy)
 }
 
 /// Checks `tailored` against the inputs.
@@ -119,9 +144,10 @@ pub fn verify(v: &VerifyInputs<'_, '_>, tailored: &Exports<'_>) -> VerifyReport 
             .collect()
     };
     for (id, need) in v.needs.symbols.iter().enumerate() {
-        let generic = v.generic.map(|g| g.get(need.name));
-        let required = match generic {
-            Some(list) => !list.is_empty(),
+        // Required: what the generic image binds (a reference it cannot bind either is not
+        // the tailoring's doing); without a generic, every strong import no input defines.
+        let required = match v.generic {
+            Some(g) => g.binding(need.name, need.version).is_some(),
             None => !need.weak && v.needs.definers_of(id as u32).next().is_none(),
         };
         if !required {
@@ -142,15 +168,15 @@ pub fn verify(v: &VerifyInputs<'_, '_>, tailored: &Exports<'_>) -> VerifyReport 
             problem(ProblemKind::Missing, "not exported".into());
             continue;
         }
-        let Some(t) = pick(have, need.version) else {
-            let versions: Vec<String> = have.iter().filter_map(|e| e.version.map(lossy)).collect();
+        let Some(t) = tailored.binding(need.name, need.version) else {
+            let versions: Vec<String> = have.iter().map(|e| version_label(e.version)).collect();
             problem(
                 ProblemKind::VersionMissing,
-                format!("exported only as version {}", versions.join(", ")),
+                format!("exported only as {}", versions.join(", ")),
             );
             continue;
         };
-        let reference = generic.and_then(|g| pick(g, need.version));
+        let reference = v.generic.and_then(|g| g.binding(need.name, need.version));
         if let Some(g) = reference {
             if g.kind != t.kind && g.kind != "?" {
                 problem(
@@ -185,14 +211,40 @@ pub fn verify(v: &VerifyInputs<'_, '_>, tailored: &Exports<'_>) -> VerifyReport 
     if let Some(plan) = v.plan {
         check_plan(v, plan, tailored, &mut problems);
     }
+    // Grouped by kind, the worst first: `missing:` lines never hide among `extra export:` ones.
     problems.sort_by(|a, b| {
-        (&a.name, &a.version, a.kind as u8).cmp(&(&b.name, &b.version, b.kind as u8))
+        (a.kind as u8, &a.name, &a.version).cmp(&(b.kind as u8, &b.name, &b.version))
     });
     problems.dedup_by(|a, b| (&a.name, &a.version, a.kind) == (&b.name, &b.version, b.kind));
+    let generic_problems = v
+        .unbound
+        .iter()
+        .filter_map(|&(id, why)| {
+            let need = v.needs.symbols.get(id as usize)?;
+            let (kind, detail) = match why {
+                Unbound::Undefined => (
+                    ProblemKind::Unresolved,
+                    "defined by neither the provider nor any library the consumer loads",
+                ),
+                Unbound::ProviderVersion => (
+                    ProblemKind::VersionMissing,
+                    "the provider never defined that version",
+                ),
+            };
+            Some(Problem {
+                kind,
+                name: lossy(need.name),
+                version: need.version.map(lossy),
+                detail: detail.to_string(),
+                consumers: names(id),
+            })
+        })
+        .collect();
     VerifyReport {
         checked,
-        exported: tailored.list.len(),
+        exported: tailored.symbol_count(),
         problems,
+        generic_problems,
     }
 }
 
