@@ -74,6 +74,15 @@ enum Command {
         /// Also write a make-style depfile listing every file read.
         #[arg(long)]
         depfile: Option<PathBuf>,
+        /// The linker whose rules the optional link command follows.
+        #[arg(long, value_enum)]
+        linker: Option<LinkerArg>,
+        /// Optional: the provider's link command (after `--`). Its by-name lookups are then
+        /// found in the link's live sections, exactly as `tailor link` finds them, and its own
+        /// version script's `local:` patterns are kept hidden; without it, every string of the
+        /// provider image's read-only data counts.
+        #[arg(last = true)]
+        command: Vec<String>,
     },
     /// Re-link a provider with its own link command so that it exports only what the
     /// consumers need, verify it, and print the size table.
@@ -392,10 +401,14 @@ impl From<GcArgs> for commands::gc::GcCommand {
                     inputs: a.inputs.into(),
                     provider: ProviderArg::Elf(p),
                     keep: a.keep,
-                    by_name: false,
+                    // The plan `tailor link` makes for the same inputs: consumers' by-name
+                    // strings, the link's own by-name lookups, its script's local patterns.
+                    by_name: !a.no_by_name,
                     group_by: GroupBy::Consumer,
                     output: None,
                     depfile: None,
+                    link_command: Some(a.command.clone()),
+                    linker: a.linker.map(Linker::from),
                 },
             )),
             (None, Some(v)) => commands::gc::ExportSource::Script(v),
@@ -578,6 +591,8 @@ fn run(cli: Cli) -> tailor_core::Result<Status> {
             group_by,
             output,
             depfile,
+            linker,
+            command,
         } => commands::version_script::run(
             &commands::version_script::VersionScriptOptions {
                 inputs: inputs.into(),
@@ -590,6 +605,8 @@ fn run(cli: Cli) -> tailor_core::Result<Status> {
                 },
                 output,
                 depfile,
+                link_command: (!command.is_empty()).then_some(command),
+                linker: linker.map(Linker::from),
             },
             &mut stdout,
             &mut stderr,

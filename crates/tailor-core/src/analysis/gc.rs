@@ -66,7 +66,8 @@ pub enum RootReason {
     },
     /// A `.eh_frame` CIE's personality routine (lld and mold keep them all).
     Personality,
-    /// A non-allocated section of a file that keeps an allocated one (GNU ld).
+    /// A non-allocated section, kept without following its relocations: GNU ld keeps those
+    /// of a file that keeps an allocated section, lld and mold every one.
     NonAlloc,
 }
 
@@ -200,7 +201,11 @@ fn mark_roots(
         if !live[s] {
             live[s] = true;
             parent[s] = ROOT_BASE + i as u32;
-            queue.push(r.section);
+            // Non-allocated sections are kept without following their relocations (every
+            // linker: GNU ld marks them after the sweep, lld and mold without scanning).
+            if !matches!(r.reason, RootReason::NonAlloc) {
+                queue.push(r.section);
+            }
         }
     }
 }
@@ -508,7 +513,9 @@ fn section_roots(link: &Link<'_>, opts: &GcOptions<'_>) -> (Vec<Root>, Vec<u32>)
                         if retain {
                             Some(RootReason::Kind("SHF_GNU_RETAIN"))
                         } else if !alloc {
-                            Some(RootReason::Kind("non-allocated section"))
+                            // Live, but never scanned: `.debug_info` keeps no code alive
+                            // (lld's markLive, mold's `is_visited` without enqueueing).
+                            Some(RootReason::NonAlloc)
                         } else if is_eh_frame(s.name, s.sh_type) {
                             Some(RootReason::Kind(".eh_frame"))
                         } else if link_order {

@@ -435,7 +435,7 @@ impl<'l, 'd> Names<'l, 'd> {
             ),
             RootReason::Personality => "personality routine of an .eh_frame CIE".into(),
             RootReason::NonAlloc => {
-                "non-allocated section of a file that keeps code or data".into()
+                "non-allocated section (kept; its relocations keep nothing alive)".into()
             }
         }
     }
@@ -789,14 +789,19 @@ fn depth(gc: &GcResult, mut s: u32) -> usize {
 #[derive(Serialize)]
 struct TopRow {
     item: String,
-    size: u64,
-    retained: u64,
+    /// The section's bytes (an export's: its section's); `None` on a summary row where the
+    /// column would not add up.
+    size: Option<u64>,
+    retained: Option<u64>,
 }
 
 #[derive(Serialize)]
 struct TopReport {
     rows: Vec<TopRow>,
     remainder: TopRow,
+    /// With `--exports`: the live bytes no single export keeps alive alone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shared: Option<TopRow>,
     total_live_bytes: u64,
 }
 
@@ -829,8 +834,8 @@ fn render_top(
             {
                 v.push(TopRow {
                     item: n.global_name(global),
-                    size: sizes[root.section as usize],
-                    retained: r.retained[r.root_node(i)],
+                    size: Some(sizes[root.section as usize]),
+                    retained: Some(r.retained[r.root_node(i)]),
                 });
             }
         }
@@ -841,8 +846,8 @@ fn render_top(
             .filter(|&s| n.live(s) && sizes[s as usize] > 0)
             .map(|s| TopRow {
                 item: n.place(s),
-                size: sizes[s as usize],
-                retained: r.retained[r.section_node(s)],
+                size: Some(sizes[s as usize]),
+                retained: Some(r.retained[r.section_node(s)]),
             })
             .collect();
         if by_retained {
@@ -857,14 +862,35 @@ fn render_top(
     } else {
         Vec::new()
     };
+    // The rows add up to the total: by SIZE for sections (each live section is one row), by
+    // RETAINED for exports (distinct roots dominate disjoint sets; what several roots share,
+    // or non-export roots keep, is its own row). The other column of a summary row would
+    // count bytes twice and is left out.
     let remainder = TopRow {
         item: format!("({} more)", rest.len()),
-        size: rest.iter().map(|r| r.size).sum(),
-        retained: rest.iter().map(|r| r.retained).sum(),
+        size: if exports {
+            None
+        } else {
+            sum(rest.iter().map(|r| r.size))
+        },
+        retained: if exports {
+            sum(rest.iter().map(|r| r.retained))
+        } else {
+            None
+        },
     };
+    let shared = exports.then(|| {
+        let exclusive: u64 = rows.iter().chain(&rest).filter_map(|r| r.retained).sum();
+        TopRow {
+            item: "(kept alive by several roots, or by roots that are not exports)".into(),
+            size: None,
+            retained: Some(total.saturating_sub(exclusive)),
+        }
+    });
     let report = TopReport {
         rows,
         remainder,
+        shared,
         total_live_bytes: total,
     };
     match format {
@@ -880,10 +906,18 @@ fn render_top(
                     "SECTION"
                 }
             );
-            for row in report.rows.iter().chain([&report.remainder]) {
+            let cell = |v: Option<u64>| v.map_or_else(|| "-".to_string(), |v| v.to_string());
+            for row in report
+                .rows
+                .iter()
+                .chain([&report.remainder])
+                .chain(&report.shared)
+            {
                 s.push_str(&format!(
                     "{:>10} {:>10}  {}\n",
-                    row.size, row.retained, row.item
+                    cell(row.size),
+                    cell(row.retained),
+                    row.item
                 ));
             }
             s.push_str(&format!(
@@ -893,4 +927,9 @@ fn render_top(
             s
         }
     }
+}
+
+/// The sum of `values` (`Some(0)` for none).
+fn sum(values: impl Iterator<Item = Option<u64>>) -> Option<u64> {
+    Some(values.flatten().sum())
 }

@@ -8,16 +8,15 @@ use std::time::{Duration, Instant, SystemTime};
 
 use serde::Serialize;
 
-use super::provider::{LoadedProvider, ProviderArg, ProviderData};
+use super::planning::Planning;
+use super::provider::{LoadedProvider, ProviderArg};
 use super::{collect_inputs, emit, read_consumers, to_json, Consumers, Status};
-use crate::analysis::byname::ByNameHit;
 use crate::analysis::elf::ReadOptions;
 use crate::analysis::exports::Exports;
-use crate::analysis::needs::{self, Needs, ProviderView};
 use crate::build::{self, LinkRun};
 use crate::decide::dynamic_list;
-use crate::decide::plan::{self, Plan, PlanOptions, Reason};
-use crate::decide::version_script::{self, GroupBy, RenderContext};
+use crate::decide::plan::{self, Reason};
+use crate::decide::version_script::GroupBy;
 use crate::error::{Error, Result};
 use crate::inputs::link_command::{LinkCommand, Linker};
 use crate::inputs::{self, InputSpec};
@@ -90,51 +89,6 @@ pub struct LinkReport {
 }
 
 /// `OUT` + `suffix` (`libc.so` → `libc.so.tailored`).
-/// What the plan is made from; planned twice: without the provider's by-name lookups (the
-/// exports `tailor gc`'s fixed point starts from), then with them.
-struct Planning<'p, 'a> {
-    consumers: &'p Consumers<'a>,
-    provider: &'p ProviderData<'a>,
-    keep: &'p [&'a [u8]],
-    embed_symbols: &'a [String],
-    provider_name: &'p str,
-    by_name: bool,
-    /// The `local:` patterns of the command's own version scripts.
-    own_local_patterns: &'p [String],
-}
-
-impl<'p, 'a> Planning<'p, 'a> {
-    /// Needs, plan and version script, with `hits` as the provider's by-name lookups.
-    fn plan(&self, hits: &'p [ByNameHit<'a>], group_by: GroupBy) -> (Needs<'a>, Plan<'a>, String) {
-        let view = ProviderView {
-            exports: &self.provider.exports,
-            facts: self.provider.facts.as_ref(),
-            object_hits: Some(hits),
-        };
-        let needs = needs::compute(&self.consumers.facts, Some(view), self.by_name);
-        let mut plan = plan::plan(
-            &needs,
-            &self.provider.exports,
-            self.keep,
-            PlanOptions {
-                by_name: self.by_name,
-            },
-        );
-        plan.add_kept(self.embed_symbols.iter().map(|s| s.as_bytes()));
-        let script = version_script::render(
-            &plan,
-            &RenderContext {
-                needs: &needs,
-                consumer_names: &self.consumers.names,
-                provider_name: self.provider_name,
-                group_by,
-                own_local_patterns: self.own_local_patterns,
-            },
-        );
-        (needs, plan, script)
-    }
-}
-
 fn with_suffix(p: &Path, suffix: &str) -> PathBuf {
     let mut s = p.as_os_str().to_owned();
     s.push(suffix);
@@ -300,16 +254,6 @@ fn check_output_path(tailored: &Path, cmd: &LinkCommand) -> Result<()> {
         )));
     }
     Ok(())
-}
-
-/// The `local:` patterns of the command's own version scripts (hidden again by a tailored
-/// script that cannot end in `local: *;`).
-fn own_local_patterns(cmd: &LinkCommand) -> Result<Vec<String>> {
-    let mut rules = crate::inputs::version_rules::VersionRules::default();
-    for path in cmd.version_scripts() {
-        rules.add_script(&path, &inputs::read_text(&path)?)?;
-    }
-    Ok(rules.local_patterns())
 }
 
 /// For a shared library linked with `--dynamic-list`: the list narrowed to the plan, written
@@ -650,7 +594,7 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
         .flat_map(|(name, _)| crate::build::embed::symbol_names(name))
         .collect();
     let provider_name = cmd.output.display().to_string();
-    let own_local_patterns = own_local_patterns(&cmd)?;
+    let own_local_patterns = super::planning::own_local_patterns(&cmd)?;
     let planning = Planning {
         own_local_patterns: &own_local_patterns,
         consumers: &consumers,
@@ -660,25 +604,10 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
         provider_name: &provider_name,
         by_name: opts.by_name,
     };
-    let (_, _, base_script) = planning.plan(&[], GroupBy::None);
-    let roots = if opts.by_name {
-        super::gc::by_name_roots(&cmd.argv(), opts.linker, &base_script)?
-    } else {
-        Vec::new()
-    };
-    let hits: Vec<ByNameHit<'_>> = roots
-        .iter()
-        .filter_map(|r| {
-            Some(ByNameHit {
-                name: provider.exports.canonical(&r.name)?,
-                section: r.place.as_bytes(),
-                offset: r.offset,
-                suffix: false,
-            })
-        })
-        .collect();
+    let roots = planning.link_by_name_roots(&cmd.argv(), opts.linker)?;
+    let hits = planning.hits(&roots);
     t.phase("by-name fixed point over the link's live sections");
-    let (needs, plan, script) = planning.plan(&hits, GroupBy::Consumer);
+    let (needs, plan, script) = planning.plan(Some(&hits), GroupBy::Consumer);
     let consumer_paths: Vec<PathBuf> = read.files.iter().map(|f| f.path.clone()).collect();
     let unbound = crate::analysis::closure::unbound(
         &needs,

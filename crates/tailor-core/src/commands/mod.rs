@@ -8,6 +8,7 @@ pub mod exports;
 pub mod gc;
 pub mod link;
 pub mod needs;
+pub mod planning;
 pub mod profile;
 pub mod provider;
 pub mod verify;

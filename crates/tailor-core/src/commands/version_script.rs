@@ -3,13 +3,16 @@
 use std::io::Write;
 use std::path::PathBuf;
 
+use super::planning::Planning;
 use super::provider::{LoadedProvider, ProviderArg};
 use super::{collect_inputs, emit, read_consumers, Consumers, Status, Timings};
 use crate::analysis::elf::ReadOptions;
-use crate::analysis::needs::{self, ProviderView};
-use crate::decide::plan::{self, PlanOptions};
-use crate::decide::version_script::{self, GroupBy, RenderContext};
+use crate::analysis::needs::HitSource;
+use crate::decide::plan;
+use crate::decide::version_script::GroupBy;
 use crate::error::{Error, Result};
+use crate::inputs::link_command::LinkCommand;
+use crate::inputs::link_command::Linker;
 use crate::inputs::{self, InputSpec};
 use crate::output::{self, WriteOutcome};
 
@@ -23,6 +26,11 @@ pub struct VersionScriptOptions {
     pub group_by: GroupBy,
     pub output: Option<PathBuf>,
     pub depfile: Option<PathBuf>,
+    /// The provider's link command (after `--`): its by-name lookups are then found in the
+    /// link's live sections, as `tailor link` does.
+    pub link_command: Option<Vec<String>>,
+    /// `--linker` for that link.
+    pub linker: Option<Linker>,
 }
 
 /// Runs `tailor version-script`; a one-line summary goes to `log` (stderr).
@@ -55,31 +63,35 @@ pub fn run(
     t.phase("consumers read");
     let keep_texts = inputs::read_texts(&opts.keep)?;
     let keep = plan::parse_keep(&keep_texts)?;
-    let view = ProviderView {
-        exports: &provider.exports,
-        facts: provider.facts.as_ref(),
-        object_hits: None,
+    super::warn_unlinked_consumers(&consumers, &provider, log)?;
+    let link = opts
+        .link_command
+        .as_ref()
+        .map(|c| LinkCommand::parse(c))
+        .transpose()?;
+    let own_local_patterns = match &link {
+        Some(cmd) => super::planning::own_local_patterns(cmd)?,
+        None => Vec::new(),
     };
-    let needs = needs::compute(&consumers.facts, Some(view), opts.by_name);
-    t.phase("needs merged");
-    let plan = plan::plan(
-        &needs,
-        &provider.exports,
-        &keep,
-        PlanOptions {
-            by_name: opts.by_name,
-        },
-    );
-    let script = version_script::render(
-        &plan,
-        &RenderContext {
-            needs: &needs,
-            consumer_names: &consumers.names,
-            provider_name: &provider.name,
-            group_by: opts.group_by,
-            own_local_patterns: &[],
-        },
-    );
+    let planning = Planning {
+        consumers: &consumers,
+        provider: &provider,
+        keep: &keep,
+        embed_symbols: &[],
+        provider_name: &provider.name,
+        by_name: opts.by_name,
+        own_local_patterns: &own_local_patterns,
+    };
+    // With the provider's link command, its by-name lookups come from the live sections of
+    // the link, exactly as `tailor link` finds them; without it, from every string of the
+    // image's read-only data (a superset: error messages that end in a function's name).
+    let roots = match &link {
+        Some(cmd) => planning.link_by_name_roots(&cmd.argv(), opts.linker)?,
+        None => Vec::new(),
+    };
+    let hits = planning.hits(&roots);
+    let (needs, plan, script) =
+        planning.plan(link.as_ref().map(|_| hits.as_slice()), opts.group_by);
     t.phase("planned and rendered");
     for name in &plan.keep_not_exported {
         let _ = writeln!(
@@ -89,18 +101,42 @@ pub fn run(
             provider.name
         );
     }
-    let by_name = plan
+    let mut by_name: Vec<(&[u8], bool)> = plan
         .entries
         .iter()
-        .filter(|e| matches!(e.reason, plan::Reason::ByName(_)))
-        .count();
+        .filter_map(|e| match e.reason {
+            plan::Reason::ByName(i) => Some((
+                e.name,
+                needs.by_name.get(i as usize).map(|b| b.source) == Some(HitSource::Provider),
+            )),
+            _ => None,
+        })
+        .collect();
+    by_name.dedup_by(|a, b| a.0 == b.0);
+    let from_image = by_name.iter().filter(|b| b.1).count();
     let mut summary = format!(
-        "tailor: {} of {} exports kept ({} by name) for {} consumers",
+        "tailor: {} of {} exported names kept ({} by name) for {} consumers",
         plan.name_count(),
         provider.exports.name_count(),
-        by_name,
+        by_name.len(),
         consumers.facts.len()
     );
+    if link.is_none() && from_image > 0 {
+        summary.push_str(&format!(
+            "; {from_image} of them only because strings in {}'s read-only data equal them \
+             (give its link command after `--` for the exact set)",
+            provider.name
+        ));
+    }
+    if link.is_none() && plan.keeps_base_exports {
+        let _ = writeln!(
+            log,
+            "tailor: warning: {} keeps unversioned exports beside versioned ones, so the script \
+             hides the other exports by name; names its own script hides (its `local:` \
+             patterns) are not known without its link command after `--`",
+            provider.name
+        );
+    }
     match &opts.output {
         Some(path) => {
             let outcome = output::write_if_changed(path, script.as_bytes())?;
