@@ -24,7 +24,7 @@ printf '\xff\xfe<\0d\0o\0c\0 \0a\0=\0"\0\xe9\0"\0>\0\xac\x20<\0/\0d\0o\0c\0>\0' 
   done
   echo ']>'
   echo '<lolz>&lol9;</lolz>'
-} > laughs.xml
+} > laughs.bomb
 for f in $(ls *.xml | LC_ALL=C sort); do
   echo "== $f"
   for opts in "" "-n" "-m" "-x" "-s"; do
@@ -33,6 +33,10 @@ for f in $(ls *.xml | LC_ALL=C sort); do
     [ -f "out/$f" ] && { cat "out/$f"; echo; }
   done
 done
+# The entity bomb: with the default limits (expat expands 8 MiB before it judges) and with
+# tighter ones (-a, -b).
+"$XMLWF" laughs.bomb 2>&1; echo "laughs: exit=$?"
+"$XMLWF" -a 50 -b 65536 laughs.bomb 2>&1; echo "laughs -a 50 -b 65536: exit=$?"
 # Several files at once, reading through a pipe, and the library's version and features.
 "$XMLWF" ok-simple.xml bad-mismatch.xml ok-ns.xml 2>&1; echo "several: exit=$?"
 "$XMLWF" < ok-dtd.xml 2>&1; echo "stdin: exit=$?"

@@ -173,8 +173,9 @@ fn functional(b: &Build, libdir: &Path, work: &Path, nobody: bool) -> Result<Str
         ));
     }
     if !wrong.is_empty() {
+        let files: std::collections::BTreeSet<&String> = wrong.iter().collect();
         return Err(format!(
-            "{} of {lookups} processes did not load {}: they loaded {wrong:?}",
+            "{} of {lookups} processes did not load {}: they loaded {files:?}",
             wrong.len(),
             want.display()
         ));
