@@ -12,6 +12,10 @@ PACKAGES=(
                                     # real linker scripts (u-boot) linked by their own ld
   dpkg-dev                          # apt-get source
   time bc jq                        # peak-RSS figures, ratios, JSON reports in bench scripts
+  cmake                             # expat's own build (scripts/libs-build.sh)
+  zlib1g-dev                        # libpng's build links zlib
+  tcl                               # tclsh: sqlite's build generates its sources with it
+  util-linux                        # setpriv: the libraries test runs a consumer as nobody
 )
 
 SUDO=""
