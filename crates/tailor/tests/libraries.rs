@@ -134,20 +134,30 @@ fn functional(b: &Build, libdir: &Path, work: &Path, nobody: bool) -> Result<Str
         }
     }
     let driver = b.libs.tests_dir().join(b.lib.driver);
+    // The loader's trace variables are set by `env` once the user is switched: set on
+    // setpriv (root), its trace file `ld.PID` would be root's, and the program it becomes
+    // (same PID, now nobody) could not append to it and would trace to stderr instead.
+    let trace = [
+        "LD_DEBUG=libs".to_string(),
+        format!("LD_DEBUG_OUTPUT={}", debug.join("ld").display()),
+        format!("LD_LIBRARY_PATH={}", libdir.display()),
+    ];
     let mut cmd = if nobody && is_root() {
         let setpriv = need_tool("setpriv", "util-linux");
         let mut c = Command::new(setpriv);
-        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "bash"]);
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "env"]);
+        c.args(&trace);
+        c.arg("bash");
         c
     } else {
-        Command::new(need_tool("bash", "bash"))
+        let mut c = Command::new(need_tool("env", "coreutils"));
+        c.args(&trace);
+        c.arg("bash");
+        c
     };
     cmd.arg(&driver)
         .args(b.driver_args())
         .current_dir(&scratch)
-        .env("LD_LIBRARY_PATH", libdir)
-        .env("LD_DEBUG", "libs")
-        .env("LD_DEBUG_OUTPUT", debug.join("ld"))
         .env("HOME", &scratch)
         .env("LC_ALL", "C")
         .env("TZ", "UTC");
@@ -369,18 +379,54 @@ fn tailor_one(
         }
     }
     let num = |v: &serde_json::Value| v.as_u64().unwrap_or(0);
+    // The size table compares like with like: the generic image linked with the same linker
+    // (the build's own when that is the linker), both stripped alike.
+    let same_linker_generic = if linker == "bfd" {
+        generic.clone()
+    } else {
+        let path = outdir.join(format!("generic-{linker}"));
+        let mut argv = b.libs.link_command(&b.key("LINK"));
+        let o = argv
+            .iter()
+            .position(|a| a == "-o")
+            .expect("the link command's -o");
+        argv[o + 1] = path.display().to_string();
+        argv.push(format!("-fuse-ld={linker}"));
+        let st = Command::new(&argv[0])
+            .args(&argv[1..])
+            .current_dir(b.path("DIR"))
+            .status()
+            .unwrap();
+        assert!(
+            st.success(),
+            "{what}: linking the generic image with {linker}"
+        );
+        path
+    };
+    let generic_size = num(&report["generic_stats"]["file_size"]);
+    if generic_size != file_size(&same_linker_generic) {
+        return Err(format!(
+            "{what}: the report's generic image is {generic_size} bytes; the command linked \
+             with {linker} gives {}",
+            file_size(&same_linker_generic)
+        ));
+    }
+    let generic_stripped = stripped_size(&same_linker_generic, &outdir);
+    if size && num(&report["stripped"]["generic"]["file_size"]) != generic_stripped {
+        return Err(format!(
+            "{what}: the report's stripped generic is {} bytes, strip gives {generic_stripped}",
+            report["stripped"]["generic"]["file_size"]
+        ));
+    }
     Ok(Row {
         image: out,
         build: b.name,
         linker,
         size,
-        generic: file_size(&generic),
-        generic_stripped: stripped_size(&generic, &outdir),
+        generic: generic_size,
+        generic_stripped,
         tailored: num(&report["tailored_stats"]["file_size"]),
-        tailored_stripped: report["stripped"]
-            .as_array()
-            .and_then(|s| s.get(1))
-            .map(|s| num(&s["file_size"])),
+        tailored_stripped: report["stripped"]["stats"]["file_size"].as_u64(),
         exports_generic: num(&report["exports_generic"]),
         exports_tailored: num(&report["exports_tailored"]),
         sections_removed: num(&report["sections_removed"]),
