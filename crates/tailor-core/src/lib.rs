@@ -14,6 +14,7 @@ pub mod fuzzing;
 pub mod hash;
 pub mod inputs;
 pub mod output;
+pub mod trace;
 pub mod verify;
 
 pub use error::{Error, Result};

@@ -24,6 +24,9 @@ toolchain error.";
 #[derive(Parser)]
 #[command(name = "tailor", version, about, after_help = EXIT_CODES)]
 struct Cli {
+    /// Print every command tailor runs (compiler drivers, linkers, strip) on stderr.
+    #[arg(short, long, global = true)]
+    verbose: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -96,8 +99,14 @@ enum Command {
         /// Link with this linker instead (`-fuse-ld=` for compiler drivers).
         #[arg(long, value_enum)]
         linker: Option<LinkerArg>,
-        /// Also apply safe size-oriented link options and write a stripped copy.
-        #[arg(long)]
+        /// Also write a stripped copy (OUT.stripped, compared with the generic image
+        /// stripped alike) and add safe size-oriented link options. What they change
+        /// depends on the linker: GNU ld `-z noseparate-code` (no page of padding between
+        /// code and data) and `--hash-style=gnu`; lld and mold `--icf=safe` (folds identical
+        /// functions only in objects with address-significance tables, as clang writes
+        /// them) and `--hash-style=gnu` — with gcc's objects lld and mold already lay out
+        /// as small as these options can make them, so only the stripped copy differs.
+        #[arg(long, verbatim_doc_comment)]
         size: bool,
         /// Do not keep exports found by name.
         #[arg(long)]
@@ -773,6 +782,7 @@ fn run_profile(
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    tailor_core::trace::set_verbose(cli.verbose);
     match run(cli) {
         Ok(Status::Ok) => ExitCode::SUCCESS,
         Ok(Status::ChecksFailed) => ExitCode::from(1),

@@ -411,6 +411,13 @@ fn tailor_one(
             file_size(&same_linker_generic)
         ));
     }
+    let tailored_size = num(&report["tailored_stats"]["file_size"]);
+    if tailored_size > generic_size {
+        return Err(format!(
+            "{what}: the tailored image ({tailored_size} B) is larger than the generic one \
+             ({generic_size} B)"
+        ));
+    }
     let generic_stripped = stripped_size(&same_linker_generic, &outdir);
     if size && num(&report["stripped"]["generic"]["file_size"]) != generic_stripped {
         return Err(format!(

@@ -503,4 +503,19 @@ fn profile_removes_drivers_that_gc_keeps() {
         "{stderr}"
     );
     assert!(!d.join("kernel.kvm2").exists());
+    // Nothing of the failed run is left beside it (its version script, embedded objects,
+    // stamp), nor any staging directory.
+    for leftover in [
+        "kernel.kvm2.map",
+        "kernel.kvm2.embed",
+        "kernel.kvm2.tailor-stamp",
+    ] {
+        assert!(!d.join(leftover).exists(), "{leftover} left behind");
+    }
+    let staged: Vec<_> = std::fs::read_dir(d)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".tailor-"))
+        .collect();
+    assert!(staged.is_empty(), "staging left behind: {staged:?}");
 }

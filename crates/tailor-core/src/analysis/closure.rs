@@ -115,7 +115,10 @@ impl Libraries {
         facts: &ElfFacts<'_>,
         provider_soname: Option<&[u8]>,
     ) -> Vec<PathBuf> {
-        let origin = consumer.parent().unwrap_or(Path::new("."));
+        let origin = match consumer.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
         let lossy = |b: Option<&[u8]>| b.map(|b| String::from_utf8_lossy(b).into_owned());
         let exe_rpath = lossy(facts.rpath).map(|r| expand(&r, origin));
         let mut queue: Vec<(String, Option<String>, Option<String>)> = facts
@@ -141,7 +144,10 @@ impl Libraries {
                 continue;
             };
             if let Some(Some(lib)) = self.by_path.get(&path) {
-                let lib_origin = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+                let lib_origin = match path.parent() {
+                    Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+                    _ => PathBuf::from("."),
+                };
                 for n in &lib.needed {
                     let own_rpath = lib
                         .rpath

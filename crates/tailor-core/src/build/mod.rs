@@ -45,15 +45,15 @@ pub fn run_link(
     log: &mut dyn std::io::Write,
 ) -> Result<LinkRun> {
     let start = Instant::now();
-    let output = Command::new(&argv[0])
-        .args(&argv[1..])
-        .output()
-        .map_err(|e| Error::Tool {
-            what,
-            command: short_command(argv),
-            status: format!("could not start `{}`", argv[0]),
-            stderr: e.to_string(),
-        })?;
+    let mut command = Command::new(&argv[0]);
+    command.args(&argv[1..]);
+    crate::trace::command(&command);
+    let output = command.output().map_err(|e| Error::Tool {
+        what,
+        command: short_command(argv),
+        status: format!("could not start `{}`", argv[0]),
+        stderr: e.to_string(),
+    })?;
     let elapsed = start.elapsed();
     let stderr = String::from_utf8_lossy(&output.stderr);
     if !output.status.success() {

@@ -233,6 +233,15 @@ fn check_output_path(tailored: &Path, cmd: &LinkCommand) -> Result<()> {
             _ => p.to_path_buf(),
         }
     };
+    if let Some(dir) = tailored.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if !dir.is_dir() {
+            return Err(Error::Usage(format!(
+                "-o {}: there is no directory {}",
+                tailored.display(),
+                dir.display()
+            )));
+        }
+    }
     let target = real(tailored);
     let same = |p: &Path| real(p) == target;
     if same(&cmd.output) {

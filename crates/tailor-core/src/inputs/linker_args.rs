@@ -90,6 +90,7 @@ pub fn linker_command(cmd: &LinkCommand) -> Result<(Vec<String>, Option<Linker>)
     let (short, runs) = collapse_inputs(&argv[1..]);
     let mut command = Command::new(&argv[0]);
     command.arg("-###").args(&short);
+    crate::trace::command(&command);
     let out = command.output().map_err(|e| Error::Tool {
         what: "asking the compiler driver for its linker command",
         command: format!("{} -### ...", argv[0]),
@@ -427,6 +428,7 @@ pub fn default_script(
     } else if pie {
         c.arg("-pie");
     }
+    crate::trace::command(&c);
     let out = c.output().map_err(|e| Error::Tool {
         what: "reading GNU ld's default linker script",
         command: format!("{program} --verbose"),
