@@ -162,6 +162,14 @@ png_build() {
   make -j"$JOBS" V=1
 }
 
+# sqlite's amalgamation is one 9 MB translation unit, compiled on one core: its two builds run
+# side by side (the slowest part of a cold run), then everything is built in order.
+if [ ! -f "$LIBS/sqlite-plain/.tailor-built" ] || [ ! -f "$LIBS/sqlite-fs/.tailor-built" ]; then
+  ( build sqlite plain sqlite_build >/dev/null ) & plain_pid=$!
+  ( build sqlite fs sqlite_build >/dev/null ) & fs_pid=$!
+  wait "$plain_pid" || die "building sqlite (plain) failed"
+  wait "$fs_pid" || die "building sqlite (fs) failed"
+fi
 for v in plain fs; do
   sfx=""; [ "$v" = fs ] && sfx=_FS
   d=$(build zlib $v zlib_build)
