@@ -832,7 +832,7 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
         sections_removed: link.removed_sections,
         profile_removed: removed.clone(),
         generic_link_ms: (generic_links > Duration::ZERO)
-            .then(|| generic_links.as_secs_f64() * 1e3),
+            .then_some(generic_links.as_secs_f64() * 1e3),
         link_ms: link.elapsed.as_secs_f64() * 1e3,
         tailor_ms: started
             .elapsed()
