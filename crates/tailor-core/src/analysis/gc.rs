@@ -488,9 +488,11 @@ fn section_roots(link: &Link<'_>, opts: &GcOptions<'_>) -> (Vec<Root>, Vec<u32>)
                 // A `KEEP` rule of the script (GNU ld's built-in one, or `-T`).
                 let placed = opts.script.map(|p| p.place(&link.input_section(oi, i)));
                 let keep = match placed {
-                    Some(Placement::Placed { output, keep, rule }) => {
+                    Some(Placement::Placed {
+                        output, keep_rule, ..
+                    }) => {
                         outputs[i] = output;
-                        keep.then_some(RootReason::Keep { rule })
+                        keep_rule.map(|rule| RootReason::Keep { rule })
                     }
                     Some(Placement::Discarded { .. }) => {
                         outputs[i] = DISCARDED;

@@ -555,7 +555,13 @@ fn unkept(cx: &Ctx<'_, '_>, args: &LinkerArgs) -> Vec<Finding> {
                 continue;
             }
             let p = cx.placement[id];
-            let kept = matches!(p, Some(Placement::Placed { keep: true, .. }));
+            let kept = matches!(
+                p,
+                Some(Placement::Placed {
+                    keep_rule: Some(_),
+                    ..
+                })
+            );
             if kept || matches!(p, Some(Placement::Discarded { .. })) {
                 continue;
             }

@@ -21,8 +21,13 @@ pub struct InputSection<'a> {
 /// The outcome for one input section.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Placement {
-    /// Into output section `output` (index in [`Placer::outputs`]) by rule `rule`.
-    Placed { output: u32, rule: u32, keep: bool },
+    /// Into output section `output` (index in [`Placer::outputs`]) by rule `rule`; kept from
+    /// garbage collection by the `KEEP` rule `keep_rule` (that rule or a later one).
+    Placed {
+        output: u32,
+        rule: u32,
+        keep_rule: Option<u32>,
+    },
     /// Dropped by a `/DISCARD/` rule.
     Discarded { rule: u32 },
     /// No rule matches: ld creates or picks an output section (see [`Placer::orphan_home`]).
@@ -159,10 +164,24 @@ impl<'s> Placer<'s> {
             if out.name == "/DISCARD/" {
                 return Placement::Discarded { rule: i };
             }
+            // GNU ld's `lang_gc_sections` marks every section a `KEEP` rule matches, wherever
+            // an earlier rule placed it: `*(.init_array) KEEP(*(.init_array))` keeps them all
+            // (OSv's loader.ld).
+            let keep_rule = if rule.spec.keep {
+                Some(i)
+            } else {
+                self.candidates(s.name).filter(|&j| j > i).find(|&j| {
+                    let r = &self.rules[j as usize];
+                    r.spec.keep
+                        && self.outputs[r.output as usize].name != "/DISCARD/"
+                        && constraint_allows(self.outputs[r.output as usize], s)
+                        && r.matches(s)
+                })
+            };
             return Placement::Placed {
                 output: rule.output,
                 rule: i,
-                keep: rule.spec.keep,
+                keep_rule,
             };
         }
         Placement::Orphan
