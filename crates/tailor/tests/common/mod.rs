@@ -4,6 +4,7 @@
 
 pub mod e2e;
 pub mod libfix;
+pub mod osv;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
