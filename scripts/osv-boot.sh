@@ -6,7 +6,8 @@
 #         booted directly (`-kernel`, PVH), with `-append "--rootfs=rofs CMDLINE"`.
 # IMAGE   the usr.img of scripts/osv-build.sh (qcow2), as a virtio-blk disk opened with
 #         snapshot=on (never written; several boots may share it).
-# No network device (`-nic none`). KVM when /dev/kvm works (TAILOR_QEMU_ACCEL=kvm|tcg
+# No network device (`-nic none`); a virtio-rng device (as OSv's run.py adds: without one,
+# OSv's /dev/random blocks for seconds until its software pool is seeded — sqlite3 reads it). KVM when /dev/kvm works (TAILOR_QEMU_ACCEL=kvm|tcg
 # overrides), else TCG. QEMU is killed after SECONDS (default 120; exit status 124).
 # The exit status is QEMU's (0 when OSv powered off after the program ran). The accelerator
 # and the wall time of the boot go to stderr (`osv-boot: tcg 1.62 s`).
@@ -52,6 +53,7 @@ set +e
 timeout --kill-after=5 "$TIMEOUT" "$QEMU" -accel "$ACCEL" "${CPU[@]}" -m 1G -smp 2 \
   -nodefaults -display none -serial stdio -monitor none -nic none \
   -kernel "$KERNEL" -append "--rootfs=rofs $CMDLINE" \
+  -object rng-random,id=rng0,filename=/dev/urandom -device virtio-rng-pci,rng=rng0 \
   -device virtio-blk-pci,id=blk0,drive=hd0 \
   -drive "file=$IMAGE,if=none,id=hd0,format=qcow2,snapshot=on,cache=unsafe" \
   -no-reboot </dev/null
