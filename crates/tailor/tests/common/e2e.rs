@@ -7,7 +7,7 @@ use std::process::Command;
 
 use super::run;
 
-/// The KEY=VALUE lines e2e-build.sh prints.
+/// The KEY=VALUE lines e2e-build.sh (or osv-build.sh) prints.
 pub struct E2e {
     vars: BTreeMap<String, String>,
 }
@@ -24,7 +24,14 @@ impl E2e {
 }
 
 pub fn e2e() -> E2e {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/e2e-build.sh");
+    build_script("e2e-build.sh")
+}
+
+/// Runs scripts/NAME (a build script printing KEY=VALUE lines) and collects its variables.
+pub fn build_script(name: &str) -> E2e {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../scripts")
+        .join(name);
     let out = run(Command::new("bash").arg(script));
     let vars = String::from_utf8_lossy(&out.stdout)
         .lines()

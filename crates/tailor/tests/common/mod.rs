@@ -5,6 +5,7 @@
 pub mod e2e;
 pub mod libfix;
 pub mod libs;
+pub mod osv;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

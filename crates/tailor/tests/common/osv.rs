@@ -1,0 +1,50 @@
+//! A real OSv kernel and image (scripts/osv-build.sh: OSv's own build, cached in
+//! target/e2e/osv), and booting it in QEMU (scripts/osv-boot.sh: direct kernel boot, no
+//! network device, KVM when it works, else TCG).
+
+use std::path::Path;
+use std::process::Command;
+
+use super::e2e::{build_script, E2e};
+
+/// The KEY=VALUE lines of scripts/osv-build.sh (see the script for the contract).
+pub fn osv() -> E2e {
+    build_script("osv-build.sh")
+}
+
+/// What a boot printed.
+pub struct Boot {
+    /// QEMU exited with status 0 (OSv powered off after the program returned).
+    pub ok: bool,
+    /// The console output, carriage returns removed.
+    pub console: String,
+    /// osv-boot.sh's stderr (QEMU's errors, the accelerator and the boot's wall time).
+    pub log: String,
+}
+
+/// Boots `kernel` with `image` and runs `cmdline` (`/hello`, ...); kills QEMU after
+/// `timeout` seconds.
+pub fn boot(kernel: &Path, image: &Path, cmdline: &str, timeout: u32) -> Boot {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/osv-boot.sh");
+    let out = Command::new("bash")
+        .arg(script)
+        .arg("-t")
+        .arg(timeout.to_string())
+        .arg(kernel)
+        .arg(image)
+        .arg(cmdline)
+        .output()
+        .expect("running scripts/osv-boot.sh");
+    Boot {
+        ok: out.status.success(),
+        console: String::from_utf8_lossy(&out.stdout).replace('\r', ""),
+        log: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Whether `lines` occur in `console` in order and contiguously (kernel messages may come
+/// before and after them).
+pub fn contains_lines(console: &str, lines: &[&str]) -> bool {
+    let got: Vec<&str> = console.lines().collect();
+    lines.is_empty() || got.windows(lines.len()).any(|w| w == lines)
+}
