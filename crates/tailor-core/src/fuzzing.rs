@@ -137,6 +137,8 @@ pub fn object_reader(data: &[u8]) {
         let opts = gc::GcOptions {
             linker,
             entry: Some("_start".into()),
+            entry_from: Vec::new(),
+            script_symbols: Vec::new(),
             undefined: vec!["main".into()],
             init: "_init".into(),
             fini: "_fini".into(),

@@ -668,3 +668,96 @@ fn fixture_links_match_every_linker() {
         }
     }
 }
+
+/// Kernel-style scripts, as OSv's loader.ld writes them: a plain rule places `.init_array`
+/// and `.fixup` before a `KEEP` rule for the same sections (GNU ld and lld keep every section
+/// a `KEEP` pattern matches, wherever it was placed); `ENTRY` names a symbol the script
+/// defines relative to an object's (`PROVIDE_HIDDEN(entry = start - SHIFT)`), inside an output
+/// section (GNU ld keeps the section it is relative to) or at the top level (GNU ld does not;
+/// lld does either way); an assignment names an otherwise unused function (lld keeps it).
+#[test]
+fn kernel_scripts_late_keep_and_script_defined_entry_match_gnu_ld_and_lld() {
+    need_tool("ld", "binutils");
+    need_tool("ld.lld", "lld");
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    write(
+        d,
+        "boot.c",
+        "void boot_start(void) { for (;;) ; }\nvoid boot_unused(void) { }\n",
+    );
+    write(
+        d,
+        "k.c",
+        "static int hits;\nstatic void ctor(void) { hits++; }\n\
+         __attribute__((section(\".init_array\"), used)) static void (*const init)(void) = ctor;\n\
+         __attribute__((section(\".fixup\"), used)) static const int fix = 7;\n\
+         int k_unused(void) { return hits; }\nint k_named(void) { return 2; }\n",
+    );
+    let body = "  .fixup : { *(.fixup) KEEP(*(.fixup)) }\n\
+                  .init_array : { *(.init_array) KEEP(*(.init_array)) }\n\
+                  .data : { *(.data .data.* .bss .bss.*) HIDDEN(named = k_named); }\n}\n";
+    write(
+        d,
+        "inside.ld",
+        &format!(
+            "SHIFT = 0x1000;\nENTRY(low_entry)\nSECTIONS {{\n  . = 0x200000;\n\
+             .text : {{ *(.text .text.*) PROVIDE_HIDDEN(low_entry = boot_start - SHIFT); }}\n{body}"
+        ),
+    );
+    write(
+        d,
+        "top.ld",
+        &format!(
+            "SHIFT = 0x1000;\nENTRY(low_entry)\nPROVIDE_HIDDEN(low_entry = boot_start - SHIFT);\n\
+             SECTIONS {{\n  . = 0x200000;\n  .text : {{ *(.text .text.*) }}\n{body}"
+        ),
+    );
+    run(Command::new("gcc")
+        .args([
+            "-c",
+            "-O1",
+            "-ffunction-sections",
+            "-fdata-sections",
+            "-fno-pic",
+            "boot.c",
+            "k.c",
+        ])
+        .current_dir(d));
+    for script in ["inside.ld", "top.ld"] {
+        for linker in ["bfd", "lld"] {
+            let mut argv: Vec<String> = [
+                "gcc",
+                "-nostdlib",
+                "-static",
+                "-no-pie",
+                "-Wl,--gc-sections",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+            argv.extend(fuse(linker));
+            argv.extend(
+                ["-T", script, "boot.o", "k.o", "-o", "kernel.elf"]
+                    .iter()
+                    .map(|s| s.to_string()),
+            );
+            let actual = linker_removed(d, &argv);
+            let predicted = predicted_removed(&tailor_gc(d, &[], &argv));
+            assert_same(&format!("{script}, {linker}"), &predicted, &actual);
+            // What the rules are about.
+            for kept in [".init_array", ".fixup"] {
+                assert!(
+                    !actual.iter().any(|(_, s)| s == kept),
+                    "{linker} keeps {kept}: {actual:?}"
+                );
+            }
+            let boot_kept = !actual.iter().any(|(_, s)| s == ".text.boot_start");
+            assert_eq!(
+                boot_kept,
+                linker == "lld" || script == "inside.ld",
+                "{script}, {linker}: {actual:?}"
+            );
+        }
+    }
+}

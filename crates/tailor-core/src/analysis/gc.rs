@@ -34,6 +34,11 @@ pub struct ExportPolicy<'a> {
 pub struct GcOptions<'a> {
     pub linker: Linker,
     pub entry: Option<String>,
+    /// When the script defines the entry symbol: the object symbols its value comes from
+    /// ([`crate::inputs::ldscript::Script::defined_from`]).
+    pub entry_from: Vec<String>,
+    /// Symbols the script's expressions name that the linker keeps (lld's).
+    pub script_symbols: Vec<String>,
     pub undefined: Vec<String>,
     pub init: String,
     pub fini: String,
@@ -613,6 +618,22 @@ fn symbol_roots(link: &Link<'_>, opts: &GcOptions<'_>) -> Vec<Root> {
     }
     if opts.linker != Linker::Mold || opts.fini != "_fini" {
         named.push(("-fini", &opts.fini));
+    }
+    // An entry the script defines (`ENTRY(e)` with `PROVIDE_HIDDEN(e = start - SHIFT)`,
+    // OSv's loader.ld): GNU ld places it in the section of the symbol it is relative to.
+    let entry_defined = opts
+        .entry
+        .as_ref()
+        .and_then(|e| link.global(e.as_bytes()))
+        .and_then(|g| link.def_section(g))
+        .is_some();
+    if !entry_defined {
+        for name in &opts.entry_from {
+            named.push(("entry (defined by the script from)", name));
+        }
+    }
+    for name in &opts.script_symbols {
+        named.push(("a linker-script expression", name));
     }
     for (option, name) in named {
         if let Some(section) = link

@@ -168,9 +168,19 @@ fn options<'a>(p: &'a Prepared, placer: Option<&'a Placer<'a>>, by_name: bool) -
                 .and_then(|s| s.entry().map(str::to_string))
         })
         .or_else(|| Some("_start".to_string()));
+    let entry_from = match (&p.script, &entry) {
+        (Some(s), Some(e)) => s.defined_from(e, p.linker == Linker::Bfd),
+        _ => Vec::new(),
+    };
+    let script_symbols = match (&p.script, p.linker) {
+        (Some(s), Linker::Lld) => s.referenced_symbols(),
+        _ => Vec::new(),
+    };
     GcOptions {
         linker: p.linker,
         entry,
+        entry_from,
+        script_symbols,
         undefined: p.args.undefined.clone(),
         init: p.args.init.clone().unwrap_or_else(|| "_init".into()),
         fini: p.args.fini.clone().unwrap_or_else(|| "_fini".into()),

@@ -31,6 +31,9 @@ pub struct VersionScriptOptions {
     pub link_command: Option<Vec<String>>,
     /// `--linker` for that link.
     pub linker: Option<Linker>,
+    /// With the link command: run its by-name fixed point here. Off for `tailor gc`, whose
+    /// own fixed point then finds (and reports) the same names.
+    pub link_by_name: bool,
 }
 
 /// Runs `tailor version-script`; a one-line summary goes to `log` (stderr).
@@ -86,8 +89,8 @@ pub fn run(
     // the link, exactly as `tailor link` finds them; without it, from every string of the
     // image's read-only data (a superset: error messages that end in a function's name).
     let roots = match &link {
-        Some(cmd) => planning.link_by_name_roots(&cmd.argv(), opts.linker)?,
-        None => Vec::new(),
+        Some(cmd) if opts.link_by_name => planning.link_by_name_roots(&cmd.argv(), opts.linker)?,
+        _ => Vec::new(),
     };
     let hits = planning.hits(&roots);
     let (needs, plan, script) =

@@ -215,6 +215,33 @@ pub enum Expr {
     Call(String, Vec<Expr>),
 }
 
+impl Expr {
+    /// The symbols the expression's value is relative to (not `.`, nothing inside
+    /// `ABSOLUTE`, nor the arguments of `DEFINED`, `SIZEOF`, `ADDR` and the other built-ins
+    /// that take section or symbol names as data).
+    pub fn symbols(&self, out: &mut Vec<String>) {
+        match self {
+            Expr::Symbol(s) => out.push(s.clone()),
+            Expr::Unary(_, e) => e.symbols(out),
+            Expr::Binary(_, a, b) => {
+                a.symbols(out);
+                b.symbols(out);
+            }
+            Expr::Ternary(a, b, c) => {
+                a.symbols(out);
+                b.symbols(out);
+                c.symbols(out);
+            }
+            Expr::Call(f, args) if matches!(f.as_str(), "ALIGN" | "MAX" | "MIN") => {
+                for a in args {
+                    a.symbols(out);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 /// Where a script came from, for messages and `INCLUDE` resolution.
 #[derive(Debug, Clone)]
 pub struct Origin {
@@ -273,6 +300,87 @@ impl Script {
                 flatten_sections(items, &mut out);
             }
         }
+        out
+    }
+
+    /// The script's assignments in order, each with whether it stands inside an output
+    /// section description.
+    pub fn assignments(&self) -> Vec<(&Assignment, bool)> {
+        let mut out = Vec::new();
+        for c in self.flat_commands() {
+            match c {
+                Command::Assign(a) => out.push((a, false)),
+                Command::Sections(items) => {
+                    for i in items {
+                        match i {
+                            SectionsItem::Assign(a) => out.push((a, false)),
+                            SectionsItem::Output(o) => {
+                                out.extend(o.items.iter().filter_map(|it| match it {
+                                    OutputItem::Assign(a) => Some((a, true)),
+                                    _ => None,
+                                }))
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// The object symbols a script-defined symbol's value is relative to, through other
+    /// script-defined symbols, in order; empty when the script does not define `name` (or
+    /// defines it absolute). `in_output_sections`: only assignments inside output section
+    /// descriptions count — GNU ld keeps the section an `ENTRY` defined there is relative to
+    /// (`PROVIDE_HIDDEN(low_entry = entry64 - SHIFT)` in OSv's `.text`), not one defined at
+    /// the top level; lld keeps it either way.
+    pub fn defined_from(&self, name: &str, in_output_sections: bool) -> Vec<String> {
+        let assigned: Vec<&Assignment> = self
+            .assignments()
+            .into_iter()
+            .filter(|(_, inside)| *inside || !in_output_sections)
+            .map(|(a, _)| a)
+            .collect();
+        let all: Vec<&Assignment> = self.assignments().into_iter().map(|(a, _)| a).collect();
+        let mut out = Vec::new();
+        let mut seen = vec![name.to_string()];
+        let mut queue = vec![name.to_string()];
+        while let Some(n) = queue.pop() {
+            // The entry itself must be defined where it counts; what it refers to may be
+            // defined anywhere.
+            let pool = if n == name { &assigned } else { &all };
+            let defs: Vec<&&Assignment> = pool.iter().filter(|a| a.target == n).collect();
+            if defs.is_empty() {
+                if n != name {
+                    out.push(n);
+                }
+                continue;
+            }
+            for a in defs {
+                let mut names = Vec::new();
+                a.expr.symbols(&mut names);
+                for s in names {
+                    if !seen.contains(&s) {
+                        seen.push(s.clone());
+                        queue.push(s);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Every symbol the script's assignments refer to (lld keeps each one's section:
+    /// `LinkerScript::referencedSymbols`), sorted, once each.
+    pub fn referenced_symbols(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (a, _) in self.assignments() {
+            a.expr.symbols(&mut out);
+        }
+        out.sort();
+        out.dedup();
         out
     }
 
