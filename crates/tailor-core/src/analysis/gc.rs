@@ -723,6 +723,7 @@ fn by_name_pass(link: &Link<'_>, live: &[bool], scanned: &mut [bool], roots: &[R
     }
     let mut found = Vec::new();
     for o in &link.objects {
+        let mut names_of_functions: Option<Vec<(u32, u64, u64)>> = None;
         for (si, s) in o.elf.sections.iter().enumerate() {
             let id = (o.base + si as u32) as usize;
             if !live[id] || scanned[id] || !s.modeled || s.flags & u64::from(elf::SHF_ALLOC) == 0 {
@@ -753,6 +754,16 @@ fn by_name_pass(link: &Link<'_>, live: &[bool], scanned: &mut [bool], roots: &[R
                     let Some(&gi) = link.by_name.get(name) else {
                         continue;
                     };
+                    // A function's own name (`__func__`, as assertions and log messages
+                    // use it: OSv's `device_open`, `taskqueue_free`) names the function
+                    // that holds it, for printing: no lookup by name.
+                    let function_names =
+                        names_of_functions.get_or_insert_with(|| function_name_strings(o));
+                    if is_function_name(o, function_names, str_sec, off)
+                        || names_its_own_function(o, si as u32, r.offset, strings.name, name)
+                    {
+                        continue;
+                    }
                     let g = &link.globals[gi as usize];
                     if rooted[gi as usize] || g.is_hidden() {
                         continue;
@@ -780,6 +791,128 @@ fn by_name_pass(link: &Link<'_>, live: &[bool], scanned: &mut [bool], roots: &[R
         }
     }
     found
+}
+
+/// The names gcc gives the strings of `__func__`, `__FUNCTION__` and `__PRETTY_FUNCTION__`
+/// (local objects `__func__.N`; their own section `.rodata.__func__.N` with
+/// `-fdata-sections`).
+const FUNCTION_NAME_STRINGS: [&[u8]; 3] = [b"__func__.", b"__FUNCTION__.", b"__PRETTY_FUNCTION__."];
+
+/// (section, start, end) of every function-name string object of an object file.
+fn function_name_strings(o: &super::link_model::Obj<'_>) -> Vec<(u32, u64, u64)> {
+    o.elf
+        .symbols
+        .iter()
+        .filter(|s| !s.is_global() && FUNCTION_NAME_STRINGS.iter().any(|p| s.name.starts_with(p)))
+        .filter_map(|s| Some((s.section()?, s.value, s.value.saturating_add(s.size.max(1)))))
+        .collect()
+}
+
+/// Whether the string at `off` of section `sec` is a function-name string.
+fn is_function_name(
+    o: &super::link_model::Obj<'_>,
+    ranges: &[(u32, u64, u64)],
+    sec: u32,
+    off: u64,
+) -> bool {
+    let section_name = o
+        .elf
+        .sections
+        .get(sec as usize)
+        .map_or(&b""[..], |s| s.name);
+    FUNCTION_NAME_STRINGS.iter().any(|p| {
+        section_name
+            .strip_prefix(b".rodata.")
+            .is_some_and(|n| n.starts_with(p))
+    }) || ranges
+        .iter()
+        .any(|&(s, start, end)| s == sec && (start..end).contains(&off))
+}
+
+/// Whether `string` is the name of the function that refers to it (C++'s `__func__` is a
+/// plain string literal, in `.rodata.FUNCTION.str1.1` with `-fdata-sections`): the function
+/// holding the reference at `offset` of section `sec`, or the one the string section is named
+/// after. Code printing its own name looks nothing up by it.
+fn names_its_own_function(
+    o: &super::link_model::Obj<'_>,
+    sec: u32,
+    offset: u64,
+    string_section: &[u8],
+    string: &[u8],
+) -> bool {
+    let named_after = string_section
+        .strip_prefix(b".rodata.")
+        .and_then(|n| n.rsplit_once_str(b".str"))
+        .map(|(f, _)| f);
+    if named_after.is_some_and(|f| own_names(f).contains(&string)) {
+        return true;
+    }
+    o.elf.symbols.iter().any(|s| {
+        s.sym_type == elf::STT_FUNC
+            && s.section() == Some(sec)
+            && (s.value..s.value.saturating_add(s.size)).contains(&offset)
+            && own_names(s.name).contains(&string)
+    })
+}
+
+/// A function's name as its `__func__` spells it: the symbol itself, and for a mangled C++
+/// name its unqualified name (`_ZN7condvar4waitEPN...` → `wait`). Names this small parser
+/// does not follow (templates, substitutions, special members) give only the symbol.
+fn own_names(symbol: &[u8]) -> Vec<&[u8]> {
+    let mut out = vec![symbol];
+    let Some(rest) = symbol.strip_prefix(b"_Z") else {
+        return out;
+    };
+    let (nested, mut rest) = match rest.strip_prefix(b"N") {
+        Some(r) => (true, r),
+        None => (false, rest),
+    };
+    if nested {
+        while let Some((&c, r)) = rest.split_first() {
+            if matches!(c, b'r' | b'V' | b'K') {
+                rest = r;
+            } else {
+                break;
+            }
+        }
+    }
+    let mut last = None;
+    loop {
+        let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+        if digits == 0 {
+            break;
+        }
+        let Some(len) = std::str::from_utf8(&rest[..digits])
+            .ok()
+            .and_then(|d| d.parse::<usize>().ok())
+        else {
+            break;
+        };
+        let Some(ident) = rest.get(digits..digits + len) else {
+            break;
+        };
+        last = Some(ident);
+        rest = &rest[digits + len..];
+        if !nested {
+            break;
+        }
+    }
+    if let Some(ident) = last.filter(|_| !nested || rest.first() == Some(&b'E')) {
+        out.push(ident);
+    }
+    out
+}
+
+/// `rsplit_once` on bytes.
+trait RsplitOnceStr {
+    fn rsplit_once_str(&self, sep: &[u8]) -> Option<(&[u8], &[u8])>;
+}
+
+impl RsplitOnceStr for [u8] {
+    fn rsplit_once_str(&self, sep: &[u8]) -> Option<(&[u8], &[u8])> {
+        let i = self.windows(sep.len()).rposition(|w| w == sep)?;
+        Some((&self[..i], &self[i + sep.len()..]))
+    }
 }
 
 fn is_read_only_data(sh_type: u32, flags: u64) -> bool {
@@ -896,5 +1029,28 @@ fn bfd_group_liveness(link: &Link<'_>, live: &mut [bool]) {
                 live[(o.base + g) as usize] = live[(o.base + first) as usize];
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::own_names;
+
+    #[test]
+    fn own_names_of_c_and_cpp_functions() {
+        assert_eq!(own_names(b"device_open"), vec![&b"device_open"[..]]);
+        assert_eq!(
+            own_names(b"_ZN7condvar4waitEPN8lockfree5mutexEPN5sched5timerE"),
+            vec![
+                &b"_ZN7condvar4waitEPN8lockfree5mutexEPN5sched5timerE"[..],
+                b"wait"
+            ]
+        );
+        assert_eq!(
+            own_names(b"_Z6_msleepPv"),
+            vec![&b"_Z6_msleepPv"[..], b"_msleep"]
+        );
+        // Templates and substitutions are not followed.
+        assert_eq!(own_names(b"_ZN3fooIiE3barEv").len(), 1);
     }
 }
