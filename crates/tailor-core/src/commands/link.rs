@@ -290,14 +290,13 @@ fn embed_objects(
 /// The link inputs a profile removes: (feature, object) for each input matching a disabled
 /// feature's object globs and no enabled feature's.
 fn profile_removals(cmd: &LinkCommand, p: &LinkProfile) -> Result<Vec<(String, String)>> {
-    use crate::decide::dynamic_list::glob_match;
     let set = crate::decide::profile::ProfileSet::load(&p.config, p.arch.as_deref())?;
     let resolved = set.resolve(&p.name, &p.overrides)?;
     let (off, on) = set.disabled_objects(&resolved);
     let mut removed = Vec::new();
     for input in &cmd.inputs {
         let s = input.to_string_lossy();
-        let matches = |g: &str| glob_match(g.as_bytes(), s.as_bytes());
+        let matches = |g: &str| crate::glob::fnmatch(g.as_bytes(), s.as_bytes());
         if on.iter().any(|g| matches(g)) {
             continue;
         }
