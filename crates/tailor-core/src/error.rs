@@ -23,9 +23,20 @@ pub enum Error {
         what: &'static str,
         detail: String,
     },
-    /// A file that must be ELF is not.
-    #[error("{}: not an ELF file", path.display())]
-    NotElf { path: PathBuf },
+    /// A file that must be ELF is not (`len`: its size in bytes).
+    #[error("{}: not an ELF file ({len} bytes)", path.display())]
+    NotElf { path: PathBuf, len: u64 },
+    /// An ELF file cut short: its header, or a table it points at, runs past its end.
+    #[error("{}: truncated ELF file ({len} bytes; {detail})", path.display())]
+    Truncated {
+        path: PathBuf,
+        len: u64,
+        detail: String,
+    },
+    /// A path that must be a regular file is something else (`kind`: "a FIFO", ...); it was
+    /// never opened.
+    #[error("{}: {kind}, not a regular file", path.display())]
+    NotRegular { path: PathBuf, kind: &'static str },
     /// A text input (manifest, list, export list, keep list) has a malformed line.
     #[error("{}:{line}: {detail}", path.display())]
     Syntax {
@@ -64,6 +75,14 @@ impl Error {
             action,
             path: path.to_path_buf(),
             source,
+        }
+    }
+
+    /// A file named as ELF that is not: says how long it is (an empty file, a stray `\x7fELF`).
+    pub fn not_elf(path: &Path, data: &[u8]) -> Self {
+        Error::NotElf {
+            path: path.to_path_buf(),
+            len: data.len() as u64,
         }
     }
 

@@ -326,3 +326,201 @@ fn failed_runs_leave_no_output() {
         .collect();
     assert!(leftovers.is_empty());
 }
+
+/// Runs tailor in `dir` with a deadline (a FIFO that is opened blocks forever) and asserts a
+/// clean error naming `names`: exit 2, one `tailor: ` line, no panic.
+fn clean_error_in(dir: &Path, args: &[&str], names: &str) -> String {
+    use std::io::Read;
+    let mut child = tailor()
+        .current_dir(dir)
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("running tailor");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{args:?} hangs (opened something it should only have stat'ed?)");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert_eq!(
+        status.code(),
+        Some(2),
+        "{args:?}: {status}, stderr: {stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{args:?} panicked: {stderr}");
+    assert_eq!(
+        stderr.trim_end().lines().count(),
+        1,
+        "{args:?}: not one line: {stderr}"
+    );
+    assert!(stderr.starts_with("tailor: "), "{stderr}");
+    assert!(
+        stderr.contains(names),
+        "{args:?}: error does not name {names:?}: {stderr}"
+    );
+    stderr
+}
+
+/// Every place a command takes a file, with `p` in it (the fixture's libfix.so, prog and
+/// libfix.o in the working directory).
+fn file_places(p: &str) -> Vec<Vec<&str>> {
+    let link = ["--", "gcc", "-shared", "-o", "libfix.so", "libfix.o"];
+    let mut v: Vec<Vec<&str>> = vec![
+        vec!["needs", "prog", "--provider", p],
+        vec!["needs", "--manifest", p],
+        vec!["needs", "--list", p],
+        vec!["needs", "prog", "--exports", p],
+        vec!["version-script", "prog", "--provider", p],
+        vec![
+            "version-script",
+            "prog",
+            "--provider",
+            "libfix.so",
+            "--keep",
+            p,
+        ],
+        vec!["verify", "--provider", p, "prog"],
+        vec!["verify", "--provider", "libfix.so", "prog", "--generic", p],
+        vec!["verify", "--provider", "libfix.so", "prog", "--keep", p],
+        vec!["gc", "--", "gcc", "-shared", "-o", "x.so", "libfix.o", p],
+        vec![
+            "gc",
+            "--version-script",
+            p,
+            "--",
+            "gcc",
+            "-shared",
+            "-o",
+            "x.so",
+            "libfix.o",
+        ],
+        vec!["exports", p],
+    ];
+    v.push([&["link", "prog", "--keep", p][..], &link].concat());
+    v.push(vec![
+        "link",
+        "prog",
+        "--",
+        "gcc",
+        "-shared",
+        "-o",
+        "libfix.so",
+        "libfix.o",
+        p,
+    ]);
+    v
+}
+
+#[test]
+fn non_regular_files_are_named_and_never_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    compiled_library(d);
+    let fifo = d.join("fifo");
+    run(Command::new("mkfifo").arg(&fifo));
+    let _socket = std::os::unix::net::UnixListener::bind(d.join("socket")).unwrap();
+    std::fs::create_dir(d.join("subdir")).unwrap();
+    std::os::unix::fs::symlink("loop_b", d.join("loop_a")).unwrap();
+    std::os::unix::fs::symlink("loop_a", d.join("loop_b")).unwrap();
+    let cases = [
+        ("fifo", "fifo: a FIFO (named pipe), not a regular file"),
+        ("socket", "socket: a socket, not a regular file"),
+        (
+            "/dev/null",
+            "/dev/null: a character device, not a regular file",
+        ),
+        ("subdir", "subdir: a directory, not a regular file"),
+        ("loop_a", "loop_a: symlink loop"),
+    ];
+    for (path, says) in cases {
+        // A consumer named on the command line (a directory there is walked).
+        if path != "subdir" {
+            clean_error_in(d, &["needs", path], says);
+            let link = [
+                "link",
+                path,
+                "--",
+                "gcc",
+                "-shared",
+                "-o",
+                "libfix.so",
+                "libfix.o",
+            ];
+            clean_error_in(d, &link, says);
+        }
+        for args in file_places(path) {
+            let err = clean_error_in(d, &args, path);
+            eprintln!("{args:?}: {err}");
+            assert!(
+                err.contains(says) || err.contains(&format!("{}: ", path)),
+                "{args:?}: {err}"
+            );
+        }
+    }
+}
+
+#[test]
+fn empty_short_and_truncated_files_named_on_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let elf = compiled_library(d);
+    std::fs::write(d.join("empty.so"), b"").unwrap();
+    std::fs::write(d.join("magic.so"), b"\x7fELF").unwrap();
+    std::fs::write(d.join("cut.so"), &elf[..elf.len() / 2]).unwrap();
+    let half = elf.len() / 2;
+    let cases = [
+        (
+            "empty.so",
+            "empty.so: not an ELF file (0 bytes)".to_string(),
+        ),
+        (
+            "magic.so",
+            "magic.so: not an ELF file (4 bytes)".to_string(),
+        ),
+        (
+            "cut.so",
+            format!("cut.so: truncated ELF file ({half} bytes; its section headers end at byte"),
+        ),
+    ];
+    for (path, says) in &cases {
+        let link = [
+            "link",
+            path,
+            "--",
+            "gcc",
+            "-shared",
+            "-o",
+            "libfix.so",
+            "libfix.o",
+        ];
+        let forms: Vec<Vec<&str>> = vec![
+            vec!["needs", path],
+            vec!["needs", "prog", "--provider", path],
+            vec!["exports", path],
+            vec!["version-script", path, "--provider", "libfix.so"],
+            vec!["version-script", "prog", "--provider", path],
+            vec!["verify", "--provider", "libfix.so", path],
+            vec!["verify", "--provider", path, "prog"],
+            link.to_vec(),
+        ];
+        for args in forms {
+            clean_error_in(d, &args, says);
+        }
+    }
+}

@@ -314,3 +314,90 @@ fn unchanged_rerun_does_not_relink_and_depfile_lists_inputs() {
             > mtime
     );
 }
+
+const BE_PROVIDER_S: &str = r#"
+    .text
+    .globl be_used
+    .type be_used, @function
+be_used: blr
+    .size be_used, 4
+    .globl be_unused
+    .type be_unused, @function
+be_unused: blr
+    .size be_unused, 4
+"#;
+
+const BE_CONSUMER_S: &str = r#"
+    .text
+    .globl _start
+_start:
+    bl be_used
+"#;
+
+/// A big-endian provider (32-bit PowerPC): the object carrying tailor's plan is made like
+/// the link's first object — its e_type read in the file's byte order — so the cross
+/// linker takes it, and the tailored image carries the plan.
+#[test]
+fn big_endian_provider_embeds_a_big_endian_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let pkg = "binutils-powerpc-linux-gnu";
+    let as_ = need_tool("powerpc-linux-gnu-as", pkg);
+    let ld = "powerpc-linux-gnu-ld";
+    need_tool(ld, pkg);
+    write(d, "be.s", BE_PROVIDER_S);
+    write(d, "app.s", BE_CONSUMER_S);
+    for (src, obj) in [("be.s", "be.o"), ("app.s", "app.o")] {
+        run(Command::new(&as_)
+            .current_dir(d)
+            .args(["-a32", "-o", obj, src]));
+    }
+    let command = format!("{ld} -shared -soname libbe.so -o libbe.so be.o");
+    let argv: Vec<&str> = command.split(' ').collect();
+    run(Command::new(argv[0]).current_dir(d).args(&argv[1..]));
+    run(Command::new(ld).current_dir(d).args([
+        "-o",
+        "app",
+        "app.o",
+        "libbe.so",
+        "--dynamic-linker",
+        "/lib/ld.so.1",
+    ]));
+    let mut args = vec!["link", "app", "-o", "libbe.tailored.so", "--"];
+    args.extend(&argv);
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    let o = run_in(d, &args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let embed_dir = d.join("libbe.tailored.so.embed");
+    let objects: Vec<_> = std::fs::read_dir(&embed_dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "o"))
+        .collect();
+    assert_eq!(objects.len(), 1, "{objects:?}");
+    let header = tool_stdout(
+        "powerpc-linux-gnu-readelf",
+        pkg,
+        &["-h", &objects[0].display().to_string()],
+    );
+    assert!(header.contains("big endian"), "{header}");
+    assert!(header.contains("PowerPC"), "{header}");
+    let exported = parse_nm_defined(&tool_stdout(
+        "powerpc-linux-gnu-nm",
+        pkg,
+        &[
+            "-D",
+            "--defined-only",
+            &d.join("libbe.tailored.so").display().to_string(),
+        ],
+    ));
+    assert!(exported.contains("be_used"), "{exported:?}");
+    assert!(!exported.contains("be_unused"), "{exported:?}");
+    let plan = tailor_ok(&[
+        "extract",
+        &d.join("libbe.tailored.so").display().to_string(),
+        "--list",
+    ]);
+    assert!(plan.contains("tailor-plan"), "{plan}");
+}

@@ -10,6 +10,7 @@ pub mod link_model;
 pub mod needs;
 pub mod objfile;
 pub mod retained;
+pub mod truncation;
 
 use std::path::{Path, PathBuf};
 
@@ -79,19 +80,15 @@ fn read_candidate(
     let named = c.origin == Origin::Argument;
     if !c.regular {
         return match named {
-            true => Err(Error::Usage(format!(
-                "{}: not a regular file",
-                c.path.display()
-            ))),
+            // Names what it is; never opened.
+            true => crate::inputs::regular_file(&c.path, "opening").map(|_| None),
             false => Ok(None),
         };
     }
     let data = Mapped::open(&c.path)?;
     if !data.is_elf() {
         return match named {
-            true => Err(Error::NotElf {
-                path: c.path.clone(),
-            }),
+            true => Err(Error::not_elf(&c.path, data.bytes())),
             false => Ok(None),
         };
     }

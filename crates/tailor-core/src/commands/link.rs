@@ -138,21 +138,33 @@ fn mtime(p: &Path) -> Option<SystemTime> {
 struct InputStats(Vec<(PathBuf, Option<(u64, SystemTime)>)>);
 
 impl InputStats {
-    fn read(cmd: &LinkCommand) -> Self {
+    /// Also refuses an input that is there but is not a regular file (a FIFO would hang the
+    /// linker and tailor's reads); a missing one is the linker's to report.
+    fn read(cmd: &LinkCommand) -> Result<Self> {
         use rayon::prelude::*;
         let paths: Vec<&PathBuf> = cmd.inputs.iter().chain(&cmd.response_files).collect();
-        InputStats(
-            paths
-                .par_iter()
-                .map(|p| {
-                    let m = std::fs::metadata(p)
-                        .ok()
-                        .filter(|m| m.is_file())
-                        .and_then(|m| Some((m.len(), m.modified().ok()?)));
-                    ((*p).clone(), m)
-                })
-                .collect(),
-        )
+        let stats = paths
+            .par_iter()
+            .map(|p| {
+                let m = match std::fs::metadata(p) {
+                    Ok(m) => match inputs::file_kind(&m) {
+                        None => m.modified().ok().map(|t| (m.len(), t)),
+                        Some(kind) => {
+                            return Err(Error::NotRegular {
+                                path: (*p).clone(),
+                                kind,
+                            })
+                        }
+                    },
+                    Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+                        return Err(inputs::stat_error("opening", p, e))
+                    }
+                    Err(_) => None,
+                };
+                Ok(((*p).clone(), m))
+            })
+            .collect::<Result<_>>()?;
+        Ok(InputStats(stats))
     }
 }
 
@@ -253,11 +265,7 @@ fn embed_objects(
     if archives.is_empty() {
         return Ok(Vec::new());
     }
-    let like = cmd.inputs.iter().find(|p| {
-        std::fs::read(p)
-            .ok()
-            .is_some_and(|b| b.starts_with(b"\x7fELF") && b.get(16) == Some(&1))
-    });
+    let like = first_object(cmd);
     let mut objects = Vec::new();
     for (name, inputs, file_only) in archives {
         let object = dir.join(format!("{}.o", crate::build::embed::symbol_prefix(&name)));
@@ -285,6 +293,21 @@ fn embed_objects(
         objects.push(object);
     }
     Ok(objects)
+}
+
+/// The first relocatable object among the command's inputs, which the embedded objects are
+/// made like (machine, class, byte order, flags): e_type in the file's own byte order, from
+/// the first bytes of each input only.
+fn first_object(cmd: &LinkCommand) -> Option<&PathBuf> {
+    cmd.inputs.iter().find(|p| {
+        use std::io::Read;
+        let mut head = [0u8; 20];
+        std::fs::metadata(p).is_ok_and(|m| m.is_file())
+            && std::fs::File::open(p)
+                .and_then(|mut f| f.read_exact(&mut head))
+                .is_ok()
+            && crate::analysis::objfile::is_relocatable(&head)
+    })
 }
 
 /// The link inputs a profile removes: (feature, object) for each input matching a disabled
@@ -376,7 +399,9 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
             e,
         )
     })?;
-    let stats = InputStats::read(&cmd);
+    // The consumers are named and checked before anything is linked.
+    let set = collect_inputs(&opts.inputs)?;
+    let stats = InputStats::read(&cmd)?;
     let (generic_path, generic_run) = generic_image(&cmd, &stats, work.path(), log)?;
     t.phase("inputs checked, generic image");
 
@@ -385,7 +410,6 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
     let Some(provider) = loaded.view()? else {
         return Err(Error::Usage("no provider".into()));
     };
-    let set = collect_inputs(&opts.inputs)?;
     let read = read_consumers(
         &set,
         ReadOptions::IMPORTS,

@@ -46,7 +46,7 @@ impl LoadedProvider {
             ProviderArg::Elf(path) => {
                 let data = Mapped::open(path)?;
                 if !data.is_elf() {
-                    return Err(Error::NotElf { path: path.clone() });
+                    return Err(Error::not_elf(path, data.bytes()));
                 }
                 loaded.elf = Some((path.clone(), data));
             }

@@ -58,14 +58,66 @@ pub struct InputSet {
     pub read_files: Vec<PathBuf>,
 }
 
-/// Expands the spec. Input order: paths, then manifests, then lists.
+/// What a file that is not a regular file is (`None` for a regular file).
+pub fn file_kind(meta: &std::fs::Metadata) -> Option<&'static str> {
+    use std::os::unix::fs::FileTypeExt;
+    let t = meta.file_type();
+    Some(if t.is_file() {
+        return None;
+    } else if t.is_dir() {
+        "a directory"
+    } else if t.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if t.is_socket() {
+        "a socket"
+    } else if t.is_char_device() {
+        "a character device"
+    } else if t.is_block_device() {
+        "a block device"
+    } else {
+        "a special file"
+    })
+}
+
+/// The error for a failed `stat` of `path` while `action` ("opening", "reading"): a symlink
+/// loop is named as one.
+pub fn stat_error(action: &'static str, path: &Path, e: std::io::Error) -> Error {
+    if e.raw_os_error() == Some(libc::ELOOP) {
+        return Error::SymlinkLoop {
+            path: path.to_path_buf(),
+        };
+    }
+    Error::io(action, path, e)
+}
+
+/// Stats `path` (following symlinks) before anything opens it, and refuses what is not a
+/// regular file — a FIFO, socket, device or directory — naming what it is: opening a FIFO
+/// blocks until a writer comes, opening a device can act on it.
+pub fn regular_file(path: &Path, action: &'static str) -> Result<std::fs::Metadata> {
+    let meta = std::fs::metadata(path).map_err(|e| stat_error(action, path, e))?;
+    match file_kind(&meta) {
+        None => Ok(meta),
+        Some(kind) => Err(Error::NotRegular {
+            path: path.to_path_buf(),
+            kind,
+        }),
+    }
+}
+
+/// Expands the spec. Input order: paths, then manifests, then lists. A path named on the
+/// command line is a directory or a regular file (checked here, before anything is opened).
 pub fn collect(spec: &InputSpec) -> Result<InputSet> {
     let mut read_files = Vec::new();
     let mut candidates = Vec::new();
     for path in &spec.paths {
-        let meta = std::fs::metadata(path).map_err(|e| Error::io("opening", path, e))?;
+        let meta = std::fs::metadata(path).map_err(|e| stat_error("opening", path, e))?;
         if meta.is_dir() {
             walk::walk_dir(path, &mut candidates)?;
+        } else if let Some(kind) = file_kind(&meta) {
+            return Err(Error::NotRegular {
+                path: path.clone(),
+                kind,
+            });
         } else {
             candidates.push(Candidate {
                 path: path.clone(),
@@ -91,8 +143,10 @@ pub fn collect(spec: &InputSpec) -> Result<InputSet> {
     })
 }
 
-/// Reads a whole text file (manifests, lists, symbol lists), naming the file on error.
+/// Reads a whole text file (manifests, lists, symbol lists), naming the file on error; what
+/// is not a regular file is refused before it is opened.
 pub fn read_text(path: &Path) -> Result<String> {
+    regular_file(path, "reading")?;
     let bytes = std::fs::read(path).map_err(|e| Error::io("reading", path, e))?;
     String::from_utf8(bytes).map_err(|e| Error::syntax(path, 0, format!("not UTF-8 text: {e}")))
 }
