@@ -401,3 +401,107 @@ fn big_endian_provider_embeds_a_big_endian_plan() {
     ]);
     assert!(plan.contains("tailor-plan"), "{plan}");
 }
+
+const DATA_LIB_C: &str = r#"
+int lib_counter = 1;
+int lib_unused_data[256] = {1};
+void lib_bump(void) { lib_counter += 41; }
+int lib_unused(void) { return lib_unused_data[3]; }
+"#;
+
+const DATA_PROG_C: &str = r#"
+#include <stdio.h>
+extern int lib_counter;
+void lib_bump(void);
+int main(void) { lib_bump(); printf("%d\n", lib_counter); return 0; }
+"#;
+
+/// `--dynamic-list-data` (like `--dynamic-list-cpp-new` and `-cpp-typeinfo`) names no file:
+/// it keeps data preemptible, which a consumer's COPY relocation needs. The tailored link
+/// passes it through and does not bind the library with -Bsymbolic (GNU ld's option: lld and
+/// mold refuse it).
+#[test]
+fn dynamic_list_data_is_passed_through() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "dl.c", DATA_LIB_C);
+    write(d, "prog.c", DATA_PROG_C);
+    write(d, "dl.map", "{ global: lib_*; local: *; };\n");
+    gcc(
+        d,
+        &[
+            "-c",
+            "-O1",
+            "-fPIC",
+            "-ffunction-sections",
+            "-fdata-sections",
+            "dl.c",
+        ],
+    );
+    let command = "gcc -shared -o libdl_data.so dl.o -Wl,-soname,libdl_data.so \
+                   -Wl,--version-script=dl.map -Wl,--dynamic-list-data";
+    let argv: Vec<&str> = command.split_whitespace().collect();
+    gcc(d, &argv[1..]);
+    gcc(
+        d,
+        &[
+            "-O1",
+            "-fno-pic",
+            "-no-pie",
+            "prog.c",
+            "-o",
+            "prog",
+            "-L.",
+            "-ldl_data",
+        ],
+    );
+    let copies = parse_readelf_copies(&tool_stdout(
+        "readelf",
+        "binutils",
+        &["-rW", &d.join("prog").display().to_string()],
+    ));
+    assert!(
+        copies.iter().any(|(n, _)| n == "lib_counter"),
+        "fixture: no COPY relocation: {copies:?}"
+    );
+    std::fs::create_dir(d.join("t")).unwrap();
+    let linker = "bfd";
+    let mut args = vec![
+        "link",
+        "prog",
+        "--linker",
+        linker,
+        "-o",
+        "t/libdl_data.so",
+        "--",
+    ];
+    args.extend(&argv);
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    let o = run_in(d, &args);
+    assert!(
+        o.status.success(),
+        "{linker}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let dynamic = tool_stdout(
+        "readelf",
+        "binutils",
+        &["-dW", &d.join("t/libdl_data.so").display().to_string()],
+    );
+    assert!(!dynamic.contains("SYMBOLIC"), "{linker}: {dynamic}");
+    let exported = parse_nm_defined(&tool_stdout(
+        "nm",
+        "binutils",
+        &[
+            "-D",
+            "--defined-only",
+            &d.join("t/libdl_data.so").display().to_string(),
+        ],
+    ));
+    assert!(!exported.contains("lib_unused"), "{linker}: {exported:?}");
+    // The library's write reaches the program's copy.
+    let out = run(Command::new(d.join("prog"))
+        .env("LD_LIBRARY_PATH", d.join("t"))
+        .current_dir(d));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "42\n", "{linker}");
+}

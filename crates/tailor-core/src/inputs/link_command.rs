@@ -305,10 +305,10 @@ fn classify(opt: &str) -> Control {
     let name = opt.split('=').next().unwrap_or(opt);
     match name.trim_start_matches('-') {
         "version-script" | "version-script-file" => Control::VersionScript,
-        "dynamic-list"
-        | "dynamic-list-data"
-        | "dynamic-list-cpp-new"
-        | "dynamic-list-cpp-typeinfo" => Control::DynamicList,
+        // `--dynamic-list-data`, `--dynamic-list-cpp-new` and `--dynamic-list-cpp-typeinfo`
+        // name no file: they keep data (or C++ operators, typeinfo) preemptible, which
+        // consumers' COPY relocations need, and pass through unchanged.
+        "dynamic-list" => Control::DynamicList,
         "export-dynamic-symbol" | "export-dynamic-symbol-list" | "retain-symbols-file" => {
             Control::ExtraExports
         }
@@ -784,6 +784,28 @@ mod tests {
             "mold -o k.t --defsym=X=1 -Bdynamic --export-dynamic --eh-frame-hdr -T loader.ld boot.o \
              loader.o libstdc++.a --version-script=new.map --gc-sections"
         );
+    }
+
+    #[test]
+    fn dynamic_list_data_options_pass_through() {
+        for opt in [
+            "--dynamic-list-data",
+            "--dynamic-list-cpp-new",
+            "--dynamic-list-cpp-typeinfo",
+        ] {
+            let cmd = LinkCommand::parse(&argv(&format!(
+                "gcc -shared -o libx.so x.o -Wl,--version-script=x.map -Wl,{opt}"
+            )))
+            .unwrap();
+            assert!(cmd.dynamic_lists().is_empty(), "{opt}");
+            assert_eq!(cmd.export_controls, ["--version-script=x.map"], "{opt}");
+            let line = cmd
+                .tailored(Path::new("o.so"), Path::new("v.map"), None, None, &[])
+                .join(" ");
+            assert!(line.contains(&format!("-Wl,{opt}")), "{line}");
+            assert!(!line.contains("-Bsymbolic"), "{line}");
+            assert!(!line.contains("x.map"), "{line}");
+        }
     }
 
     #[test]
