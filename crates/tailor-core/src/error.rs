@@ -55,6 +55,14 @@ pub enum Error {
     /// A symlink met in a directory walk that never resolves (a -> b -> a).
     #[error("{}: symlink loop (too many levels of symbolic links)", path.display())]
     SymlinkLoop { path: PathBuf },
+    /// A file given to an option (`--exports`, `--keep`) that is not what the option takes;
+    /// `detail` follows the path (`: not a text export list ...`, `:3: expected ...`).
+    #[error("{option} {}{detail}", path.display())]
+    OptionFile {
+        option: &'static str,
+        path: PathBuf,
+        detail: String,
+    },
     /// A child process (a linker, a compiler driver, strip) failed.
     #[error("{what} failed ({status}): {command}{}", indent(stderr))]
     Tool {

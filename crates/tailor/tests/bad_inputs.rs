@@ -524,3 +524,238 @@ fn empty_short_and_truncated_files_named_on_the_command_line() {
         }
     }
 }
+
+/// `--exports` and `--keep` take one value each, repeated; a directory stands for its files;
+/// a file an option cannot use is reported with the option.
+#[test]
+fn symbol_list_options_take_one_value_each() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    compiled_library(d);
+    let p = |n: &str| d.join(n).display().to_string();
+    write_manifest(d, "list.txt", "fix_plain\nfix_counter # data\n");
+    write_manifest(d, "list2.txt", "fix_table\n");
+    std::fs::create_dir(d.join("lists")).unwrap();
+    std::fs::create_dir(d.join("lists/x64")).unwrap();
+    std::fs::copy(d.join("list.txt"), d.join("lists/a.symbols")).unwrap();
+    std::fs::copy(d.join("list2.txt"), d.join("lists/b.symbols")).unwrap();
+    write_manifest(d, "lists/x64/c.symbols", "fix_versioned\n");
+    let provided = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["needs", "--format", "json"];
+        all.extend(args);
+        let json: serde_json::Value = serde_json::from_str(&tailor_ok(&all)).unwrap();
+        assert_eq!(json["summary"]["elf_files"], 1, "{args:?}: {json}");
+        let mut v: Vec<String> = json["symbols"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["provided"] == true)
+            .map(|s| s["name"].as_str().unwrap().to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    // The word after the list is a consumer, not a second list.
+    let one = provided(&["--exports", &p("list.txt"), &p("prog")]);
+    assert_eq!(one, ["fix_counter", "fix_plain"]);
+    let two = provided(&[
+        "--exports",
+        &p("list.txt"),
+        &p("prog"),
+        "--exports",
+        &p("list2.txt"),
+    ]);
+    assert_eq!(two, ["fix_counter", "fix_plain", "fix_table"]);
+    // A directory is its files (not its subdirectories: name those too).
+    assert_eq!(provided(&["--exports", &p("lists"), &p("prog")]), two);
+    let with_arch = provided(&[
+        "--exports",
+        &p("lists"),
+        "--exports",
+        &p("lists/x64"),
+        &p("prog"),
+    ]);
+    assert_eq!(
+        with_arch,
+        ["fix_counter", "fix_plain", "fix_table", "fix_versioned"]
+    );
+    // Files an option cannot use, named with the option.
+    let prog = p("prog");
+    clean_error_in(
+        d,
+        &["needs", "prog", "--exports", &prog],
+        &format!("--exports {prog}: not a text export list (an ELF file"),
+    );
+    write_manifest(d, "two.txt", "fix_plain\nfix_a fix_b\n");
+    clean_error_in(
+        d,
+        &["needs", "prog", "--exports", "two.txt"],
+        "--exports two.txt:2: expected one symbol name, found `fix_a fix_b`",
+    );
+    clean_error_in(
+        d,
+        &["needs", "prog", "--exports", "nothere.txt"],
+        "--exports nothere.txt: No such file",
+    );
+    clean_error_in(
+        d,
+        &[
+            "version-script",
+            "prog",
+            "--provider",
+            "libfix.so",
+            "--keep",
+            "prog",
+        ],
+        "--keep prog: not a text keep list (an ELF file)",
+    );
+    clean_error_in(
+        d,
+        &[
+            "verify",
+            "--provider",
+            "libfix.so",
+            "prog",
+            "--keep",
+            "two.txt",
+        ],
+        "--keep two.txt:2: expected one symbol name",
+    );
+}
+
+/// Runs tailor in `dir`; returns (exit code, stdout, stderr).
+fn tailor_in(dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let o = tailor().current_dir(dir).args(args).output().unwrap();
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn link_command_without_separator_says_where_it_goes() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    compiled_library(d);
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["link", "prog", "gcc", "-shared", "-o", "libfix.so", "libfix.o"],
+            "tailor link: the link command goes after '--' (tailor link CONSUMERS... -- gcc -shared ...)",
+        ),
+        // `-o` is tailor's own option: the command is then simply missing.
+        (
+            &["link", "prog", "gcc", "-o", "libfix.so", "libfix.o"],
+            "tailor link: the link command goes after '--'",
+        ),
+        (
+            &["gc", "gcc", "-shared", "-o", "libfix.so", "libfix.o"],
+            "tailor gc: the link command goes after '--'",
+        ),
+        (
+            &["top", "gcc", "-shared", "-o", "libfix.so", "libfix.o"],
+            "tailor top: the link command goes after '--'",
+        ),
+        (
+            &["check", "gcc", "-shared", "-o", "libfix.so", "libfix.o"],
+            "tailor check: the link command goes after '--'",
+        ),
+    ];
+    for (args, says) in cases {
+        let (code, _, stderr) = tailor_in(d, args);
+        assert_eq!(code, Some(2), "{args:?}: {stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.starts_with(says), "{args:?}: {stderr}");
+        assert!(!stderr.contains("tip:"), "{stderr}");
+    }
+    // Other usage errors stay clap's own.
+    let (code, _, stderr) = tailor_in(d, &["link", "prog", "--frobnicate", "--", "gcc"]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("--frobnicate"), "{stderr}");
+}
+
+#[test]
+fn link_profile_options_need_a_profile() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    compiled_library(d);
+    write_manifest(d, "p.toml", "[profiles.base]\n");
+    let command = ["--", "gcc", "-shared", "-o", "libfix.so", "libfix.o"];
+    for extra in [
+        &["--profiles", "p.toml"][..],
+        &["--arch", "x64"][..],
+        &["--set", "pci=0"][..],
+    ] {
+        let args = [&["link", "prog"][..], extra, &command].concat();
+        let (code, _, stderr) = tailor_in(d, &args);
+        assert_eq!(code, Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("--profile <PROFILE>"), "{args:?}: {stderr}");
+        assert!(
+            !d.join("libfix.so.tailored").exists(),
+            "{args:?}: linked anyway"
+        );
+    }
+}
+
+/// `gc --provider` plans as `link` does: consumers in any INPUTS form, their by-name strings
+/// kept (`fix_byname`, which prog looks up with dlsym), unless --no-by-name.
+#[test]
+fn gc_with_provider_plans_as_link_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    compiled_library(d);
+    write_manifest(d, "consumers.list", "prog\n");
+    write_manifest(d, "usr.manifest", "[manifest]\n/prog: prog\n");
+    let command = [
+        "--",
+        "gcc",
+        "-shared",
+        "-o",
+        "libfix.so",
+        "libfix.o",
+        "-Wl,--version-script=libfix.map",
+        "-Wl,-soname,libfix.so",
+    ];
+    let kept = |inputs: &[&str], extra: &[&str]| -> Vec<String> {
+        let args = [
+            &["gc", "--provider", "libfix.so", "--format", "json"][..],
+            inputs,
+            extra,
+            &command,
+        ]
+        .concat();
+        let (code, stdout, stderr) = tailor_in(d, &args);
+        assert_eq!(code, Some(0), "{args:?}: {stderr}");
+        let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        json["kept"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["section"].as_str().unwrap().to_string())
+            .collect()
+    };
+    for inputs in [
+        &["prog"][..],
+        &["--list", "consumers.list"][..],
+        &["--manifest", "usr.manifest"][..],
+    ] {
+        let with = kept(inputs, &[]);
+        assert!(
+            with.iter().any(|s| s == ".text.fix_byname"),
+            "{inputs:?}: {with:?}"
+        );
+        assert!(
+            with.iter().any(|s| s == ".text.fix_plain"),
+            "{inputs:?}: {with:?}"
+        );
+        assert!(
+            !with.iter().any(|s| s == ".text.fix_unused"),
+            "{inputs:?}: {with:?}"
+        );
+        let without = kept(inputs, &["--no-by-name"]);
+        assert!(
+            !without.iter().any(|s| s == ".text.fix_byname"),
+            "{inputs:?}: {without:?}"
+        );
+    }
+}

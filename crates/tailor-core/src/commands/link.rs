@@ -417,7 +417,7 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
     )?;
     let consumers = Consumers::new(&read);
     t.phase("provider and consumers read");
-    let keep_texts = inputs::read_texts(&opts.keep)?;
+    let keep_texts = inputs::read_symbol_lists("--keep", &opts.keep)?;
     let keep = plan::parse_keep(&keep_texts)?;
     // The plan for what the consumers need, first without the provider's own by-name
     // lookups; then the exports that strings in the live read-only data of the link name

@@ -1,5 +1,5 @@
-//! The provider side of a command: `--provider ELF` (mapped and read) or `--exports FILE...`
-//! (OSv-style lists), turned into an [`Exports`] table.
+//! The provider side of a command: `--provider ELF` (mapped and read) or `--exports FILE|DIR`
+//! (OSv-style lists, repeated), turned into an [`Exports`] table.
 
 use std::path::PathBuf;
 
@@ -16,7 +16,7 @@ pub enum ProviderArg {
     None,
     /// `--provider ELF`.
     Elf(PathBuf),
-    /// `--exports FILE...`.
+    /// `--exports FILE|DIR`, repeated.
     Lists(Vec<PathBuf>),
 }
 
@@ -50,7 +50,9 @@ impl LoadedProvider {
                 }
                 loaded.elf = Some((path.clone(), data));
             }
-            ProviderArg::Lists(paths) => loaded.lists = inputs::read_texts(paths)?,
+            ProviderArg::Lists(paths) => {
+                loaded.lists = inputs::read_symbol_lists("--exports", paths)?
+            }
         }
         Ok(loaded)
     }

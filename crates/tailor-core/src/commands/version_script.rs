@@ -53,7 +53,7 @@ pub fn run(
     let read = read_consumers(&set, ReadOptions::IMPORTS, scan)?;
     let consumers = Consumers::new(&read);
     t.phase("consumers read");
-    let keep_texts = inputs::read_texts(&opts.keep)?;
+    let keep_texts = inputs::read_symbol_lists("--keep", &opts.keep)?;
     let keep = plan::parse_keep(&keep_texts)?;
     let view = ProviderView {
         exports: &provider.exports,

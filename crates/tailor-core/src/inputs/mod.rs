@@ -151,12 +151,89 @@ pub fn read_text(path: &Path) -> Result<String> {
     String::from_utf8(bytes).map_err(|e| Error::syntax(path, 0, format!("not UTF-8 text: {e}")))
 }
 
-/// Reads several text files (keep lists, export lists), each with its path.
-pub fn read_texts(paths: &[PathBuf]) -> Result<Vec<(PathBuf, String)>> {
-    paths
-        .iter()
-        .map(|p| Ok((p.clone(), read_text(p)?)))
-        .collect()
+/// Reads the symbol lists given to `option` (`--exports`, `--keep`): each path a list file, or
+/// a directory standing for the regular files directly in it (sorted by name; dot files and
+/// subdirectories, such as OSv's per-architecture ones, left out: name those too). Every
+/// problem is reported with the option and the file: `--exports /usr/bin/ls: not a text
+/// export list (an ELF file; a provider ELF goes after --provider)`.
+pub fn read_symbol_lists(
+    option: &'static str,
+    paths: &[PathBuf],
+) -> Result<Vec<(PathBuf, String)>> {
+    let in_option = |path: &Path, detail: String| Error::OptionFile {
+        option,
+        path: path.to_path_buf(),
+        detail,
+    };
+    let mut files = Vec::new();
+    for path in paths {
+        match std::fs::metadata(path) {
+            Ok(m) if m.is_dir() => {
+                let mut inside: Vec<PathBuf> = std::fs::read_dir(path)
+                    .and_then(|d| d.map(|e| e.map(|e| e.path())).collect())
+                    .map_err(|e| in_option(path, format!(": {e}")))?;
+                inside.retain(|p| {
+                    !p.file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+                        && std::fs::metadata(p).is_ok_and(|m| m.is_file())
+                });
+                inside.sort();
+                if inside.is_empty() {
+                    return Err(in_option(path, ": a directory with no list files".into()));
+                }
+                files.extend(inside);
+            }
+            _ => files.push(path.clone()),
+        }
+    }
+    let what = if option == "--keep" { "keep" } else { "export" };
+    let mut lists = Vec::with_capacity(files.len());
+    for path in files {
+        let bytes = match regular_file(&path, "reading")
+            .and_then(|_| std::fs::read(&path).map_err(|e| Error::io("reading", &path, e)))
+        {
+            Ok(b) => b,
+            Err(Error::NotRegular { kind, .. }) => {
+                return Err(in_option(&path, format!(": {kind}, not a regular file")))
+            }
+            Err(Error::SymlinkLoop { .. }) => {
+                return Err(in_option(&path, ": symlink loop".into()))
+            }
+            Err(Error::Io { source, .. }) => return Err(in_option(&path, format!(": {source}"))),
+            Err(e) => return Err(e),
+        };
+        if bytes.starts_with(b"\x7fELF") {
+            return Err(in_option(
+                &path,
+                format!(
+                    ": not a text {what} list (an ELF file{})",
+                    if what == "export" {
+                        "; a provider ELF goes after --provider"
+                    } else {
+                        ""
+                    }
+                ),
+            ));
+        }
+        let text = String::from_utf8(bytes)
+            .map_err(|e| in_option(&path, format!(": not a text {what} list (not UTF-8: {e})")))?;
+        if let Some((line, found)) = bad_symbol_line(&text) {
+            return Err(in_option(
+                &path,
+                format!(":{line}: expected one symbol name, found `{found}`"),
+            ));
+        }
+        lists.push((path, text));
+    }
+    Ok(lists)
+}
+
+/// The first line of a symbol list holding more than one word: (1-based line, its text).
+fn bad_symbol_line(text: &str) -> Option<(usize, &str)> {
+    text.lines().enumerate().find_map(|(i, line)| {
+        let name = line.split('#').next().unwrap_or("").trim();
+        name.contains(char::is_whitespace).then_some((i + 1, name))
+    })
 }
 
 /// Symbol lists (OSv's export lists, keep lists): one name a line, `#` comments and blank
@@ -164,19 +241,18 @@ pub fn read_texts(paths: &[PathBuf]) -> Result<Vec<(PathBuf, String)>> {
 pub fn symbol_names(lists: &[(PathBuf, String)]) -> Result<Vec<&[u8]>> {
     let mut out = Vec::new();
     for (path, text) in lists {
-        for (i, line) in text.lines().enumerate() {
+        if let Some((line, found)) = bad_symbol_line(text) {
+            return Err(Error::syntax(
+                path,
+                line,
+                format!("expected one symbol name, found `{found}`"),
+            ));
+        }
+        for line in text.lines() {
             let name = line.split('#').next().unwrap_or("").trim();
-            if name.is_empty() {
-                continue;
+            if !name.is_empty() {
+                out.push(name.as_bytes());
             }
-            if name.contains(char::is_whitespace) {
-                return Err(Error::syntax(
-                    path,
-                    i + 1,
-                    format!("expected one symbol name, found `{name}`"),
-                ));
-            }
-            out.push(name.as_bytes());
         }
     }
     Ok(out)
