@@ -103,6 +103,20 @@ impl Error {
         }
     }
 
+    /// A child process that could not be started while doing `what`: a missing program is
+    /// `PROG: program not found` (a mistyped `gccc`), anything else names the command.
+    pub fn spawn(what: &'static str, program: &str, command: String, e: std::io::Error) -> Self {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            return Error::Usage(format!("{program}: program not found"));
+        }
+        Error::Tool {
+            what,
+            command,
+            status: format!("could not start `{program}`"),
+            stderr: e.to_string(),
+        }
+    }
+
     /// A malformed line `line` (1-based) of the text file `path`.
     pub fn syntax(path: &Path, line: usize, detail: impl Into<String>) -> Self {
         Error::Syntax {

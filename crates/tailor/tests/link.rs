@@ -505,3 +505,46 @@ fn dynamic_list_data_is_passed_through() {
         .current_dir(d));
     assert_eq!(String::from_utf8_lossy(&out.stdout), "42\n", "{linker}");
 }
+
+/// A mistyped linker option reads, to tailor, as an input that does not exist; the error is
+/// the linker's own diagnostic. A mistyped compiler is `PROG: program not found`.
+#[test]
+fn mistyped_linker_option_and_program_are_reported_as_the_tools_see_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    kernel_fixture(d);
+    // kernel.elf is up to date: tailor reads the link itself before running anything.
+    let typo = "gcc -o kernel.elf kernel.o -Wl,--export-dynamic -Wl,--version-script=kernel.map \
+                -ldl -Wl,-sonme,libkernel.so.0";
+    assert_link_error(
+        d,
+        &typo.split_whitespace().collect::<Vec<_>>().join(" "),
+        &[
+            "unable to disambiguate: -sonme",
+            "-Wl,-sonme,libkernel.so.0",
+        ],
+    );
+    for sub in ["gc", "check"] {
+        let mut args = vec![sub.to_string(), "--".into()];
+        args.extend(typo.split_whitespace().map(str::to_string));
+        let o = run_in(d, &args);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{sub}: {stderr}");
+        assert!(
+            stderr.contains("unable to disambiguate: -sonme"),
+            "{sub}: {stderr}"
+        );
+        assert!(!stderr.contains("opening link input"), "{sub}: {stderr}");
+    }
+    for sub in ["link", "gc"] {
+        let mut args = vec![sub.to_string()];
+        if sub == "link" {
+            args.push("app.so".into());
+        }
+        args.extend(["--", "gccc", "-o", "kernel.elf", "kernel.o", "-ldl"].map(String::from));
+        let o = run_in(d, &args);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{sub}: {stderr}");
+        assert_eq!(stderr, "tailor: gccc: program not found\n", "{sub}");
+    }
+}

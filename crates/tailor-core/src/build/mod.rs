@@ -48,12 +48,7 @@ pub fn run_link(
     let output = Command::new(&argv[0])
         .args(&argv[1..])
         .output()
-        .map_err(|e| Error::Tool {
-            what,
-            command: short_command(argv),
-            status: format!("could not start `{}`", argv[0]),
-            stderr: e.to_string(),
-        })?;
+        .map_err(|e| Error::spawn(what, &argv[0], short_command(argv), e))?;
     let elapsed = start.elapsed();
     let stderr = String::from_utf8_lossy(&output.stderr);
     if !output.status.success() {

@@ -90,11 +90,13 @@ pub fn linker_command(cmd: &LinkCommand) -> Result<(Vec<String>, Option<Linker>)
     let (short, runs) = collapse_inputs(&argv[1..]);
     let mut command = Command::new(&argv[0]);
     command.arg("-###").args(&short);
-    let out = command.output().map_err(|e| Error::Tool {
-        what: "asking the compiler driver for its linker command",
-        command: format!("{} -### ...", argv[0]),
-        status: e.to_string(),
-        stderr: String::new(),
+    let out = command.output().map_err(|e| {
+        Error::spawn(
+            "asking the compiler driver for its linker command",
+            &argv[0],
+            format!("{} -### ...", argv[0]),
+            e,
+        )
     })?;
     let stderr = String::from_utf8_lossy(&out.stderr);
     if !out.status.success() {
@@ -427,11 +429,13 @@ pub fn default_script(
     } else if pie {
         c.arg("-pie");
     }
-    let out = c.output().map_err(|e| Error::Tool {
-        what: "reading GNU ld's default linker script",
-        command: format!("{program} --verbose"),
-        status: e.to_string(),
-        stderr: "install binutils (GNU ld)".into(),
+    let out = c.output().map_err(|e| {
+        Error::spawn(
+            "reading GNU ld's default linker script",
+            &program,
+            format!("{program} --verbose"),
+            e,
+        )
     })?;
     let text = String::from_utf8_lossy(&out.stdout);
     let default_emulation = text
