@@ -548,3 +548,109 @@ fn mistyped_linker_option_and_program_are_reported_as_the_tools_see_them() {
         assert_eq!(stderr, "tailor: gccc: program not found\n", "{sub}");
     }
 }
+
+/// A real libtool project (a two-file library and a program using it, built with
+/// `libtool --mode=compile` and `--mode=link`): the program's wrapper script and the
+/// library's `.la` file stand for their ELF files, and `libtool --mode=link ...` is taken as
+/// the link command libtool runs.
+#[test]
+fn libtool_wrappers_and_link_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let libtool = need_tool("libtool", "libtool-bin");
+    write(
+        d,
+        "a.c",
+        "int foo_a(void) { return 1; }\nint foo_unused(void) { return 3; }\n",
+    );
+    write(
+        d,
+        "b.c",
+        "int foo_b(void) { return 2; }\nint foo_data = 5;\n",
+    );
+    write(
+        d,
+        "main.c",
+        "#include <stdio.h>\nint foo_a(void); int foo_b(void);\n\
+         int main(void) { printf(\"%d\\n\", foo_a() + foo_b()); return 0; }\n",
+    );
+    let lt = |args: &str| {
+        run(Command::new(&libtool)
+            .current_dir(d)
+            .args(args.split_whitespace()));
+    };
+    lt("--mode=compile gcc -O1 -c a.c");
+    lt("--mode=compile gcc -O1 -c b.c");
+    lt("--mode=compile gcc -O1 -c main.c");
+    let lib_link = "--mode=link gcc -O1 -rpath /usr/lib -o libfoo.la a.lo b.lo";
+    lt(lib_link);
+    lt("--mode=link gcc -o prog main.lo libfoo.la");
+
+    // The wrapper script and the .la file, named on the command line.
+    let o = run_in(
+        d,
+        &[
+            "needs",
+            "./prog",
+            "--provider",
+            "libfoo.la",
+            "--format",
+            "json",
+        ]
+        .map(String::from),
+    );
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("tailor: ./prog is a libtool wrapper; using .libs/prog"),
+        "{stderr}"
+    );
+    let o = run_in(d, &["needs", "libfoo.la"].map(String::from));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("tailor: libfoo.la is a libtool library; using .libs/libfoo.so.0"),
+        "{stderr}"
+    );
+    // A wrapper whose program is not built: named, with the file it wants.
+    let script = std::fs::read_to_string(d.join("prog")).unwrap();
+    write(d, "other", &script.replace(".libs/prog", ".libs/other"));
+    let o = run_in(d, &["needs", "./other"].map(String::from));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert_eq!(
+        stderr,
+        "tailor: ./other: a libtool wrapper for .libs/other, which does not exist (not built yet?)\n"
+    );
+
+    // `libtool --mode=link` as the link command, in each spelling.
+    for (i, spelling) in ["", "--tag=CC "].iter().enumerate() {
+        let out = format!("libfoo.tailored.{i}.so");
+        let mut args: Vec<String> = ["link", "./prog", "-o", &out, "--", "libtool"]
+            .map(String::from)
+            .to_vec();
+        args.extend(
+            format!("{spelling}{lib_link}")
+                .split_whitespace()
+                .map(String::from),
+        );
+        let o = run_in(d, &args);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(o.status.success(), "{spelling}: {stderr}");
+        assert!(
+            stderr.contains("tailor: libtool --mode=link runs: gcc -shared")
+                && stderr.contains("-o .libs/libfoo.so.0.0.0"),
+            "{stderr}"
+        );
+        let exported = parse_nm_defined(&tool_stdout(
+            "nm",
+            "binutils",
+            &["-D", "--defined-only", &d.join(&out).display().to_string()],
+        ));
+        let want: std::collections::BTreeSet<String> = ["foo_a", "foo_b"].map(String::from).into();
+        assert_eq!(exported, want, "{spelling}");
+    }
+    // --dry-run changed nothing libtool had built.
+    assert!(d.join(".libs/libfoo.so.0.0.0").is_file());
+    assert!(d.join(".libs/libfoo.a").is_file());
+}

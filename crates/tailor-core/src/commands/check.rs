@@ -126,7 +126,7 @@ pub fn run(opts: &CheckOptions, out: &mut dyn Write, log: &mut dyn Write) -> Res
     let (args, own, cmd): (LinkerArgs, Vec<PathBuf>, _) = if opts.command.is_empty() {
         (objects_as_link(&opts.objects), opts.objects.clone(), None)
     } else {
-        let cmd = LinkCommand::parse(&opts.command)?;
+        let cmd = LinkCommand::from_user(&opts.command)?;
         let (words, linker) = linker_args::linker_command(&cmd)?;
         let args = LinkerArgs::parse(&words, linker)
             .map_err(|e| super::gc::diagnosed_by_linker(&cmd, e))?;

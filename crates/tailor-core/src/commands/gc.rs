@@ -66,7 +66,7 @@ struct Prepared {
 }
 
 fn prepare(cmd: &GcCommand, t: &mut Timings) -> Result<Prepared> {
-    let link_cmd = LinkCommand::parse(&cmd.command)?;
+    let link_cmd = LinkCommand::from_user(&cmd.command)?;
     let cwd = std::env::current_dir().map_err(|e| Error::io("reading", Path::new("."), e))?;
     // The files the command names are read while the driver is asked for its linker line.
     let named: Vec<PathBuf> = link_cmd.inputs.clone();

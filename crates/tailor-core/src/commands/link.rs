@@ -387,7 +387,7 @@ fn fingerprint(argv: &[String], script: &str, stats: &InputStats, consumers: &[P
 pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Result<Status> {
     let started = Instant::now();
     let mut t = super::Timings::start();
-    let cmd = LinkCommand::parse(&opts.command)?;
+    let cmd = LinkCommand::from_user(&opts.command)?;
     let tailored_path = opts
         .output
         .clone()

@@ -44,11 +44,27 @@ impl LoadedProvider {
         match arg {
             ProviderArg::None => {}
             ProviderArg::Elf(path) => {
-                let data = Mapped::open(path)?;
+                let mut data = Mapped::open(path)?;
+                let mut path = path.clone();
                 if !data.is_elf() {
-                    return Err(Error::not_elf(path, data.bytes()));
+                    // A libtool `.la` file stands for its shared library.
+                    let Some(wrapped) = inputs::libtool::wrapped_elf(&path, data.bytes()) else {
+                        return Err(Error::not_elf(&path, data.bytes()));
+                    };
+                    let wrapped = wrapped?;
+                    eprintln!(
+                        "tailor: {} is {}; using {}",
+                        path.display(),
+                        wrapped.what,
+                        wrapped.elf.display()
+                    );
+                    data = Mapped::open(&wrapped.elf)?;
+                    if !data.is_elf() {
+                        return Err(Error::not_elf(&wrapped.elf, data.bytes()));
+                    }
+                    path = wrapped.elf;
                 }
-                loaded.elf = Some((path.clone(), data));
+                loaded.elf = Some((path, data));
             }
             ProviderArg::Lists(paths) => {
                 loaded.lists = inputs::read_symbol_lists("--exports", paths)?

@@ -4,6 +4,7 @@
 //! mapped and read (`analysis::read_inputs`), in parallel.
 
 pub mod ldscript;
+pub mod libtool;
 pub mod link_command;
 pub mod linker_args;
 pub mod make_profile;
