@@ -156,9 +156,13 @@ fn prepare(cmd: &GcCommand, t: &mut Timings) -> Result<Prepared> {
 /// inputs), explained by the linker when it fails too: a mistyped option (`-Wl,-sonme,lib.so`)
 /// reads as an input that does not exist, where GNU ld says `unable to disambiguate: -sonme`.
 /// The command runs into a temporary directory; its failure (command line and stderr) is the
-/// error. When it links, `err` stands.
+/// error. When it links, `err` stands. A FIFO, device or symlink loop among the inputs is
+/// reported as it is (the linker would block on a FIFO).
 pub(crate) fn diagnosed_by_linker(cmd: &LinkCommand, err: Error) -> Error {
-    if matches!(err, Error::Tool { .. }) {
+    if matches!(
+        err,
+        Error::Tool { .. } | Error::NotRegular { .. } | Error::SymlinkLoop { .. }
+    ) {
         return err;
     }
     let Ok(dir) = tempfile::tempdir() else {
