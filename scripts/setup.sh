@@ -21,6 +21,7 @@ PACKAGES=(
   binutils-arm-linux-gnueabihf binutils-riscv64-linux-gnu binutils-mips-linux-gnu
                                     # real linker scripts (u-boot) linked by their own ld
   dpkg-dev                          # apt-get source
+  libtool-bin                       # libtool wrapper scripts and --mode=link commands
   time bc jq                        # peak-RSS figures, ratios, JSON reports in bench scripts
   cmake                             # expat's own build (scripts/libs-build.sh)
   zlib1g-dev                        # libpng's build links zlib

@@ -23,9 +23,20 @@ pub enum Error {
         what: &'static str,
         detail: String,
     },
-    /// A file that must be ELF is not.
-    #[error("{}: not an ELF file", path.display())]
-    NotElf { path: PathBuf },
+    /// A file that must be ELF is not (`len`: its size in bytes).
+    #[error("{}: not an ELF file ({len} bytes)", path.display())]
+    NotElf { path: PathBuf, len: u64 },
+    /// An ELF file cut short: its header, or a table it points at, runs past its end.
+    #[error("{}: truncated ELF file ({len} bytes; {detail})", path.display())]
+    Truncated {
+        path: PathBuf,
+        len: u64,
+        detail: String,
+    },
+    /// A path that must be a regular file is something else (`kind`: "a FIFO", ...); it was
+    /// never opened.
+    #[error("{}: {kind}, not a regular file", path.display())]
+    NotRegular { path: PathBuf, kind: &'static str },
     /// A text input (manifest, list, export list, keep list) has a malformed line.
     #[error("{}:{line}: {detail}", path.display())]
     Syntax {
@@ -44,6 +55,14 @@ pub enum Error {
     /// A symlink met in a directory walk that never resolves (a -> b -> a).
     #[error("{}: symlink loop (too many levels of symbolic links)", path.display())]
     SymlinkLoop { path: PathBuf },
+    /// A file given to an option (`--exports`, `--keep`) that is not what the option takes;
+    /// `detail` follows the path (`: not a text export list ...`, `:3: expected ...`).
+    #[error("{option} {}{detail}", path.display())]
+    OptionFile {
+        option: &'static str,
+        path: PathBuf,
+        detail: String,
+    },
     /// A child process (a linker, a compiler driver, strip) failed.
     #[error("{what} failed ({status}): {command}{}", indent(stderr))]
     Tool {
@@ -67,12 +86,34 @@ impl Error {
         }
     }
 
+    /// A file named as ELF that is not: says how long it is (an empty file, a stray `\x7fELF`).
+    pub fn not_elf(path: &Path, data: &[u8]) -> Self {
+        Error::NotElf {
+            path: path.to_path_buf(),
+            len: data.len() as u64,
+        }
+    }
+
     /// A malformed ELF structure in `path`, found while reading `what`.
     pub fn elf(path: &Path, what: &'static str, detail: impl std::fmt::Display) -> Self {
         Error::Elf {
             path: path.to_path_buf(),
             what,
             detail: detail.to_string(),
+        }
+    }
+
+    /// A child process that could not be started while doing `what`: a missing program is
+    /// `PROG: program not found` (a mistyped `gccc`), anything else names the command.
+    pub fn spawn(what: &'static str, program: &str, command: String, e: std::io::Error) -> Self {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            return Error::Usage(format!("{program}: program not found"));
+        }
+        Error::Tool {
+            what,
+            command,
+            status: format!("could not start `{program}`"),
+            stderr: e.to_string(),
         }
     }
 

@@ -11,6 +11,7 @@ pub mod commands;
 pub mod decide;
 pub mod error;
 pub mod fuzzing;
+pub mod glob;
 pub mod hash;
 pub mod inputs;
 pub mod output;

@@ -62,8 +62,9 @@ enum Command {
         inputs: InputArgs,
         #[command(flatten)]
         provider: ProviderArgs,
-        /// Hand-picked symbols to export as well (one a line, `#` comments).
-        #[arg(long)]
+        /// Hand-picked symbols to export as well (one a line, `#` comments); a directory
+        /// stands for the files in it. Repeat for more.
+        #[arg(long, value_name = "FILE|DIR")]
         keep: Vec<PathBuf>,
         /// Do not add exports found by name (dlsym strings, dynamic linker lookups).
         #[arg(long)]
@@ -93,8 +94,9 @@ enum Command {
     Link {
         #[command(flatten)]
         inputs: InputArgs,
-        /// Hand-picked symbols to export as well.
-        #[arg(long)]
+        /// Hand-picked symbols to export as well (a list file or a directory of them;
+        /// repeat for more).
+        #[arg(long, value_name = "FILE|DIR")]
         keep: Vec<PathBuf>,
         /// Link with this linker instead (`-fuse-ld=` for compiler drivers).
         #[arg(long, value_enum)]
@@ -131,13 +133,13 @@ enum Command {
         #[arg(long, requires = "profiles")]
         profile: Option<String>,
         /// The TOML profile file for --profile.
-        #[arg(long)]
+        #[arg(long, requires = "profile")]
         profiles: Option<PathBuf>,
-        /// The architecture section of the profile file.
-        #[arg(long)]
+        /// The architecture section of the profile file (with --profile).
+        #[arg(long, requires = "profile")]
         arch: Option<String>,
-        /// Override a feature of the profile: NAME=1 or NAME=0.
-        #[arg(long = "set", value_parser = commands::profile::parse_override)]
+        /// Override a feature of the profile: NAME=1 or NAME=0 (with --profile).
+        #[arg(long = "set", requires = "profile", value_parser = commands::profile::parse_override)]
         set: Vec<(String, bool)>,
         /// The provider's link command (after `--`).
         #[arg(last = true, required = true)]
@@ -215,8 +217,8 @@ enum Command {
         /// The generic provider it was tailored from.
         #[arg(long)]
         generic: Option<PathBuf>,
-        /// Keep lists the tailored provider was built with.
-        #[arg(long)]
+        /// Keep lists the tailored provider was built with (repeat for more).
+        #[arg(long, value_name = "FILE|DIR")]
         keep: Vec<PathBuf>,
         #[arg(long)]
         no_by_name: bool,
@@ -380,11 +382,12 @@ struct GcArgs {
     /// Consumers: with --provider, export only what they need (tailor's plan).
     #[command(flatten)]
     inputs: InputArgs,
-    /// The generic provider the consumers' needs are planned against.
-    #[arg(long, requires = "paths")]
+    /// The generic provider the consumers' needs are planned against (consumers given as
+    /// paths, --manifest or --list).
+    #[arg(long, requires = "inputs")]
     provider: Option<PathBuf>,
-    /// Hand-picked exports to keep as well (with --provider).
-    #[arg(long)]
+    /// Hand-picked exports to keep as well (with --provider; repeat for more).
+    #[arg(long, value_name = "FILE|DIR")]
     keep: Vec<PathBuf>,
     /// Use this version script instead of the link command's.
     #[arg(long, conflicts_with = "provider")]
@@ -436,6 +439,7 @@ impl From<GcArgs> for commands::gc::GcCommand {
 
 /// INPUTS: ELF files, directories, manifests and lists.
 #[derive(Args)]
+#[group(id = "inputs", multiple = true)]
 struct InputArgs {
     /// ELF files or directories (walked recursively; non-ELF files skipped and counted).
     paths: Vec<PathBuf>,
@@ -455,8 +459,9 @@ struct ProviderArgs {
     /// The provider ELF (kernel, libc, shared library) whose exports are tailored.
     #[arg(long, conflicts_with = "exports")]
     provider: Option<PathBuf>,
-    /// OSv-style export lists (one symbol a line) instead of a provider ELF.
-    #[arg(long, num_args = 1..)]
+    /// An OSv-style export list (one symbol a line) instead of a provider ELF; a directory
+    /// stands for the files in it. Repeat for more: --exports A --exports B.
+    #[arg(long, value_name = "FILE|DIR")]
     exports: Vec<PathBuf>,
 }
 
@@ -782,8 +787,53 @@ fn run_profile(
     }
 }
 
+/// The usage of the commands that take a link command after `--`, for the hint given when
+/// the `--` is missing (clap would suggest `-- -s` for the first option of the command).
+fn link_command_usage(subcommand: &str) -> Option<&'static str> {
+    Some(match subcommand {
+        "link" => "tailor link CONSUMERS... -- gcc -shared ...",
+        "gc" => "tailor gc [CONSUMERS... --provider ELF] -- gcc -shared ...",
+        "why" => "tailor why ITEM [CONSUMERS... --provider ELF] -- gcc -shared ...",
+        "top" => "tailor top [CONSUMERS... --provider ELF] -- gcc -shared ...",
+        "check" => "tailor check [OBJECTS...] -- gcc -shared ...",
+        _ => return None,
+    })
+}
+
+/// One line for a command-line error that comes from a link command given without `--`.
+fn missing_separator(args: &[std::ffi::OsString], e: &clap::Error) -> Option<String> {
+    use clap::error::ErrorKind;
+    if args.iter().skip(1).any(|a| a == "--") {
+        return None;
+    }
+    let subcommand = args
+        .iter()
+        .skip(1)
+        .filter_map(|a| a.to_str())
+        .find(|a| !a.starts_with('-'))?;
+    let usage = link_command_usage(subcommand)?;
+    let without_command =
+        e.kind() == ErrorKind::MissingRequiredArgument && e.to_string().contains("<COMMAND>");
+    if e.kind() != ErrorKind::UnknownArgument && !without_command {
+        return None;
+    }
+    Some(format!(
+        "tailor {subcommand}: the link command goes after '--' ({usage})"
+    ))
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(e) => match missing_separator(&args, &e) {
+            Some(line) => {
+                eprintln!("{line}");
+                return ExitCode::from(2);
+            }
+            None => e.exit(),
+        },
+    };
     tailor_core::trace::set_verbose(cli.verbose);
     match run(cli) {
         Ok(Status::Ok) => ExitCode::SUCCESS,

@@ -326,3 +326,436 @@ fn failed_runs_leave_no_output() {
         .collect();
     assert!(leftovers.is_empty());
 }
+
+/// Runs tailor in `dir` with a deadline (a FIFO that is opened blocks forever) and asserts a
+/// clean error naming `names`: exit 2, one `tailor: ` line, no panic.
+fn clean_error_in(dir: &Path, args: &[&str], names: &str) -> String {
+    use std::io::Read;
+    let mut child = tailor()
+        .current_dir(dir)
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("running tailor");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{args:?} hangs (opened something it should only have stat'ed?)");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert_eq!(
+        status.code(),
+        Some(2),
+        "{args:?}: {status}, stderr: {stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{args:?} panicked: {stderr}");
+    assert_eq!(
+        stderr.trim_end().lines().count(),
+        1,
+        "{args:?}: not one line: {stderr}"
+    );
+    assert!(stderr.starts_with("tailor: "), "{stderr}");
+    assert!(
+        stderr.contains(names),
+        "{args:?}: error does not name {names:?}: {stderr}"
+    );
+    stderr
+}
+
+/// Every place a command takes a file, with `p` in it (the fixture's libfix.so, prog and
+/// libfix.o in the working directory).
+fn file_places(p: &str) -> Vec<Vec<&str>> {
+    let link = ["--", "gcc", "-shared", "-o", "libfix.so", "libfix.o"];
+    let mut v: Vec<Vec<&str>> = vec![
+        vec!["needs", "prog", "--provider", p],
+        vec!["needs", "--manifest", p],
+        vec!["needs", "--list", p],
+        vec!["needs", "prog", "--exports", p],
+        vec!["version-script", "prog", "--provider", p],
+        vec![
+            "version-script",
+            "prog",
+            "--provider",
+            "libfix.so",
+            "--keep",
+            p,
+        ],
+        vec!["verify", "--provider", p, "prog"],
+        vec!["verify", "--provider", "libfix.so", "prog", "--generic", p],
+        vec!["verify", "--provider", "libfix.so", "prog", "--keep", p],
+        vec!["gc", "--", "gcc", "-shared", "-o", "x.so", "libfix.o", p],
+        vec![
+            "gc",
+            "--version-script",
+            p,
+            "--",
+            "gcc",
+            "-shared",
+            "-o",
+            "x.so",
+            "libfix.o",
+        ],
+        vec!["exports", p],
+    ];
+    v.push([&["link", "prog", "--keep", p][..], &link].concat());
+    v.push(vec![
+        "link",
+        "prog",
+        "--",
+        "gcc",
+        "-shared",
+        "-o",
+        "libfix.so",
+        "libfix.o",
+        p,
+    ]);
+    v
+}
+
+#[test]
+fn non_regular_files_are_named_and_never_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    compiled_library(d);
+    let fifo = d.join("fifo");
+    run(Command::new("mkfifo").arg(&fifo));
+    let _socket = std::os::unix::net::UnixListener::bind(d.join("socket")).unwrap();
+    std::fs::create_dir(d.join("subdir")).unwrap();
+    std::os::unix::fs::symlink("loop_b", d.join("loop_a")).unwrap();
+    std::os::unix::fs::symlink("loop_a", d.join("loop_b")).unwrap();
+    let cases = [
+        ("fifo", "fifo: a FIFO (named pipe), not a regular file"),
+        ("socket", "socket: a socket, not a regular file"),
+        (
+            "/dev/null",
+            "/dev/null: a character device, not a regular file",
+        ),
+        ("subdir", "subdir: a directory, not a regular file"),
+        ("loop_a", "loop_a: symlink loop"),
+    ];
+    for (path, says) in cases {
+        // A consumer named on the command line (a directory there is walked).
+        if path != "subdir" {
+            clean_error_in(d, &["needs", path], says);
+            let link = [
+                "link",
+                path,
+                "--",
+                "gcc",
+                "-shared",
+                "-o",
+                "libfix.so",
+                "libfix.o",
+            ];
+            clean_error_in(d, &link, says);
+        }
+        for args in file_places(path) {
+            let err = clean_error_in(d, &args, path);
+            eprintln!("{args:?}: {err}");
+            assert!(
+                err.contains(says) || err.contains(&format!("{}: ", path)),
+                "{args:?}: {err}"
+            );
+        }
+    }
+}
+
+#[test]
+fn empty_short_and_truncated_files_named_on_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let elf = compiled_library(d);
+    std::fs::write(d.join("empty.so"), b"").unwrap();
+    std::fs::write(d.join("magic.so"), b"\x7fELF").unwrap();
+    std::fs::write(d.join("cut.so"), &elf[..elf.len() / 2]).unwrap();
+    let half = elf.len() / 2;
+    let cases = [
+        (
+            "empty.so",
+            "empty.so: not an ELF file (0 bytes)".to_string(),
+        ),
+        (
+            "magic.so",
+            "magic.so: not an ELF file (4 bytes)".to_string(),
+        ),
+        (
+            "cut.so",
+            format!("cut.so: truncated ELF file ({half} bytes; its section headers end at byte"),
+        ),
+    ];
+    for (path, says) in &cases {
+        let link = [
+            "link",
+            path,
+            "--",
+            "gcc",
+            "-shared",
+            "-o",
+            "libfix.so",
+            "libfix.o",
+        ];
+        let forms: Vec<Vec<&str>> = vec![
+            vec!["needs", path],
+            vec!["needs", "prog", "--provider", path],
+            vec!["exports", path],
+            vec!["version-script", path, "--provider", "libfix.so"],
+            vec!["version-script", "prog", "--provider", path],
+            vec!["verify", "--provider", "libfix.so", path],
+            vec!["verify", "--provider", path, "prog"],
+            link.to_vec(),
+        ];
+        for args in forms {
+            clean_error_in(d, &args, says);
+        }
+    }
+}
+
+/// `--exports` and `--keep` take one value each, repeated; a directory stands for its files;
+/// a file an option cannot use is reported with the option.
+#[test]
+fn symbol_list_options_take_one_value_each() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    compiled_library(d);
+    let p = |n: &str| d.join(n).display().to_string();
+    write_manifest(d, "list.txt", "fix_plain\nfix_counter # data\n");
+    write_manifest(d, "list2.txt", "fix_table\n");
+    std::fs::create_dir(d.join("lists")).unwrap();
+    std::fs::create_dir(d.join("lists/x64")).unwrap();
+    std::fs::copy(d.join("list.txt"), d.join("lists/a.symbols")).unwrap();
+    std::fs::copy(d.join("list2.txt"), d.join("lists/b.symbols")).unwrap();
+    write_manifest(d, "lists/x64/c.symbols", "fix_versioned\n");
+    let provided = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["needs", "--format", "json"];
+        all.extend(args);
+        let json: serde_json::Value = serde_json::from_str(&tailor_ok(&all)).unwrap();
+        assert_eq!(json["summary"]["elf_files"], 1, "{args:?}: {json}");
+        let mut v: Vec<String> = json["symbols"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["provided"] == true)
+            .map(|s| s["name"].as_str().unwrap().to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    // The word after the list is a consumer, not a second list.
+    let one = provided(&["--exports", &p("list.txt"), &p("prog")]);
+    assert_eq!(one, ["fix_counter", "fix_plain"]);
+    let two = provided(&[
+        "--exports",
+        &p("list.txt"),
+        &p("prog"),
+        "--exports",
+        &p("list2.txt"),
+    ]);
+    assert_eq!(two, ["fix_counter", "fix_plain", "fix_table"]);
+    // A directory is its files (not its subdirectories: name those too).
+    assert_eq!(provided(&["--exports", &p("lists"), &p("prog")]), two);
+    let with_arch = provided(&[
+        "--exports",
+        &p("lists"),
+        "--exports",
+        &p("lists/x64"),
+        &p("prog"),
+    ]);
+    assert_eq!(
+        with_arch,
+        ["fix_counter", "fix_plain", "fix_table", "fix_versioned"]
+    );
+    // Files an option cannot use, named with the option.
+    let prog = p("prog");
+    clean_error_in(
+        d,
+        &["needs", "prog", "--exports", &prog],
+        &format!("--exports {prog}: not a text export list (an ELF file"),
+    );
+    write_manifest(d, "two.txt", "fix_plain\nfix_a fix_b\n");
+    clean_error_in(
+        d,
+        &["needs", "prog", "--exports", "two.txt"],
+        "--exports two.txt:2: expected one symbol name, found `fix_a fix_b`",
+    );
+    clean_error_in(
+        d,
+        &["needs", "prog", "--exports", "nothere.txt"],
+        "--exports nothere.txt: No such file",
+    );
+    clean_error_in(
+        d,
+        &[
+            "version-script",
+            "prog",
+            "--provider",
+            "libfix.so",
+            "--keep",
+            "prog",
+        ],
+        "--keep prog: not a text keep list (an ELF file)",
+    );
+    clean_error_in(
+        d,
+        &[
+            "verify",
+            "--provider",
+            "libfix.so",
+            "prog",
+            "--keep",
+            "two.txt",
+        ],
+        "--keep two.txt:2: expected one symbol name",
+    );
+}
+
+/// Runs tailor in `dir`; returns (exit code, stdout, stderr).
+fn tailor_in(dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let o = tailor().current_dir(dir).args(args).output().unwrap();
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn link_command_without_separator_says_where_it_goes() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    compiled_library(d);
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["link", "prog", "gcc", "-shared", "-o", "libfix.so", "libfix.o"],
+            "tailor link: the link command goes after '--' (tailor link CONSUMERS... -- gcc -shared ...)",
+        ),
+        // `-o` is tailor's own option: the command is then simply missing.
+        (
+            &["link", "prog", "gcc", "-o", "libfix.so", "libfix.o"],
+            "tailor link: the link command goes after '--'",
+        ),
+        (
+            &["gc", "gcc", "-shared", "-o", "libfix.so", "libfix.o"],
+            "tailor gc: the link command goes after '--'",
+        ),
+        (
+            &["top", "gcc", "-shared", "-o", "libfix.so", "libfix.o"],
+            "tailor top: the link command goes after '--'",
+        ),
+        (
+            &["check", "gcc", "-shared", "-o", "libfix.so", "libfix.o"],
+            "tailor check: the link command goes after '--'",
+        ),
+    ];
+    for (args, says) in cases {
+        let (code, _, stderr) = tailor_in(d, args);
+        assert_eq!(code, Some(2), "{args:?}: {stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.starts_with(says), "{args:?}: {stderr}");
+        assert!(!stderr.contains("tip:"), "{stderr}");
+    }
+    // Other usage errors stay clap's own.
+    let (code, _, stderr) = tailor_in(d, &["link", "prog", "--frobnicate", "--", "gcc"]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("--frobnicate"), "{stderr}");
+}
+
+#[test]
+fn link_profile_options_need_a_profile() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    compiled_library(d);
+    write_manifest(d, "p.toml", "[profiles.base]\n");
+    let command = ["--", "gcc", "-shared", "-o", "libfix.so", "libfix.o"];
+    for extra in [
+        &["--profiles", "p.toml"][..],
+        &["--arch", "x64"][..],
+        &["--set", "pci=0"][..],
+    ] {
+        let args = [&["link", "prog"][..], extra, &command].concat();
+        let (code, _, stderr) = tailor_in(d, &args);
+        assert_eq!(code, Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("--profile <PROFILE>"), "{args:?}: {stderr}");
+        assert!(
+            !d.join("libfix.so.tailored").exists(),
+            "{args:?}: linked anyway"
+        );
+    }
+}
+
+/// `gc --provider` plans as `link` does: consumers in any INPUTS form, their by-name strings
+/// kept (`fix_byname`, which prog looks up with dlsym), unless --no-by-name.
+#[test]
+fn gc_with_provider_plans_as_link_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    compiled_library(d);
+    write_manifest(d, "consumers.list", "prog\n");
+    write_manifest(d, "usr.manifest", "[manifest]\n/prog: prog\n");
+    let command = [
+        "--",
+        "gcc",
+        "-shared",
+        "-o",
+        "libfix.so",
+        "libfix.o",
+        "-Wl,--version-script=libfix.map",
+        "-Wl,-soname,libfix.so",
+    ];
+    let kept = |inputs: &[&str], extra: &[&str]| -> Vec<String> {
+        let args = [
+            &["gc", "--provider", "libfix.so", "--format", "json"][..],
+            inputs,
+            extra,
+            &command,
+        ]
+        .concat();
+        let (code, stdout, stderr) = tailor_in(d, &args);
+        assert_eq!(code, Some(0), "{args:?}: {stderr}");
+        let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        json["kept"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["section"].as_str().unwrap().to_string())
+            .collect()
+    };
+    for inputs in [
+        &["prog"][..],
+        &["--list", "consumers.list"][..],
+        &["--manifest", "usr.manifest"][..],
+    ] {
+        let with = kept(inputs, &[]);
+        assert!(
+            with.iter().any(|s| s == ".text.fix_byname"),
+            "{inputs:?}: {with:?}"
+        );
+        assert!(
+            with.iter().any(|s| s == ".text.fix_plain"),
+            "{inputs:?}: {with:?}"
+        );
+        assert!(
+            !with.iter().any(|s| s == ".text.fix_unused"),
+            "{inputs:?}: {with:?}"
+        );
+        let without = kept(inputs, &["--no-by-name"]);
+        assert!(
+            !without.iter().any(|s| s == ".text.fix_byname"),
+            "{inputs:?}: {without:?}"
+        );
+    }
+}

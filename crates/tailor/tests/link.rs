@@ -314,3 +314,343 @@ fn unchanged_rerun_does_not_relink_and_depfile_lists_inputs() {
             > mtime
     );
 }
+
+const BE_PROVIDER_S: &str = r#"
+    .text
+    .globl be_used
+    .type be_used, @function
+be_used: blr
+    .size be_used, 4
+    .globl be_unused
+    .type be_unused, @function
+be_unused: blr
+    .size be_unused, 4
+"#;
+
+const BE_CONSUMER_S: &str = r#"
+    .text
+    .globl _start
+_start:
+    bl be_used
+"#;
+
+/// A big-endian provider (32-bit PowerPC): the object carrying tailor's plan is made like
+/// the link's first object — its e_type read in the file's byte order — so the cross
+/// linker takes it, and the tailored image carries the plan.
+#[test]
+fn big_endian_provider_embeds_a_big_endian_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let pkg = "binutils-powerpc-linux-gnu";
+    let as_ = need_tool("powerpc-linux-gnu-as", pkg);
+    let ld = "powerpc-linux-gnu-ld";
+    need_tool(ld, pkg);
+    write(d, "be.s", BE_PROVIDER_S);
+    write(d, "app.s", BE_CONSUMER_S);
+    for (src, obj) in [("be.s", "be.o"), ("app.s", "app.o")] {
+        run(Command::new(&as_)
+            .current_dir(d)
+            .args(["-a32", "-o", obj, src]));
+    }
+    let command = format!("{ld} -shared -soname libbe.so -o libbe.so be.o");
+    let argv: Vec<&str> = command.split(' ').collect();
+    run(Command::new(argv[0]).current_dir(d).args(&argv[1..]));
+    run(Command::new(ld).current_dir(d).args([
+        "-o",
+        "app",
+        "app.o",
+        "libbe.so",
+        "--dynamic-linker",
+        "/lib/ld.so.1",
+    ]));
+    let mut args = vec!["link", "app", "-o", "libbe.tailored.so", "--"];
+    args.extend(&argv);
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    let o = run_in(d, &args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let embed_dir = d.join("libbe.tailored.so.embed");
+    let objects: Vec<_> = std::fs::read_dir(&embed_dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "o"))
+        .collect();
+    assert_eq!(objects.len(), 1, "{objects:?}");
+    let header = tool_stdout(
+        "powerpc-linux-gnu-readelf",
+        pkg,
+        &["-h", &objects[0].display().to_string()],
+    );
+    assert!(header.contains("big endian"), "{header}");
+    assert!(header.contains("PowerPC"), "{header}");
+    let exported = parse_nm_defined(&tool_stdout(
+        "powerpc-linux-gnu-nm",
+        pkg,
+        &[
+            "-D",
+            "--defined-only",
+            &d.join("libbe.tailored.so").display().to_string(),
+        ],
+    ));
+    assert!(exported.contains("be_used"), "{exported:?}");
+    assert!(!exported.contains("be_unused"), "{exported:?}");
+    let plan = tailor_ok(&[
+        "extract",
+        &d.join("libbe.tailored.so").display().to_string(),
+        "--list",
+    ]);
+    assert!(plan.contains("tailor-plan"), "{plan}");
+}
+
+const DATA_LIB_C: &str = r#"
+int lib_counter = 1;
+int lib_unused_data[256] = {1};
+void lib_bump(void) { lib_counter += 41; }
+int lib_unused(void) { return lib_unused_data[3]; }
+"#;
+
+const DATA_PROG_C: &str = r#"
+#include <stdio.h>
+extern int lib_counter;
+void lib_bump(void);
+int main(void) { lib_bump(); printf("%d\n", lib_counter); return 0; }
+"#;
+
+/// `--dynamic-list-data` (like `--dynamic-list-cpp-new` and `-cpp-typeinfo`) names no file:
+/// it keeps data preemptible, which a consumer's COPY relocation needs. The tailored link
+/// passes it through and does not bind the library with -Bsymbolic (GNU ld's option: lld and
+/// mold refuse it).
+#[test]
+fn dynamic_list_data_is_passed_through() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "dl.c", DATA_LIB_C);
+    write(d, "prog.c", DATA_PROG_C);
+    write(d, "dl.map", "{ global: lib_*; local: *; };\n");
+    gcc(
+        d,
+        &[
+            "-c",
+            "-O1",
+            "-fPIC",
+            "-ffunction-sections",
+            "-fdata-sections",
+            "dl.c",
+        ],
+    );
+    let command = "gcc -shared -o libdl_data.so dl.o -Wl,-soname,libdl_data.so \
+                   -Wl,--version-script=dl.map -Wl,--dynamic-list-data";
+    let argv: Vec<&str> = command.split_whitespace().collect();
+    gcc(d, &argv[1..]);
+    gcc(
+        d,
+        &[
+            "-O1",
+            "-fno-pic",
+            "-no-pie",
+            "prog.c",
+            "-o",
+            "prog",
+            "-L.",
+            "-ldl_data",
+        ],
+    );
+    let copies = parse_readelf_copies(&tool_stdout(
+        "readelf",
+        "binutils",
+        &["-rW", &d.join("prog").display().to_string()],
+    ));
+    assert!(
+        copies.iter().any(|(n, _)| n == "lib_counter"),
+        "fixture: no COPY relocation: {copies:?}"
+    );
+    std::fs::create_dir(d.join("t")).unwrap();
+    let linker = "bfd";
+    let mut args = vec![
+        "link",
+        "prog",
+        "--linker",
+        linker,
+        "-o",
+        "t/libdl_data.so",
+        "--",
+    ];
+    args.extend(&argv);
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    let o = run_in(d, &args);
+    assert!(
+        o.status.success(),
+        "{linker}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let dynamic = tool_stdout(
+        "readelf",
+        "binutils",
+        &["-dW", &d.join("t/libdl_data.so").display().to_string()],
+    );
+    assert!(!dynamic.contains("SYMBOLIC"), "{linker}: {dynamic}");
+    let exported = parse_nm_defined(&tool_stdout(
+        "nm",
+        "binutils",
+        &[
+            "-D",
+            "--defined-only",
+            &d.join("t/libdl_data.so").display().to_string(),
+        ],
+    ));
+    assert!(!exported.contains("lib_unused"), "{linker}: {exported:?}");
+    // The library's write reaches the program's copy.
+    let out = run(Command::new(d.join("prog"))
+        .env("LD_LIBRARY_PATH", d.join("t"))
+        .current_dir(d));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "42\n", "{linker}");
+}
+
+/// A mistyped linker option reads, to tailor, as an input that does not exist; the error is
+/// the linker's own diagnostic. A mistyped compiler is `PROG: program not found`.
+#[test]
+fn mistyped_linker_option_and_program_are_reported_as_the_tools_see_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    kernel_fixture(d);
+    // kernel.elf is up to date: tailor reads the link itself before running anything.
+    let typo = "gcc -o kernel.elf kernel.o -Wl,--export-dynamic -Wl,--version-script=kernel.map \
+                -ldl -Wl,-sonme,libkernel.so.0";
+    assert_link_error(
+        d,
+        &typo.split_whitespace().collect::<Vec<_>>().join(" "),
+        &[
+            "unable to disambiguate: -sonme",
+            "-Wl,-sonme,libkernel.so.0",
+        ],
+    );
+    for sub in ["gc", "check"] {
+        let mut args = vec![sub.to_string(), "--".into()];
+        args.extend(typo.split_whitespace().map(str::to_string));
+        let o = run_in(d, &args);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{sub}: {stderr}");
+        assert!(
+            stderr.contains("unable to disambiguate: -sonme"),
+            "{sub}: {stderr}"
+        );
+        assert!(!stderr.contains("opening link input"), "{sub}: {stderr}");
+    }
+    for sub in ["link", "gc"] {
+        let mut args = vec![sub.to_string()];
+        if sub == "link" {
+            args.push("app.so".into());
+        }
+        args.extend(["--", "gccc", "-o", "kernel.elf", "kernel.o", "-ldl"].map(String::from));
+        let o = run_in(d, &args);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{sub}: {stderr}");
+        assert_eq!(stderr, "tailor: gccc: program not found\n", "{sub}");
+    }
+}
+
+/// A real libtool project (a two-file library and a program using it, built with
+/// `libtool --mode=compile` and `--mode=link`): the program's wrapper script and the
+/// library's `.la` file stand for their ELF files, and `libtool --mode=link ...` is taken as
+/// the link command libtool runs.
+#[test]
+fn libtool_wrappers_and_link_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let libtool = need_tool("libtool", "libtool-bin");
+    write(
+        d,
+        "a.c",
+        "int foo_a(void) { return 1; }\nint foo_unused(void) { return 3; }\n",
+    );
+    write(
+        d,
+        "b.c",
+        "int foo_b(void) { return 2; }\nint foo_data = 5;\n",
+    );
+    write(
+        d,
+        "main.c",
+        "#include <stdio.h>\nint foo_a(void); int foo_b(void);\n\
+         int main(void) { printf(\"%d\\n\", foo_a() + foo_b()); return 0; }\n",
+    );
+    let lt = |args: &str| {
+        run(Command::new(&libtool)
+            .current_dir(d)
+            .args(args.split_whitespace()));
+    };
+    lt("--mode=compile gcc -O1 -c a.c");
+    lt("--mode=compile gcc -O1 -c b.c");
+    lt("--mode=compile gcc -O1 -c main.c");
+    let lib_link = "--mode=link gcc -O1 -rpath /usr/lib -o libfoo.la a.lo b.lo";
+    lt(lib_link);
+    lt("--mode=link gcc -o prog main.lo libfoo.la");
+
+    // The wrapper script and the .la file, named on the command line.
+    let o = run_in(
+        d,
+        &[
+            "needs",
+            "./prog",
+            "--provider",
+            "libfoo.la",
+            "--format",
+            "json",
+        ]
+        .map(String::from),
+    );
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("tailor: ./prog is a libtool wrapper; using .libs/prog"),
+        "{stderr}"
+    );
+    let o = run_in(d, &["needs", "libfoo.la"].map(String::from));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("tailor: libfoo.la is a libtool library; using .libs/libfoo.so.0"),
+        "{stderr}"
+    );
+    // A wrapper whose program is not built: named, with the file it wants.
+    let script = std::fs::read_to_string(d.join("prog")).unwrap();
+    write(d, "other", &script.replace(".libs/prog", ".libs/other"));
+    let o = run_in(d, &["needs", "./other"].map(String::from));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert_eq!(
+        stderr,
+        "tailor: ./other: a libtool wrapper for .libs/other, which does not exist (not built yet?)\n"
+    );
+
+    // `libtool --mode=link` as the link command, in each spelling.
+    for (i, spelling) in ["", "--tag=CC "].iter().enumerate() {
+        let out = format!("libfoo.tailored.{i}.so");
+        let mut args: Vec<String> = ["link", "./prog", "-o", &out, "--", "libtool"]
+            .map(String::from)
+            .to_vec();
+        args.extend(
+            format!("{spelling}{lib_link}")
+                .split_whitespace()
+                .map(String::from),
+        );
+        let o = run_in(d, &args);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(o.status.success(), "{spelling}: {stderr}");
+        assert!(
+            stderr.contains("tailor: libtool --mode=link runs: gcc -shared")
+                && stderr.contains("-o .libs/libfoo.so.0.0.0"),
+            "{stderr}"
+        );
+        let exported = parse_nm_defined(&tool_stdout(
+            "nm",
+            "binutils",
+            &["-D", "--defined-only", &d.join(&out).display().to_string()],
+        ));
+        let want: std::collections::BTreeSet<String> = ["foo_a", "foo_b"].map(String::from).into();
+        assert_eq!(exported, want, "{spelling}");
+    }
+    // --dry-run changed nothing libtool had built.
+    assert!(d.join(".libs/libfoo.so.0.0.0").is_file());
+    assert!(d.join(".libs/libfoo.a").is_file());
+}

@@ -123,21 +123,14 @@ pub fn read_facts<'a>(path: &Path, data: &'a [u8]) -> Result<ElfFacts<'a>> {
     read_facts_with(path, data, ReadOptions::ALL)
 }
 
-/// Reads the facts of the ELF file `data` that `opts` asks for.
+/// Reads the facts of the ELF file `data` that `opts` asks for. Shorter than the ELF
+/// identification it is not an ELF file; cut short after it, it is a truncated one.
 pub fn read_facts_with<'a>(path: &Path, data: &'a [u8], opts: ReadOptions) -> Result<ElfFacts<'a>> {
+    if data.len() < 16 || !data.starts_with(b"\x7fELF") {
+        return Err(Error::not_elf(path, data));
+    }
     // e_ident[EI_CLASS] is byte 4 of the 16-byte identification.
-    let class = data
-        .get(4)
-        .copied()
-        .filter(|_| data.len() >= 16)
-        .ok_or_else(|| {
-            Error::elf(
-                path,
-                "ELF header",
-                "file is shorter than the ELF identification (16 bytes)",
-            )
-        })?;
-    match class {
+    match data[4] {
         elf::ELFCLASS32 => read_generic::<elf::FileHeader32<Endianness>>(path, data, opts),
         elf::ELFCLASS64 => read_generic::<elf::FileHeader64<Endianness>>(path, data, opts),
         c => Err(Error::elf(
@@ -146,6 +139,7 @@ pub fn read_facts_with<'a>(path: &Path, data: &'a [u8], opts: ReadOptions) -> Re
             format!("unknown ELF class {c}"),
         )),
     }
+    .map_err(|e| super::truncation::explain(path, data, e))
 }
 
 /// Version index → (version name, library it is needed from or None for a definition, hidden).

@@ -262,13 +262,8 @@ fn flatten_items(items: &[InputItem], as_needed: bool) -> Vec<(InputName, bool)>
 
 fn read_head(path: &Path) -> Result<[u8; 8]> {
     use std::io::Read;
+    crate::inputs::regular_file(path, "opening link input")?;
     let mut f = std::fs::File::open(path).map_err(|e| Error::io("opening link input", path, e))?;
-    if f.metadata().map(|m| m.is_dir()).unwrap_or(false) {
-        return Err(Error::Usage(format!(
-            "{}: is a directory, not a link input",
-            path.display()
-        )));
-    }
     let mut head = [0u8; 8];
     let mut got = 0;
     while got < 8 {
@@ -297,7 +292,7 @@ impl LinkFiles {
             } else if data.starts_with(b"\x7fELF") {
                 FileKind::Shared
             } else {
-                return Err(Error::NotElf { path });
+                return Err(Error::not_elf(&path, &data));
             };
             files.push(InputFile {
                 path,
@@ -330,10 +325,16 @@ pub fn prefetch(cwd: &Path, paths: &[PathBuf]) -> Prefetched {
         .par_iter()
         .filter_map(|p| {
             use std::io::Read;
+            use std::os::unix::fs::OpenOptionsExt;
             // One path walk per file (open, by the path as given: relative paths walk from
             // the working directory), then fstat on the handle: on musl's 1,346 objects the
-            // path walks are most of the time this takes.
-            let mut file = std::fs::File::open(p).ok()?;
+            // path walks are most of the time this takes. Non-blocking, so that a FIFO among
+            // the inputs does not wait for a writer (the real read refuses it by name).
+            let mut file = std::fs::OpenOptions::new()
+                .read(true)
+                .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+                .open(p)
+                .ok()?;
             let meta = file.metadata().ok()?;
             if !meta.is_file() || meta.len() >= (1 << 20) {
                 return None;
@@ -378,9 +379,7 @@ fn read_one(
     } else if data.starts_with(b"\x7fELF") {
         FileKind::Shared
     } else {
-        return Err(Error::NotElf {
-            path: path.to_path_buf(),
-        });
+        return Err(Error::not_elf(path, data));
     };
     let mut thin_members = FxHashMap::default();
     if data.starts_with(b"!<thin>\n") {

@@ -11,6 +11,7 @@ pub mod link_model;
 pub mod needs;
 pub mod objfile;
 pub mod retained;
+pub mod truncation;
 
 use std::path::{Path, PathBuf};
 
@@ -37,6 +38,8 @@ pub struct ReadSet {
     maps: Vec<Mapped>,
     /// Candidates skipped: not ELF, or not regular files met in a walk, list or manifest.
     pub skipped_non_elf: usize,
+    /// What the user should hear about the inputs (a libtool wrapper read as its program).
+    pub notes: Vec<String>,
 }
 
 impl ReadSet {
@@ -53,7 +56,7 @@ pub fn read_inputs(
     opts: elf::ReadOptions,
     exports: Option<&Exports<'_>>,
 ) -> Result<ReadSet> {
-    let results: Vec<Result<Option<(ReadFile, Mapped)>>> = set
+    let results: Vec<Result<Option<ReadCandidate>>> = set
         .candidates
         .par_iter()
         .map(|c| read_candidate(c, opts, exports))
@@ -61,9 +64,10 @@ pub fn read_inputs(
     let mut read = ReadSet::default();
     for r in results {
         match r? {
-            Some((f, map)) => {
+            Some((f, map, note)) => {
                 read.files.push(f);
                 read.maps.push(map);
+                read.notes.extend(note);
             }
             None => read.skipped_non_elf += 1,
         }
@@ -71,32 +75,49 @@ pub fn read_inputs(
     Ok(read)
 }
 
-/// `None`: skipped (not ELF, or not a regular file, and not named on the command line).
+/// A candidate read: the file, its map, and a note for the user.
+type ReadCandidate = (ReadFile, Mapped, Option<String>);
+
+/// `None`: skipped (not ELF, or not a regular file, and not named on the command line). A
+/// libtool wrapper script or `.la` file named on the command line is read as the ELF file it
+/// stands for, with a note saying so.
 fn read_candidate(
     c: &Candidate,
     opts: elf::ReadOptions,
     exports: Option<&Exports<'_>>,
-) -> Result<Option<(ReadFile, Mapped)>> {
+) -> Result<Option<ReadCandidate>> {
     let named = c.origin == Origin::Argument;
     if !c.regular {
         return match named {
-            true => Err(Error::Usage(format!(
-                "{}: not a regular file",
-                c.path.display()
-            ))),
+            // Names what it is; never opened.
+            true => crate::inputs::regular_file(&c.path, "opening").map(|_| None),
             false => Ok(None),
         };
     }
-    let data = Mapped::open(&c.path)?;
+    let mut data = Mapped::open(&c.path)?;
+    let mut path = c.path.clone();
+    let mut note = None;
     if !data.is_elf() {
-        return match named {
-            true => Err(Error::NotElf {
-                path: c.path.clone(),
-            }),
-            false => Ok(None),
+        if !named {
+            return Ok(None);
+        }
+        let Some(wrapped) = crate::inputs::libtool::wrapped_elf(&c.path, data.bytes()) else {
+            return Err(Error::not_elf(&c.path, data.bytes()));
         };
+        let wrapped = wrapped?;
+        note = Some(format!(
+            "{} is {}; using {}",
+            c.path.display(),
+            wrapped.what,
+            wrapped.elf.display()
+        ));
+        data = Mapped::open(&wrapped.elf)?;
+        if !data.is_elf() {
+            return Err(Error::not_elf(&wrapped.elf, data.bytes()));
+        }
+        path = wrapped.elf;
     }
-    let mut facts = elf::read_facts_with(&c.path, data.bytes(), opts)?;
+    let mut facts = elf::read_facts_with(&path, data.bytes(), opts)?;
     if let Some(exports) = exports {
         if facts.imports_dlsym() {
             let release = &mut |part: &[u8]| data.release_range(part);
@@ -104,12 +125,12 @@ fn read_candidate(
         }
     }
     let file = ReadFile {
-        path: c.path.clone(),
+        path,
         facts: CompactFacts::from_facts(&facts),
     };
     drop(facts);
     data.release_pages();
-    Ok(Some((file, data)))
+    Ok(Some((file, data, note)))
 }
 
 /// A path for display: lossy UTF-8, as binutils prints it.

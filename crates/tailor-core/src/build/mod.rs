@@ -48,12 +48,9 @@ pub fn run_link(
     let mut command = Command::new(&argv[0]);
     command.args(&argv[1..]);
     crate::trace::command(&command);
-    let output = command.output().map_err(|e| Error::Tool {
-        what,
-        command: short_command(argv),
-        status: format!("could not start `{}`", argv[0]),
-        stderr: e.to_string(),
-    })?;
+    let output = command
+        .output()
+        .map_err(|e| Error::spawn(what, &argv[0], short_command(argv), e))?;
     let elapsed = start.elapsed();
     let stderr = String::from_utf8_lossy(&output.stderr);
     if !output.status.success() {

@@ -123,12 +123,19 @@ pub fn run(opts: &CheckOptions, out: &mut dyn Write, log: &mut dyn Write) -> Res
     }
     let cwd = std::env::current_dir().map_err(|e| Error::io("reading", Path::new("."), e))?;
     // The files the user names: findings elsewhere are the system's (crt files, -l).
-    let (args, own): (LinkerArgs, Vec<PathBuf>) = if opts.command.is_empty() {
-        (objects_as_link(&opts.objects), opts.objects.clone())
+    let (args, own, cmd): (LinkerArgs, Vec<PathBuf>, _) = if opts.command.is_empty() {
+        (objects_as_link(&opts.objects), opts.objects.clone(), None)
     } else {
-        let cmd = LinkCommand::parse(&opts.command)?;
+        let cmd = LinkCommand::from_user(&opts.command)?;
         let (words, linker) = linker_args::linker_command(&cmd)?;
-        (LinkerArgs::parse(&words, linker)?, cmd.inputs.clone())
+        let args = LinkerArgs::parse(&words, linker)
+            .map_err(|e| super::gc::diagnosed_by_linker(&cmd, e))?;
+        (args, cmd.inputs.clone(), Some(cmd))
+    };
+    // What tailor cannot make of a link command, the linker itself may explain.
+    let diagnose = |e: Error| match &cmd {
+        Some(c) => super::gc::diagnosed_by_linker(c, e),
+        None => e,
     };
     let own: FxHashSet<PathBuf> = own.iter().map(|p| linker_args::in_dir(&cwd, p)).collect();
     let (script, script_name) =
@@ -143,7 +150,7 @@ pub fn run(opts: &CheckOptions, out: &mut dyn Write, log: &mut dyn Write) -> Res
         ));
     }
     let prefetched = link_model::Prefetched::default();
-    let files = link_model::read_files(&args, &cwd, &[], &prefetched)?;
+    let files = link_model::read_files(&args, &cwd, &[], &prefetched).map_err(diagnose)?;
     let link = link_model::resolve(&files, &args.undefined)?;
     let placer = Placer::new(&script);
     let mut findings = findings(&link, &placer, &script_name, &args);

@@ -66,7 +66,7 @@ struct Prepared {
 }
 
 fn prepare(cmd: &GcCommand, t: &mut Timings) -> Result<Prepared> {
-    let link_cmd = LinkCommand::parse(&cmd.command)?;
+    let link_cmd = LinkCommand::from_user(&cmd.command)?;
     let cwd = std::env::current_dir().map_err(|e| Error::io("reading", Path::new("."), e))?;
     // The files the command names are read while the driver is asked for its linker line.
     let named: Vec<PathBuf> = link_cmd.inputs.clone();
@@ -89,13 +89,19 @@ fn prepare(cmd: &GcCommand, t: &mut Timings) -> Result<Prepared> {
     let prefetched = prefetched.unwrap_or_default();
     let speculative = speculative.ok().flatten().and_then(|r| r.ok());
     let (words, detected): (Vec<String>, Option<Linker>) = words?;
-    let mut args = LinkerArgs::parse(&words, detected)?;
+    // What tailor cannot make of the command, the linker itself may explain.
+    let diagnose = |e: Error| diagnosed_by_linker(&link_cmd, e);
+    let mut args = LinkerArgs::parse(&words, detected).map_err(diagnose)?;
     let linker = cmd.linker.or(detected).unwrap_or(Linker::Bfd);
     args.linker = Some(linker);
     t.phase("linker command, named inputs read");
     // lld and mold have no built-in script: only a `-T` one places (and KEEPs) sections.
     let script = if linker == Linker::Bfd || !args.scripts.is_empty() {
-        Some(linker_args::linker_script(&args, &cwd, None, speculative)?.0)
+        Some(
+            linker_args::linker_script(&args, &cwd, None, speculative)
+                .map_err(diagnose)?
+                .0,
+        )
     } else {
         None
     };
@@ -134,7 +140,7 @@ fn prepare(cmd: &GcCommand, t: &mut Timings) -> Result<Prepared> {
         let text = crate::inputs::read_text(&p)?;
         dynamic_list.add_dynamic_list(&p, &text)?;
     }
-    let files = link_model::read_files(&args, &cwd, &search, &prefetched)?;
+    let files = link_model::read_files(&args, &cwd, &search, &prefetched).map_err(diagnose)?;
     t.phase("inputs read");
     Ok(Prepared {
         args,
@@ -144,6 +150,30 @@ fn prepare(cmd: &GcCommand, t: &mut Timings) -> Result<Prepared> {
         dynamic_list,
         files,
     })
+}
+
+/// `err`, met while reading the link the way the linker would (its options, script and
+/// inputs), explained by the linker when it fails too: a mistyped option (`-Wl,-sonme,lib.so`)
+/// reads as an input that does not exist, where GNU ld says `unable to disambiguate: -sonme`.
+/// The command runs into a temporary directory; its failure (command line and stderr) is the
+/// error. When it links, `err` stands. A FIFO, device or symlink loop among the inputs is
+/// reported as it is (the linker would block on a FIFO).
+pub(crate) fn diagnosed_by_linker(cmd: &LinkCommand, err: Error) -> Error {
+    if matches!(
+        err,
+        Error::Tool { .. } | Error::NotRegular { .. } | Error::SymlinkLoop { .. }
+    ) {
+        return err;
+    }
+    let Ok(dir) = tempfile::tempdir() else {
+        return err;
+    };
+    let name = cmd.output.file_name().unwrap_or("a.out".as_ref());
+    let argv = cmd.with_output(&dir.path().join(name));
+    match crate::build::run_link(&argv, "the link command", &mut std::io::sink()) {
+        Err(failed @ Error::Tool { .. }) => failed,
+        _ => err,
+    }
 }
 
 impl Prepared {

@@ -100,21 +100,33 @@ fn with_suffix(p: &Path, suffix: &str) -> PathBuf {
 struct InputStats(Vec<(PathBuf, Option<(u64, SystemTime)>)>);
 
 impl InputStats {
-    fn read(cmd: &LinkCommand) -> Self {
+    /// Also refuses an input that is there but is not a regular file (a FIFO would hang the
+    /// linker and tailor's reads); a missing one is the linker's to report.
+    fn read(cmd: &LinkCommand) -> Result<Self> {
         use rayon::prelude::*;
         let paths: Vec<&PathBuf> = cmd.inputs.iter().chain(&cmd.response_files).collect();
-        InputStats(
-            paths
-                .par_iter()
-                .map(|p| {
-                    let m = std::fs::metadata(p)
-                        .ok()
-                        .filter(|m| m.is_file())
-                        .and_then(|m| Some((m.len(), m.modified().ok()?)));
-                    ((*p).clone(), m)
-                })
-                .collect(),
-        )
+        let stats = paths
+            .par_iter()
+            .map(|p| {
+                let m = match std::fs::metadata(p) {
+                    Ok(m) => match inputs::file_kind(&m) {
+                        None => m.modified().ok().map(|t| (m.len(), t)),
+                        Some(kind) => {
+                            return Err(Error::NotRegular {
+                                path: (*p).clone(),
+                                kind,
+                            })
+                        }
+                    },
+                    Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+                        return Err(inputs::stat_error("opening", p, e))
+                    }
+                    Err(_) => None,
+                };
+                Ok(((*p).clone(), m))
+            })
+            .collect::<Result<_>>()?;
+        Ok(InputStats(stats))
     }
 }
 
@@ -339,11 +351,7 @@ fn embed_objects(
     if archives.is_empty() {
         return Ok(Vec::new());
     }
-    let like = cmd.inputs.iter().find(|p| {
-        std::fs::read(p)
-            .ok()
-            .is_some_and(|b| b.starts_with(b"\x7fELF") && b.get(16) == Some(&1))
-    });
+    let like = first_object(cmd);
     let mut objects = Vec::new();
     for (name, inputs, file_only) in archives {
         let object = dir.join(format!("{}.o", crate::build::embed::symbol_prefix(&name)));
@@ -373,17 +381,31 @@ fn embed_objects(
     Ok(objects)
 }
 
+/// The first relocatable object among the command's inputs, which the embedded objects are
+/// made like (machine, class, byte order, flags): e_type in the file's own byte order, from
+/// the first bytes of each input only.
+fn first_object(cmd: &LinkCommand) -> Option<&PathBuf> {
+    cmd.inputs.iter().find(|p| {
+        use std::io::Read;
+        let mut head = [0u8; 20];
+        std::fs::metadata(p).is_ok_and(|m| m.is_file())
+            && std::fs::File::open(p)
+                .and_then(|mut f| f.read_exact(&mut head))
+                .is_ok()
+            && crate::analysis::objfile::is_relocatable(&head)
+    })
+}
+
 /// The link inputs a profile removes: (feature, object) for each input matching a disabled
 /// feature's object globs and no enabled feature's.
 fn profile_removals(cmd: &LinkCommand, p: &LinkProfile) -> Result<Vec<(String, String)>> {
-    use crate::decide::dynamic_list::glob_match;
     let set = crate::decide::profile::ProfileSet::load(&p.config, p.arch.as_deref())?;
     let resolved = set.resolve(&p.name, &p.overrides)?;
     let (off, on) = set.disabled_objects(&resolved);
     let mut removed = Vec::new();
     for input in &cmd.inputs {
         let s = input.to_string_lossy();
-        let matches = |g: &str| glob_match(g.as_bytes(), s.as_bytes());
+        let matches = |g: &str| crate::glob::fnmatch(g.as_bytes(), s.as_bytes());
         if on.iter().any(|g| matches(g)) {
             continue;
         }
@@ -552,7 +574,7 @@ impl Staging {
 pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Result<Status> {
     let started = Instant::now();
     let mut t = super::Timings::start();
-    let cmd = LinkCommand::parse(&opts.command)?;
+    let cmd = LinkCommand::from_user(&opts.command)?;
     let tailored_path = opts
         .output
         .clone()
@@ -565,7 +587,9 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
             e,
         )
     })?;
-    let stats = InputStats::read(&cmd);
+    // The consumers are named and checked before anything is linked.
+    let set = collect_inputs(&opts.inputs)?;
+    let stats = InputStats::read(&cmd)?;
     let stamp_path = with_suffix(&tailored_path, ".tailor-stamp");
     let previous = Stamp::read(&stamp_path);
     let generic = generic_image(
@@ -582,7 +606,6 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
     let Some(provider) = loaded.view()? else {
         return Err(Error::Usage("no provider".into()));
     };
-    let set = collect_inputs(&opts.inputs)?;
     let read = read_consumers(
         &set,
         ReadOptions::IMPORTS,
@@ -591,7 +614,7 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
     let consumers = Consumers::new(&read);
     super::warn_unlinked_consumers(&consumers, &provider, log)?;
     t.phase("provider and consumers read");
-    let keep_texts = inputs::read_texts(&opts.keep)?;
+    let keep_texts = inputs::read_symbol_lists("--keep", &opts.keep)?;
     let keep = plan::parse_keep(&keep_texts)?;
     // The plan for what the consumers need, first without the provider's own by-name
     // lookups; then the exports that strings in the live read-only data of the link name

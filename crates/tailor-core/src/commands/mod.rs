@@ -136,6 +136,9 @@ pub fn read_consumers(
         b.finish_and_clear();
     }
     let read = read?;
+    for note in &read.notes {
+        eprintln!("tailor: {note}");
+    }
     if read.files.is_empty() {
         return Err(Error::Usage(format!(
             "no ELF input files ({} non-ELF files skipped)",

@@ -6,9 +6,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::{emit, to_json, Format, Status};
-use crate::decide::dynamic_list::glob_match;
 use crate::decide::profile::{self, ProfileSet, Resolved, Why};
 use crate::error::{Error, Result};
+use crate::glob::fnmatch;
 use crate::inputs::make_profile;
 use crate::output;
 
@@ -183,7 +183,7 @@ pub fn expand_glob(pattern: &str) -> Result<Vec<String>> {
     let mut out: Vec<String> = entries
         .filter_map(|e| e.ok())
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| glob_match(file.as_bytes(), n.as_bytes()))
+        .filter(|n| fnmatch(file.as_bytes(), n.as_bytes()))
         .map(|n| {
             if dir == "." && !pattern.starts_with("./") {
                 n

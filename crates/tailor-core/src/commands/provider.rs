@@ -1,5 +1,5 @@
-//! The provider side of a command: `--provider ELF` (mapped and read) or `--exports FILE...`
-//! (OSv-style lists), turned into an [`Exports`] table.
+//! The provider side of a command: `--provider ELF` (mapped and read) or `--exports FILE|DIR`
+//! (OSv-style lists, repeated), turned into an [`Exports`] table.
 
 use std::path::PathBuf;
 
@@ -16,7 +16,7 @@ pub enum ProviderArg {
     None,
     /// `--provider ELF`.
     Elf(PathBuf),
-    /// `--exports FILE...`.
+    /// `--exports FILE|DIR`, repeated.
     Lists(Vec<PathBuf>),
 }
 
@@ -44,13 +44,31 @@ impl LoadedProvider {
         match arg {
             ProviderArg::None => {}
             ProviderArg::Elf(path) => {
-                let data = Mapped::open(path)?;
+                let mut data = Mapped::open(path)?;
+                let mut path = path.clone();
                 if !data.is_elf() {
-                    return Err(Error::NotElf { path: path.clone() });
+                    // A libtool `.la` file stands for its shared library.
+                    let Some(wrapped) = inputs::libtool::wrapped_elf(&path, data.bytes()) else {
+                        return Err(Error::not_elf(&path, data.bytes()));
+                    };
+                    let wrapped = wrapped?;
+                    eprintln!(
+                        "tailor: {} is {}; using {}",
+                        path.display(),
+                        wrapped.what,
+                        wrapped.elf.display()
+                    );
+                    data = Mapped::open(&wrapped.elf)?;
+                    if !data.is_elf() {
+                        return Err(Error::not_elf(&wrapped.elf, data.bytes()));
+                    }
+                    path = wrapped.elf;
                 }
-                loaded.elf = Some((path.clone(), data));
+                loaded.elf = Some((path, data));
             }
-            ProviderArg::Lists(paths) => loaded.lists = inputs::read_texts(paths)?,
+            ProviderArg::Lists(paths) => {
+                loaded.lists = inputs::read_symbol_lists("--exports", paths)?
+            }
         }
         Ok(loaded)
     }

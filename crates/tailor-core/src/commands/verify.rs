@@ -53,7 +53,7 @@ pub fn run(opts: &VerifyOptions, out: &mut dyn Write, log: &mut dyn Write) -> Re
         object_hits: None,
     };
     let needs = needs::compute(&consumers.facts, Some(view), opts.by_name);
-    let keep_texts = inputs::read_texts(&opts.keep)?;
+    let keep_texts = inputs::read_symbol_lists("--keep", &opts.keep)?;
     let keep = plan::parse_keep(&keep_texts)?;
     // The symbols of archives embedded in the image (`tailor link --embed`) are planned too.
     let image = crate::inputs::Mapped::open(&opts.provider)?;

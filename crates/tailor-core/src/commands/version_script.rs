@@ -64,7 +64,7 @@ pub fn run(
     let read = read_consumers(&set, ReadOptions::IMPORTS, scan)?;
     let consumers = Consumers::new(&read);
     t.phase("consumers read");
-    let keep_texts = inputs::read_texts(&opts.keep)?;
+    let keep_texts = inputs::read_symbol_lists("--keep", &opts.keep)?;
     let keep = plan::parse_keep(&keep_texts)?;
     super::warn_unlinked_consumers(&consumers, &provider, log)?;
     let link = opts

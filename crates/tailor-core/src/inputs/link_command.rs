@@ -202,7 +202,7 @@ pub(crate) const DRIVER_OPTS_WITH_VALUE: &[&str] = &[
     "-dumpdir",
 ];
 
-fn is_driver(program: &str) -> bool {
+pub(crate) fn is_driver(program: &str) -> bool {
     let base = program.rsplit('/').next().unwrap_or(program);
     let base = base.split('-').next_back().unwrap_or(base);
     matches!(
@@ -214,7 +214,7 @@ fn is_driver(program: &str) -> bool {
         || program.ends_with("musl-gcc")
 }
 
-fn is_linker(program: &str) -> bool {
+pub(crate) fn is_linker(program: &str) -> bool {
     let base = program.rsplit('/').next().unwrap_or(program);
     matches!(
         base,
@@ -305,10 +305,10 @@ fn classify(opt: &str) -> Control {
     let name = opt.split('=').next().unwrap_or(opt);
     match name.trim_start_matches('-') {
         "version-script" | "version-script-file" => Control::VersionScript,
-        "dynamic-list"
-        | "dynamic-list-data"
-        | "dynamic-list-cpp-new"
-        | "dynamic-list-cpp-typeinfo" => Control::DynamicList,
+        // `--dynamic-list-data`, `--dynamic-list-cpp-new` and `--dynamic-list-cpp-typeinfo`
+        // name no file: they keep data (or C++ operators, typeinfo) preemptible, which
+        // consumers' COPY relocations need, and pass through unchanged.
+        "dynamic-list" => Control::DynamicList,
         "export-dynamic-symbol" | "export-dynamic-symbol-list" | "retain-symbols-file" => {
             Control::ExtraExports
         }
@@ -338,6 +338,17 @@ fn linker_items(tokens: &[String]) -> Vec<(usize, usize, bool)> {
 }
 
 impl LinkCommand {
+    /// The command as the user gives it: `libtool --mode=link ...` stands for the command
+    /// libtool runs (asked with `--dry-run`, and said on stderr); anything else is parsed.
+    pub fn from_user(argv: &[String]) -> Result<Self> {
+        if super::libtool::is_link_mode(argv) {
+            let real = super::libtool::real_link_command(argv)?;
+            eprintln!("tailor: libtool --mode=link runs: {}", shell_join(&real));
+            return Self::parse(&real);
+        }
+        Self::parse(argv)
+    }
+
     /// Parses `argv` (program first).
     pub fn parse(argv: &[String]) -> Result<Self> {
         let program = argv.first().ok_or_else(|| {
@@ -349,7 +360,7 @@ impl LinkCommand {
             ToolKind::Driver
         } else {
             return Err(Error::Usage(format!(
-                "`{program}` is not a known compiler driver (gcc, cc, clang, g++) or linker (ld, ld.bfd, ld.lld, mold)"
+                "`{program}` is not a known compiler driver (gcc, cc, clang, g++), linker (ld, ld.bfd, ld.lld, mold) or `libtool --mode=link`"
             )));
         };
         let mut response_files = Vec::new();
@@ -799,6 +810,28 @@ mod tests {
             "mold -o k.t --defsym=X=1 -Bdynamic --export-dynamic --eh-frame-hdr -T loader.ld boot.o \
              loader.o libstdc++.a --version-script=new.map --gc-sections"
         );
+    }
+
+    #[test]
+    fn dynamic_list_data_options_pass_through() {
+        for opt in [
+            "--dynamic-list-data",
+            "--dynamic-list-cpp-new",
+            "--dynamic-list-cpp-typeinfo",
+        ] {
+            let cmd = LinkCommand::parse(&argv(&format!(
+                "gcc -shared -o libx.so x.o -Wl,--version-script=x.map -Wl,{opt}"
+            )))
+            .unwrap();
+            assert!(cmd.dynamic_lists().is_empty(), "{opt}");
+            assert_eq!(cmd.export_controls, ["--version-script=x.map"], "{opt}");
+            let line = cmd
+                .tailored(Path::new("o.so"), Path::new("v.map"), None, None, &[])
+                .join(" ");
+            assert!(line.contains(&format!("-Wl,{opt}")), "{line}");
+            assert!(!line.contains("-Bsymbolic"), "{line}");
+            assert!(!line.contains("x.map"), "{line}");
+        }
     }
 
     #[test]

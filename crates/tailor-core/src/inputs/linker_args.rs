@@ -91,11 +91,13 @@ pub fn linker_command(cmd: &LinkCommand) -> Result<(Vec<String>, Option<Linker>)
     let mut command = Command::new(&argv[0]);
     command.arg("-###").args(&short);
     crate::trace::command(&command);
-    let out = command.output().map_err(|e| Error::Tool {
-        what: "asking the compiler driver for its linker command",
-        command: format!("{} -### ...", argv[0]),
-        status: e.to_string(),
-        stderr: String::new(),
+    let out = command.output().map_err(|e| {
+        Error::spawn(
+            "asking the compiler driver for its linker command",
+            &argv[0],
+            format!("{} -### ...", argv[0]),
+            e,
+        )
     })?;
     let stderr = String::from_utf8_lossy(&out.stderr);
     if !out.status.success() {
@@ -429,11 +431,13 @@ pub fn default_script(
         c.arg("-pie");
     }
     crate::trace::command(&c);
-    let out = c.output().map_err(|e| Error::Tool {
-        what: "reading GNU ld's default linker script",
-        command: format!("{program} --verbose"),
-        status: e.to_string(),
-        stderr: "install binutils (GNU ld)".into(),
+    let out = c.output().map_err(|e| {
+        Error::spawn(
+            "reading GNU ld's default linker script",
+            &program,
+            format!("{program} --verbose"),
+            e,
+        )
     })?;
     let text = String::from_utf8_lossy(&out.stdout);
     let default_emulation = text

@@ -16,8 +16,9 @@ pub enum Mapped {
 }
 
 impl Mapped {
-    /// Opens and maps `path`.
+    /// Opens and maps `path`, a regular file (anything else is refused before it is opened).
     pub fn open(path: &Path) -> Result<Self> {
+        super::regular_file(path, "opening")?;
         let file = std::fs::File::open(path).map_err(|e| Error::io("opening", path, e))?;
         let len = file
             .metadata()

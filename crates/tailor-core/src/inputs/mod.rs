@@ -4,6 +4,7 @@
 //! mapped and read (`analysis::read_inputs`), in parallel.
 
 pub mod ldscript;
+pub mod libtool;
 pub mod link_command;
 pub mod linker_args;
 pub mod make_profile;
@@ -58,14 +59,66 @@ pub struct InputSet {
     pub read_files: Vec<PathBuf>,
 }
 
-/// Expands the spec. Input order: paths, then manifests, then lists.
+/// What a file that is not a regular file is (`None` for a regular file).
+pub fn file_kind(meta: &std::fs::Metadata) -> Option<&'static str> {
+    use std::os::unix::fs::FileTypeExt;
+    let t = meta.file_type();
+    Some(if t.is_file() {
+        return None;
+    } else if t.is_dir() {
+        "a directory"
+    } else if t.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if t.is_socket() {
+        "a socket"
+    } else if t.is_char_device() {
+        "a character device"
+    } else if t.is_block_device() {
+        "a block device"
+    } else {
+        "a special file"
+    })
+}
+
+/// The error for a failed `stat` of `path` while `action` ("opening", "reading"): a symlink
+/// loop is named as one.
+pub fn stat_error(action: &'static str, path: &Path, e: std::io::Error) -> Error {
+    if e.raw_os_error() == Some(libc::ELOOP) {
+        return Error::SymlinkLoop {
+            path: path.to_path_buf(),
+        };
+    }
+    Error::io(action, path, e)
+}
+
+/// Stats `path` (following symlinks) before anything opens it, and refuses what is not a
+/// regular file — a FIFO, socket, device or directory — naming what it is: opening a FIFO
+/// blocks until a writer comes, opening a device can act on it.
+pub fn regular_file(path: &Path, action: &'static str) -> Result<std::fs::Metadata> {
+    let meta = std::fs::metadata(path).map_err(|e| stat_error(action, path, e))?;
+    match file_kind(&meta) {
+        None => Ok(meta),
+        Some(kind) => Err(Error::NotRegular {
+            path: path.to_path_buf(),
+            kind,
+        }),
+    }
+}
+
+/// Expands the spec. Input order: paths, then manifests, then lists. A path named on the
+/// command line is a directory or a regular file (checked here, before anything is opened).
 pub fn collect(spec: &InputSpec) -> Result<InputSet> {
     let mut read_files = Vec::new();
     let mut candidates = Vec::new();
     for path in &spec.paths {
-        let meta = std::fs::metadata(path).map_err(|e| Error::io("opening", path, e))?;
+        let meta = std::fs::metadata(path).map_err(|e| stat_error("opening", path, e))?;
         if meta.is_dir() {
             walk::walk_dir(path, &mut candidates)?;
+        } else if let Some(kind) = file_kind(&meta) {
+            return Err(Error::NotRegular {
+                path: path.clone(),
+                kind,
+            });
         } else {
             candidates.push(Candidate {
                 path: path.clone(),
@@ -91,18 +144,97 @@ pub fn collect(spec: &InputSpec) -> Result<InputSet> {
     })
 }
 
-/// Reads a whole text file (manifests, lists, symbol lists), naming the file on error.
+/// Reads a whole text file (manifests, lists, symbol lists), naming the file on error; what
+/// is not a regular file is refused before it is opened.
 pub fn read_text(path: &Path) -> Result<String> {
+    regular_file(path, "reading")?;
     let bytes = std::fs::read(path).map_err(|e| Error::io("reading", path, e))?;
     String::from_utf8(bytes).map_err(|e| Error::syntax(path, 0, format!("not UTF-8 text: {e}")))
 }
 
-/// Reads several text files (keep lists, export lists), each with its path.
-pub fn read_texts(paths: &[PathBuf]) -> Result<Vec<(PathBuf, String)>> {
-    paths
-        .iter()
-        .map(|p| Ok((p.clone(), read_text(p)?)))
-        .collect()
+/// Reads the symbol lists given to `option` (`--exports`, `--keep`): each path a list file, or
+/// a directory standing for the regular files directly in it (sorted by name; dot files and
+/// subdirectories, such as OSv's per-architecture ones, left out: name those too). Every
+/// problem is reported with the option and the file: `--exports /usr/bin/ls: not a text
+/// export list (an ELF file; a provider ELF goes after --provider)`.
+pub fn read_symbol_lists(
+    option: &'static str,
+    paths: &[PathBuf],
+) -> Result<Vec<(PathBuf, String)>> {
+    let in_option = |path: &Path, detail: String| Error::OptionFile {
+        option,
+        path: path.to_path_buf(),
+        detail,
+    };
+    let mut files = Vec::new();
+    for path in paths {
+        match std::fs::metadata(path) {
+            Ok(m) if m.is_dir() => {
+                let mut inside: Vec<PathBuf> = std::fs::read_dir(path)
+                    .and_then(|d| d.map(|e| e.map(|e| e.path())).collect())
+                    .map_err(|e| in_option(path, format!(": {e}")))?;
+                inside.retain(|p| {
+                    !p.file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+                        && std::fs::metadata(p).is_ok_and(|m| m.is_file())
+                });
+                inside.sort();
+                if inside.is_empty() {
+                    return Err(in_option(path, ": a directory with no list files".into()));
+                }
+                files.extend(inside);
+            }
+            _ => files.push(path.clone()),
+        }
+    }
+    let what = if option == "--keep" { "keep" } else { "export" };
+    let mut lists = Vec::with_capacity(files.len());
+    for path in files {
+        let bytes = match regular_file(&path, "reading")
+            .and_then(|_| std::fs::read(&path).map_err(|e| Error::io("reading", &path, e)))
+        {
+            Ok(b) => b,
+            Err(Error::NotRegular { kind, .. }) => {
+                return Err(in_option(&path, format!(": {kind}, not a regular file")))
+            }
+            Err(Error::SymlinkLoop { .. }) => {
+                return Err(in_option(&path, ": symlink loop".into()))
+            }
+            Err(Error::Io { source, .. }) => return Err(in_option(&path, format!(": {source}"))),
+            Err(e) => return Err(e),
+        };
+        if bytes.starts_with(b"\x7fELF") {
+            return Err(in_option(
+                &path,
+                format!(
+                    ": not a text {what} list (an ELF file{})",
+                    if what == "export" {
+                        "; a provider ELF goes after --provider"
+                    } else {
+                        ""
+                    }
+                ),
+            ));
+        }
+        let text = String::from_utf8(bytes)
+            .map_err(|e| in_option(&path, format!(": not a text {what} list (not UTF-8: {e})")))?;
+        if let Some((line, found)) = bad_symbol_line(&text) {
+            return Err(in_option(
+                &path,
+                format!(":{line}: expected one symbol name, found `{found}`"),
+            ));
+        }
+        lists.push((path, text));
+    }
+    Ok(lists)
+}
+
+/// The first line of a symbol list holding more than one word: (1-based line, its text).
+fn bad_symbol_line(text: &str) -> Option<(usize, &str)> {
+    text.lines().enumerate().find_map(|(i, line)| {
+        let name = line.split('#').next().unwrap_or("").trim();
+        name.contains(char::is_whitespace).then_some((i + 1, name))
+    })
 }
 
 /// Symbol lists (OSv's export lists, keep lists): one name a line, `#` comments and blank
@@ -110,19 +242,18 @@ pub fn read_texts(paths: &[PathBuf]) -> Result<Vec<(PathBuf, String)>> {
 pub fn symbol_names(lists: &[(PathBuf, String)]) -> Result<Vec<&[u8]>> {
     let mut out = Vec::new();
     for (path, text) in lists {
-        for (i, line) in text.lines().enumerate() {
+        if let Some((line, found)) = bad_symbol_line(text) {
+            return Err(Error::syntax(
+                path,
+                line,
+                format!("expected one symbol name, found `{found}`"),
+            ));
+        }
+        for line in text.lines() {
             let name = line.split('#').next().unwrap_or("").trim();
-            if name.is_empty() {
-                continue;
+            if !name.is_empty() {
+                out.push(name.as_bytes());
             }
-            if name.contains(char::is_whitespace) {
-                return Err(Error::syntax(
-                    path,
-                    i + 1,
-                    format!("expected one symbol name, found `{name}`"),
-                ));
-            }
-            out.push(name.as_bytes());
         }
     }
     Ok(out)

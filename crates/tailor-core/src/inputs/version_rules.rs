@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use crate::decide::dynamic_list::glob_match;
 use crate::error::{Error, Result};
+use crate::glob::fnmatch;
 use crate::hash::FxHashSet;
 
 /// The patterns of one or more version scripts.
@@ -110,18 +110,10 @@ impl VersionRules {
         if self.local_exact.contains(name) {
             return Scope::Local;
         }
-        if self
-            .global_wild
-            .iter()
-            .any(|p| glob_match(p.as_bytes(), name))
-        {
+        if self.global_wild.iter().any(|p| fnmatch(p.as_bytes(), name)) {
             return Scope::Global;
         }
-        if self
-            .local_wild
-            .iter()
-            .any(|p| glob_match(p.as_bytes(), name))
-        {
+        if self.local_wild.iter().any(|p| fnmatch(p.as_bytes(), name)) {
             return Scope::Local;
         }
         Scope::Unmentioned

@@ -76,9 +76,7 @@ pub fn stats(path: &Path) -> Result<ImageStats> {
     match class {
         elf::ELFCLASS32 => stats_generic::<elf::FileHeader32<Endianness>>(path, data),
         elf::ELFCLASS64 => stats_generic::<elf::FileHeader64<Endianness>>(path, data),
-        _ => Err(Error::NotElf {
-            path: path.to_path_buf(),
-        }),
+        _ => Err(Error::not_elf(path, data)),
     }
 }
 

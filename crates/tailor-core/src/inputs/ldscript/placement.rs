@@ -4,7 +4,8 @@
 
 use object::elf;
 
-use super::{wildcard_match, InputSectionSpec, OutputSection, Script};
+use super::{InputSectionSpec, OutputSection, Script};
+use crate::glob::{fnmatch, is_wildcard};
 
 /// The input section being placed.
 #[derive(Debug, Clone, Copy)]
@@ -54,13 +55,10 @@ enum Compiled {
 impl Compiled {
     fn new(glob: &str) -> Self {
         let b = glob.as_bytes();
-        let wild_at = b
-            .iter()
-            .position(|c| matches!(c, b'*' | b'?' | b'[' | b'\\'));
-        match wild_at {
-            None => Compiled::Exact(b.to_vec()),
-            Some(i) if i + 1 == b.len() && b[i] == b'*' => Compiled::Prefix(b[..i].to_vec()),
-            Some(_) => Compiled::Wild(b.to_vec()),
+        match b.split_last() {
+            _ if !is_wildcard(b) => Compiled::Exact(b.to_vec()),
+            Some((b'*', prefix)) if !is_wildcard(prefix) => Compiled::Prefix(prefix.to_vec()),
+            _ => Compiled::Wild(b.to_vec()),
         }
     }
 
@@ -68,7 +66,7 @@ impl Compiled {
         match self {
             Compiled::Exact(e) => e == name,
             Compiled::Prefix(p) => name.starts_with(p),
-            Compiled::Wild(w) => wildcard_match(w, name),
+            Compiled::Wild(w) => fnmatch(w, name),
         }
     }
 }
@@ -312,18 +310,18 @@ fn file_matches(pattern: &[u8], s: &InputSection<'_>) -> bool {
         let (archive_pat, member_pat) = (&pattern[..colon], &pattern[colon + 1..]);
         return match s.archive {
             Some(archive) => {
-                (archive_pat.is_empty() || wildcard_match(archive_pat, archive))
-                    && (member_pat.is_empty() || wildcard_match(member_pat, s.file))
+                (archive_pat.is_empty() || fnmatch(archive_pat, archive))
+                    && (member_pat.is_empty() || fnmatch(member_pat, s.file))
             }
             // `:file` matches a file outside any archive.
-            None => archive_pat.is_empty() && wildcard_match(member_pat, s.file),
+            None => archive_pat.is_empty() && fnmatch(member_pat, s.file),
         };
     }
-    wildcard_match(pattern, s.file)
+    fnmatch(pattern, s.file)
 }
 
 fn excluded(pattern: &[u8], s: &InputSection<'_>) -> bool {
-    file_matches(pattern, s) || s.archive.is_some_and(|a| wildcard_match(pattern, a))
+    file_matches(pattern, s) || s.archive.is_some_and(|a| fnmatch(pattern, a))
 }
 
 fn flags_match(spec: &InputSectionSpec, s: &InputSection<'_>) -> bool {
