@@ -133,6 +133,16 @@ fn read_candidate(
     Ok(Some((file, data, note)))
 }
 
+/// Checks the files named on the command line as reading them would (not a regular file,
+/// not ELF, truncated: the same one-line errors), without keeping anything: a command that
+/// links first (`tailor link`) says what is wrong with its consumers before the link runs.
+pub fn check_named(set: &InputSet) -> Result<()> {
+    set.candidates
+        .par_iter()
+        .filter(|c| c.origin == Origin::Argument)
+        .try_for_each(|c| read_candidate(c, elf::ReadOptions::IMPORTS, None).map(|_| ()))
+}
+
 /// A path for display: lossy UTF-8, as binutils prints it.
 pub fn display_path(path: &Path) -> String {
     path.to_string_lossy().into_owned()

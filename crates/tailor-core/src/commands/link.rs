@@ -589,6 +589,9 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
     })?;
     // The consumers are named and checked before anything is linked.
     let set = collect_inputs(&opts.inputs)?;
+    crate::analysis::check_named(&set)?;
+    let keep_texts = inputs::read_symbol_lists("--keep", &opts.keep)?;
+    let keep = plan::parse_keep(&keep_texts)?;
     let stats = InputStats::read(&cmd)?;
     let stamp_path = with_suffix(&tailored_path, ".tailor-stamp");
     let previous = Stamp::read(&stamp_path);
@@ -614,8 +617,6 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
     let consumers = Consumers::new(&read);
     super::warn_unlinked_consumers(&consumers, &provider, log)?;
     t.phase("provider and consumers read");
-    let keep_texts = inputs::read_symbol_lists("--keep", &opts.keep)?;
-    let keep = plan::parse_keep(&keep_texts)?;
     // The plan for what the consumers need, first without the provider's own by-name
     // lookups; then the exports that strings in the live read-only data of the link name
     // (musl's dynamic linker finding `__dls3`), to a fixed point (`tailor gc`'s).
