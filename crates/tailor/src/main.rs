@@ -395,8 +395,10 @@ impl From<GcArgs> for commands::gc::GcCommand {
                     inputs: a.inputs.into(),
                     provider: ProviderArg::Elf(p),
                     keep: a.keep,
-                    // As `tailor link` plans: the consumers' by-name strings kept too.
+                    // As `tailor link` plans: the consumers' by-name strings kept too; the
+                    // provider's own lookups are the fixed point's.
                     by_name: !a.no_by_name,
+                    scan_provider: false,
                     group_by: GroupBy::Consumer,
                     output: None,
                     depfile: None,
@@ -590,6 +592,7 @@ fn run(cli: Cli) -> tailor_core::Result<Status> {
                 provider: provider.into(),
                 keep,
                 by_name: !no_by_name,
+                scan_provider: true,
                 group_by: match group_by {
                     GroupByArg::Consumer => GroupBy::Consumer,
                     GroupByArg::None => GroupBy::None,

@@ -20,6 +20,10 @@ pub struct VersionScriptOptions {
     pub provider: ProviderArg,
     pub keep: Vec<PathBuf>,
     pub by_name: bool,
+    /// With `by_name`, also scan the provider image's read-only data for names looked up
+    /// (off for `tailor gc`'s plan: as for `tailor link`, its fixed point over the link's
+    /// live sections finds the provider's own lookups instead).
+    pub scan_provider: bool,
     pub group_by: GroupBy,
     pub output: Option<PathBuf>,
     pub depfile: Option<PathBuf>,
@@ -58,7 +62,7 @@ pub fn run(
     let view = ProviderView {
         exports: &provider.exports,
         facts: provider.facts.as_ref(),
-        object_hits: None,
+        object_hits: (!opts.scan_provider).then_some(&[]),
     };
     let needs = needs::compute(&consumers.facts, Some(view), opts.by_name);
     t.phase("needs merged");
