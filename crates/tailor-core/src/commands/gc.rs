@@ -156,13 +156,17 @@ fn prepare(cmd: &GcCommand, t: &mut Timings) -> Result<Prepared> {
 /// inputs), explained by the linker when it fails too: a mistyped option (`-Wl,-sonme,lib.so`)
 /// reads as an input that does not exist, where GNU ld says `unable to disambiguate: -sonme`.
 /// The command runs into a temporary directory; its failure (command line and stderr) is the
-/// error. When it links, `err` stands. A FIFO, device or symlink loop among the inputs is
-/// reported as it is (the linker would block on a FIFO).
+/// error. When it links, `err` stands. Only what a misread command line causes is asked
+/// about: an input or `-l` library that is not there, an option without its value; a
+/// malformed object or script is reported as tailor found it, and a FIFO among the inputs
+/// would block the linker.
 pub(crate) fn diagnosed_by_linker(cmd: &LinkCommand, err: Error) -> Error {
-    if matches!(
-        err,
-        Error::Tool { .. } | Error::NotRegular { .. } | Error::SymlinkLoop { .. }
-    ) {
+    let misread = match &err {
+        Error::Io { source, .. } => source.kind() == std::io::ErrorKind::NotFound,
+        Error::Usage(_) => true,
+        _ => false,
+    };
+    if !misread {
         return err;
     }
     let Ok(dir) = tempfile::tempdir() else {
