@@ -321,10 +321,12 @@ const BE_PROVIDER_S: &str = r#"
     .type be_used, @function
 be_used: blr
     .size be_used, 4
+    .section .text.be_unused,"ax",@progbits
     .globl be_unused
     .type be_unused, @function
 be_unused: blr
-    .size be_unused, 4
+    .space 200000
+    .size be_unused, 200004
 "#;
 
 const BE_CONSUMER_S: &str = r#"
@@ -352,7 +354,7 @@ fn big_endian_provider_embeds_a_big_endian_plan() {
             .current_dir(d)
             .args(["-a32", "-o", obj, src]));
     }
-    let command = format!("{ld} -shared -soname libbe.so -o libbe.so be.o");
+    let command = format!("{ld} -shared -soname libbe.so --gc-sections -o libbe.so be.o");
     let argv: Vec<&str> = command.split(' ').collect();
     run(Command::new(argv[0]).current_dir(d).args(&argv[1..]));
     run(Command::new(ld).current_dir(d).args([
