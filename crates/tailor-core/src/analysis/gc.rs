@@ -1047,8 +1047,8 @@ mod tests {
             ]
         );
         assert_eq!(
-            own_names(b"_Z6_msleepPv"),
-            vec![&b"_Z6_msleepPv"[..], b"_msleep"]
+            own_names(b"_Z7_msleepPv"),
+            vec![&b"_Z7_msleepPv"[..], b"_msleep"]
         );
         // Templates and substitutions are not followed.
         assert_eq!(own_names(b"_ZN3fooIiE3barEv").len(), 1);
