@@ -14,11 +14,16 @@ use common::*;
 fn assert_clean_error(args: &[&str], names: &str) -> String {
     let out = tailor().args(args).output().expect("running tailor");
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    check_clean_error(args, out.status, &stderr, names);
+    stderr
+}
+
+/// Exit 2, one `tailor: ` line naming `names`, no panic.
+fn check_clean_error(args: &[&str], status: std::process::ExitStatus, stderr: &str, names: &str) {
     assert_eq!(
-        out.status.code(),
+        status.code(),
         Some(2),
-        "{args:?}: status {}, stderr: {stderr}",
-        out.status
+        "{args:?}: status {status}, stderr: {stderr}"
     );
     assert!(!stderr.contains("panicked"), "{args:?} panicked: {stderr}");
     assert_eq!(
@@ -29,9 +34,8 @@ fn assert_clean_error(args: &[&str], names: &str) -> String {
     assert!(stderr.starts_with("tailor: "), "{stderr}");
     assert!(
         stderr.contains(names),
-        "{args:?}: error does not name {names}: {stderr}"
+        "{args:?}: error does not name {names:?}: {stderr}"
     );
-    stderr
 }
 
 fn compiled_library(dir: &Path) -> Vec<u8> {
@@ -358,22 +362,7 @@ fn clean_error_in(dir: &Path, args: &[&str], names: &str) -> String {
         .unwrap()
         .read_to_string(&mut stderr)
         .unwrap();
-    assert_eq!(
-        status.code(),
-        Some(2),
-        "{args:?}: {status}, stderr: {stderr}"
-    );
-    assert!(!stderr.contains("panicked"), "{args:?} panicked: {stderr}");
-    assert_eq!(
-        stderr.trim_end().lines().count(),
-        1,
-        "{args:?}: not one line: {stderr}"
-    );
-    assert!(stderr.starts_with("tailor: "), "{stderr}");
-    assert!(
-        stderr.contains(names),
-        "{args:?}: error does not name {names:?}: {stderr}"
-    );
+    check_clean_error(args, status, &stderr, names);
     stderr
 }
 

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::inputs::{Candidate, InputSet, Mapped, Origin};
 pub use compact::CompactFacts;
 pub use elf::ElfFacts;
@@ -94,29 +94,11 @@ fn read_candidate(
             false => Ok(None),
         };
     }
-    let mut data = Mapped::open(&c.path)?;
-    let mut path = c.path.clone();
-    let mut note = None;
-    if !data.is_elf() {
-        if !named {
-            return Ok(None);
-        }
-        let Some(wrapped) = crate::inputs::libtool::wrapped_elf(&c.path, data.bytes()) else {
-            return Err(Error::not_elf(&c.path, data.bytes()));
-        };
-        let wrapped = wrapped?;
-        note = Some(format!(
-            "{} is {}; using {}",
-            c.path.display(),
-            wrapped.what,
-            wrapped.elf.display()
-        ));
-        data = Mapped::open(&wrapped.elf)?;
-        if !data.is_elf() {
-            return Err(Error::not_elf(&wrapped.elf, data.bytes()));
-        }
-        path = wrapped.elf;
+    let data = Mapped::open(&c.path)?;
+    if !named && !data.is_elf() {
+        return Ok(None);
     }
+    let (path, data, note) = crate::inputs::libtool::named_elf(&c.path, data)?;
     let mut facts = elf::read_facts_with(&path, data.bytes(), opts)?;
     if let Some(exports) = exports {
         if facts.imports_dlsym() {

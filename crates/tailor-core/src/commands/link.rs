@@ -641,14 +641,8 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
     let hits = planning.hits(&roots);
     t.phase("by-name fixed point over the link's live sections");
     let (needs, plan, script) = planning.plan(Some(&hits), GroupBy::Consumer);
-    let consumer_paths: Vec<PathBuf> = read.files.iter().map(|f| f.path.clone()).collect();
-    let unbound = crate::analysis::closure::unbound(
-        &needs,
-        &consumers.facts,
-        &consumer_paths,
-        &provider.exports,
-        provider.facts.as_ref().and_then(|f| f.soname),
-    );
+    let consumer_paths = consumers.paths();
+    let unbound = consumers.unbound(&needs, &provider);
     for name in &plan.keep_not_exported {
         let _ = writeln!(
             log,

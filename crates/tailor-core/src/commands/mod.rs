@@ -62,6 +62,27 @@ impl<'a> Consumers<'a> {
         }
     }
 
+    /// The consumers' files, by file id.
+    pub fn paths(&self) -> Vec<std::path::PathBuf> {
+        self.read.files.iter().map(|f| f.path.clone()).collect()
+    }
+
+    /// The needs nothing in the consumers' closures binds, with `provider` as the provider
+    /// ([`crate::analysis::closure::unbound`]).
+    pub fn unbound(
+        &self,
+        needs: &crate::analysis::needs::Needs<'a>,
+        provider: &provider::ProviderData<'_>,
+    ) -> Vec<(u32, crate::analysis::closure::Unbound)> {
+        crate::analysis::closure::unbound(
+            needs,
+            &self.facts,
+            &self.paths(),
+            &provider.exports,
+            provider.facts.as_ref().and_then(|f| f.soname),
+        )
+    }
+
     /// Files read (inputs and the manifests and lists naming them), for depfiles.
     pub fn read_files(&self, set: &InputSet) -> Vec<std::path::PathBuf> {
         let mut v = set.read_files.clone();

@@ -44,25 +44,10 @@ impl LoadedProvider {
         match arg {
             ProviderArg::None => {}
             ProviderArg::Elf(path) => {
-                let mut data = Mapped::open(path)?;
-                let mut path = path.clone();
-                if !data.is_elf() {
-                    // A libtool `.la` file stands for its shared library.
-                    let Some(wrapped) = inputs::libtool::wrapped_elf(&path, data.bytes()) else {
-                        return Err(Error::not_elf(&path, data.bytes()));
-                    };
-                    let wrapped = wrapped?;
-                    eprintln!(
-                        "tailor: {} is {}; using {}",
-                        path.display(),
-                        wrapped.what,
-                        wrapped.elf.display()
-                    );
-                    data = Mapped::open(&wrapped.elf)?;
-                    if !data.is_elf() {
-                        return Err(Error::not_elf(&wrapped.elf, data.bytes()));
-                    }
-                    path = wrapped.elf;
+                // A libtool `.la` file stands for its shared library.
+                let (path, data, note) = inputs::libtool::named_elf(path, Mapped::open(path)?)?;
+                if let Some(note) = note {
+                    eprintln!("tailor: {note}");
                 }
                 loaded.elf = Some((path, data));
             }

@@ -79,15 +79,7 @@ pub fn run(opts: &VerifyOptions, out: &mut dyn Write, log: &mut dyn Write) -> Re
         p.add_kept(present.into_iter());
         p
     });
-    let consumer_paths: Vec<std::path::PathBuf> =
-        read.files.iter().map(|f| f.path.clone()).collect();
-    let unbound = crate::analysis::closure::unbound(
-        &needs,
-        &consumers.facts,
-        &consumer_paths,
-        &reference.exports,
-        reference.facts.as_ref().and_then(|f| f.soname),
-    );
+    let unbound = consumers.unbound(&needs, reference);
     let report = verify::verify(
         &VerifyInputs {
             needs: &needs,

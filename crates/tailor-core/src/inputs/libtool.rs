@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use super::link_command::{is_driver, is_linker, split_response};
+use super::Mapped;
 use crate::error::{Error, Result};
 
 /// What a libtool file stands for.
@@ -16,6 +17,30 @@ pub struct Wrapped {
     pub elf: PathBuf,
     /// "a libtool wrapper" or "a libtool library".
     pub what: &'static str,
+}
+
+/// An ELF file named by the user, mapped: `map` itself when it is ELF, else the ELF file the
+/// libtool wrapper script or `.la` file it is stands for, with a note saying so; anything else
+/// is `PATH: not an ELF file (N bytes)`.
+pub fn named_elf(path: &Path, map: Mapped) -> Result<(PathBuf, Mapped, Option<String>)> {
+    if map.is_elf() {
+        return Ok((path.to_path_buf(), map, None));
+    }
+    let Some(wrapped) = wrapped_elf(path, map.bytes()) else {
+        return Err(Error::not_elf(path, map.bytes()));
+    };
+    let wrapped = wrapped?;
+    let note = format!(
+        "{} is {}; using {}",
+        path.display(),
+        wrapped.what,
+        wrapped.elf.display()
+    );
+    let data = Mapped::open(&wrapped.elf)?;
+    if !data.is_elf() {
+        return Err(Error::not_elf(&wrapped.elf, data.bytes()));
+    }
+    Ok((wrapped.elf, data, Some(note)))
 }
 
 /// If `data`, the start of the file `path`, is a libtool wrapper script or `.la` file: the ELF

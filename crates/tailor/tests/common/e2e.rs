@@ -16,7 +16,7 @@ impl E2e {
     pub fn get(&self, k: &str) -> &str {
         self.vars
             .get(k)
-            .unwrap_or_else(|| panic!("e2e-build.sh printed no {k}"))
+            .unwrap_or_else(|| panic!("the build script printed no {k}"))
     }
     pub fn path(&self, k: &str) -> PathBuf {
         PathBuf::from(self.get(k))

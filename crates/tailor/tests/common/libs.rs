@@ -2,26 +2,22 @@
 //! source packages with their own build systems (plain and with function sections), each
 //! shared library's link command recorded; built once and cached in target/e2e/libs.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use super::run;
+use super::e2e::{build_script, E2e};
 
 /// The KEY=VALUE lines libs-build.sh prints.
 pub struct Libs {
-    vars: BTreeMap<String, String>,
+    vars: E2e,
 }
 
 impl Libs {
     pub fn get(&self, k: &str) -> &str {
-        self.vars
-            .get(k)
-            .unwrap_or_else(|| panic!("libs-build.sh printed no {k}"))
+        self.vars.get(k)
     }
     pub fn path(&self, k: &str) -> PathBuf {
-        PathBuf::from(self.get(k))
+        self.vars.path(k)
     }
     /// The link command's argv (the `_LINK` file: one argument a line, the driver first).
     pub fn link_command(&self, k: &str) -> Vec<String> {
@@ -39,14 +35,7 @@ impl Libs {
 /// Runs libs-build.sh once per test process (it builds what is missing, under a lock).
 pub fn libs() -> &'static Libs {
     static LIBS: OnceLock<Libs> = OnceLock::new();
-    LIBS.get_or_init(|| {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/libs-build.sh");
-        let out = run(Command::new("bash").arg(script));
-        let vars = String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .filter_map(|l| l.split_once('='))
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        Libs { vars }
+    LIBS.get_or_init(|| Libs {
+        vars: build_script("libs-build.sh"),
     })
 }
