@@ -99,7 +99,9 @@ pub fn link_command(data: &[u8]) {
         let _ = cmd.without_inputs(&cmd.inputs.clone());
     }
     if let Ok(text) = std::str::from_utf8(data) {
-        if let Ok(patterns) = crate::decide::dynamic_list::parse(Path::new("d.list"), text) {
+        if let Ok(patterns) =
+            crate::inputs::version_rules::parse_dynamic_list(Path::new("d.list"), text)
+        {
             let _ = crate::decide::dynamic_list::narrow(&patterns, &[b"a".as_slice()]);
         }
     }

@@ -27,6 +27,9 @@ struct Cli {
     /// Print every command tailor runs (compiler drivers, linkers, strip) on stderr.
     #[arg(short, long, global = true)]
     verbose: bool,
+    /// Show C++ names demangled in text reports (as nm's -C); JSON reports carry both.
+    #[arg(short = 'C', long, global = true)]
+    demangle: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -835,6 +838,7 @@ fn main() -> ExitCode {
         },
     };
     tailor_core::trace::set_verbose(cli.verbose);
+    tailor_core::demangle::set_in_reports(cli.demangle);
     match run(cli) {
         Ok(Status::Ok) => ExitCode::SUCCESS,
         Ok(Status::ChecksFailed) => ExitCode::from(1),

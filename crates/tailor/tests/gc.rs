@@ -778,3 +778,73 @@ fn kernel_scripts_late_keep_and_script_defined_entry_match_gnu_ld_and_lld() {
         }
     }
 }
+
+/// `extern "C++"` version-script patterns, matched against demangled names as the linkers
+/// do: quoted names literally (`"api::f(int)"`), bare ones as wildcards (`api::C::*`), the
+/// special names (`"vtable for api::C"`, `typeinfo*`); a local C++ wildcard under `global: *`.
+/// The removed set (exported functions root their sections) equals each linker's.
+#[test]
+fn cxx_version_script_patterns_match_every_linker() {
+    need_linkers();
+    need_tool("g++", "g++");
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    write(
+        d,
+        "api.cc",
+        "namespace api {\n\
+         int f(int x) { return x + 1; }\n\
+         int f(double x) { return (int)x; }\n\
+         int g(int x) { return x * 2; }\n\
+         struct C { virtual int m(); virtual ~C(); int n(int); };\n\
+         int C::m() { return 3; }\n\
+         C::~C() {}\n\
+         int C::n(int x) { return x; }\n\
+         }\n\
+         namespace detail { int h(int x) { return x - 1; } int k(int x) { return x ^ 5; } }\n\
+         extern \"C\" int c_func(int x) { return detail::h(x); }\n\
+         extern \"C\" int other_c(int x) { return x; }\n",
+    );
+    run(Command::new("g++")
+        .args([
+            "-c",
+            "-O1",
+            "-fPIC",
+            "-ffunction-sections",
+            "-fdata-sections",
+        ])
+        .arg("api.cc")
+        .current_dir(d));
+    write(
+        d,
+        "exact.map",
+        "V1 {\n  global:\n    extern \"C++\" {\n      \"api::f(int)\";\n      api::C::*;\n      \"vtable for api::C\";\n      typeinfo*;\n    };\n    c_func;\n  local: *;\n};\n",
+    );
+    write(
+        d,
+        "hide.map",
+        "{\n  global: *;\n  local:\n    extern \"C++\" { detail::*; \"api::g(int)\"; };\n    other_c;\n};\n",
+    );
+    for script in ["exact.map", "hide.map"] {
+        for linker in ["bfd", "lld", "mold"] {
+            let mut v: Vec<String> = ["g++", "-shared", "api.o", "-Wl,--gc-sections"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+            v.push(format!("-Wl,--version-script={script}"));
+            v.extend(["-o".into(), "libapi.so".into()]);
+            v.extend(fuse(linker));
+            let actual = linker_removed(d, &v);
+            assert!(
+                !actual.is_empty(),
+                "{script}, {linker}: the linker removed nothing: the test shows nothing"
+            );
+            let report = tailor_gc(d, &[], &v);
+            assert_same(
+                &format!("extern \"C++\" {script}, {linker}"),
+                &predicted_removed(&report),
+                &actual,
+            );
+        }
+    }
+}

@@ -3,7 +3,8 @@
 
 mod common;
 
-use std::path::PathBuf;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 
 use common::*;
 
@@ -95,4 +96,54 @@ fn needs_match_nm_and_readelf_on_system_binaries() {
         Some(files.len() as u64)
     );
     eprintln!("compared {compared} files ({with_copies} with COPY relocations)");
+}
+
+/// `--demangle` spells C++ names as `nm -C` does (libiberty's demangler, which GNU ld matches
+/// `extern "C++"` patterns against): every export of the system's libstdc++, in text, and the
+/// JSON report carries both spellings.
+#[test]
+fn demangled_exports_equal_nm_c_on_libstdcxx() {
+    let lib = "/usr/lib/x86_64-linux-gnu/libstdc++.so.6";
+    assert!(Path::new(lib).exists(), "{lib} missing: install libstdc++6");
+    let ours: BTreeSet<String> = tailor_ok(&["exports", "--demangle", lib])
+        .lines()
+        .filter(|l| !l.starts_with("total:"))
+        .map(|l| {
+            // NAME[@VER] KIND BIND SIZE: the name may hold spaces; the last three fields don't.
+            let name = l.rsplitn(4, ' ').nth(3).expect("exports line");
+            name.split('@').next().unwrap().to_string()
+        })
+        .collect();
+    let nm = tool_stdout("nm", "binutils", &["-DC", "--defined-only", lib]);
+    let theirs: BTreeSet<String> = nm
+        .lines()
+        .filter(|l| l.split(' ').nth(1) != Some("A")) // version definitions
+        .map(|l| {
+            l.splitn(3, ' ')
+                .nth(2)
+                .unwrap()
+                .split('@')
+                .next()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert!(theirs.len() > 1000, "nm listed {} names", theirs.len());
+    let only_ours: Vec<_> = ours.difference(&theirs).take(5).collect();
+    let only_nm: Vec<_> = theirs.difference(&ours).take(5).collect();
+    assert!(
+        only_ours.is_empty() && only_nm.is_empty(),
+        "tailor's demangling differs from nm -DC: ours {only_ours:?}, nm's {only_nm:?}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&tailor_ok(&["exports", "-C", "--format", "json", lib])).unwrap();
+    let first = json[0]["exports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"].as_str().unwrap().starts_with("_Z"))
+        .expect("a mangled export");
+    assert!(first["demangled"]
+        .as_str()
+        .is_some_and(|d| !d.starts_with("_Z")));
 }

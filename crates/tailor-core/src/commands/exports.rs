@@ -16,7 +16,16 @@ use crate::error::{Error, Result};
 pub struct ExportsReport<'a> {
     pub path: String,
     pub versions: Vec<String>,
-    pub exports: Vec<Export<'a>>,
+    pub exports: Vec<ShownExport<'a>>,
+}
+
+/// An export, with its demangled name under `--demangle`.
+#[derive(Debug, Serialize)]
+pub struct ShownExport<'a> {
+    #[serde(flatten)]
+    pub export: Export<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub demangled: Option<String>,
 }
 
 /// Runs `tailor exports`.
@@ -39,7 +48,17 @@ pub fn run(paths: &[PathBuf], format: Format, out: &mut dyn Write) -> Result<Sta
                 .iter()
                 .map(|v| String::from_utf8_lossy(v.name).into_owned())
                 .collect(),
-            exports: p.exports.list,
+            exports: p
+                .exports
+                .list
+                .into_iter()
+                .map(|export| ShownExport {
+                    demangled: crate::demangle::in_reports()
+                        .then(|| crate::demangle::demangle(export.name))
+                        .flatten(),
+                    export,
+                })
+                .collect(),
         });
     }
     let text = match format {
@@ -56,12 +75,12 @@ fn render_text(reports: &[ExportsReport<'_>]) -> String {
         if reports.len() > 1 {
             let _ = writeln!(out, "{}:", r.path);
         }
-        for e in &r.exports {
-            let name = String::from_utf8_lossy(e.name);
+        for e in r.exports.iter().map(|s| &s.export) {
+            let name = crate::demangle::shown(e.name);
             let full = match e.version {
                 Some(v) if e.default_version => format!("{name}@@{}", String::from_utf8_lossy(v)),
                 Some(v) => format!("{name}@{}", String::from_utf8_lossy(v)),
-                None => name.into_owned(),
+                None => name,
             };
             let bind = if e.weak { "weak" } else { "global" };
             let _ = writeln!(out, "{full} {} {bind} {}", e.kind, e.size);

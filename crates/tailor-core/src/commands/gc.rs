@@ -110,7 +110,7 @@ fn prepare(cmd: &GcCommand, t: &mut Timings) -> Result<Prepared> {
         _ => Vec::new(),
     };
     t.phase("linker script");
-    let mut version = VersionRules::default();
+    let mut version = VersionRules::for_linker(linker);
     match &cmd.exports {
         ExportSource::Command => {
             for p in &args.version_scripts {
@@ -444,7 +444,7 @@ impl<'l, 'd> Names<'l, 'd> {
         format!("{}:{}", self.file(s), self.name(s))
     }
     fn global_name(&self, g: u32) -> String {
-        String::from_utf8_lossy(self.link.globals[g as usize].name).into_owned()
+        crate::demangle::shown(self.link.globals[g as usize].name)
     }
     /// A root's reason in words.
     fn reason(&self, r: &RootReason) -> String {
@@ -496,7 +496,7 @@ impl<'l, 'd> Names<'l, 'd> {
                     .map(|s| String::from_utf8_lossy(s.name).into_owned())
                     .unwrap_or_default()
             } else {
-                String::from_utf8_lossy(sym.name).into_owned()
+                crate::demangle::shown(sym.name)
             };
             (r.offset, name)
         };

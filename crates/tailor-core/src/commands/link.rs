@@ -291,7 +291,10 @@ fn narrowed_dynamic_list(
     }
     let mut patterns = Vec::new();
     for l in &lists {
-        patterns.extend(dynamic_list::parse(l, &inputs::read_text(l)?)?);
+        patterns.extend(inputs::version_rules::parse_dynamic_list(
+            l,
+            &inputs::read_text(l)?,
+        )?);
     }
     let planned: Vec<&[u8]> = plan.entries.iter().map(|e| e.name).collect();
     let Some(list) = dynamic_list::narrow(&patterns, &planned) else {

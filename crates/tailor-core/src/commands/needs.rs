@@ -288,9 +288,10 @@ pub fn render_text(r: &NeedsReport) -> String {
         .clamp(6, 60);
     let _ = writeln!(out, "{:<width$}  FLAGS  PROVIDED  CONSUMERS", "SYMBOL");
     for s in &r.symbols {
+        let shown = crate::demangle::shown(s.name.as_bytes());
         let name = match &s.version {
-            Some(v) => format!("{}@{}", s.name, v),
-            None => s.name.clone(),
+            Some(v) => format!("{shown}@{v}"),
+            None => shown,
         };
         let flags: String = [
             (s.weak, 'w'),

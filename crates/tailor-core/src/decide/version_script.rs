@@ -218,21 +218,7 @@ fn block(r: Reason) -> Reason {
     }
 }
 
-/// A name as a version-script pattern: bare when it is a plain identifier, else quoted (quoted
-/// names match literally, so `*`, `?` and `[` in a name are not globs).
-pub fn quote_name(name: &[u8]) -> String {
-    let plain = !name.is_empty()
-        && name
-            .iter()
-            .all(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'$')
-        && !matches!(name, b"global" | b"local" | b"extern");
-    let s = String::from_utf8_lossy(name);
-    if plain {
-        s.into_owned()
-    } else {
-        format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
-    }
-}
+pub use crate::inputs::version_rules::quote_name;
 
 /// Text safe inside a `/* */` comment.
 fn comment_safe(s: &str) -> String {

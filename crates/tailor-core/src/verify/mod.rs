@@ -35,6 +35,9 @@ pub enum ProblemKind {
 pub struct Problem {
     pub kind: ProblemKind,
     pub name: String,
+    /// The name demangled, for a C++ symbol (a kernel's internal C++ API a consumer needs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub demangled: Option<String>,
     pub version: Option<String>,
     pub detail: String,
     pub consumers: Vec<String>,
@@ -77,10 +80,13 @@ fn render_lines(problems: &[Problem], prefix: &str) -> String {
     {
         let mut out = String::new();
         for p in problems {
-            let name = match &p.version {
+            let mut name = match &p.version {
                 Some(v) => format!("{}@{}", p.name, v),
                 None => p.name.clone(),
             };
+            if let Some(d) = &p.demangled {
+                name = format!("{name} [{d}]");
+            }
             let who = match p.consumers.as_slice() {
                 [] => String::new(),
                 [one] => format!(" (needed by {one})"),
@@ -158,6 +164,7 @@ pub fn verify(v: &VerifyInputs<'_, '_>, tailored: &Exports<'_>) -> VerifyReport 
             problems.push(Problem {
                 kind,
                 name: lossy(need.name),
+                demangled: crate::demangle::demangle(need.name),
                 version: need.version.map(lossy),
                 detail,
                 consumers: names(id as u32),
@@ -234,6 +241,7 @@ pub fn verify(v: &VerifyInputs<'_, '_>, tailored: &Exports<'_>) -> VerifyReport 
             Some(Problem {
                 kind,
                 name: lossy(need.name),
+                demangled: crate::demangle::demangle(need.name),
                 version: need.version.map(lossy),
                 detail: detail.to_string(),
                 consumers: names(id),
@@ -272,6 +280,7 @@ fn check_plan(
             problems.push(Problem {
                 kind: ProblemKind::Missing,
                 name: lossy(e.name),
+                demangled: crate::demangle::demangle(e.name),
                 version: e.version.map(lossy),
                 detail: format!("{what}, not exported"),
                 consumers: who.into_iter().collect(),
@@ -291,6 +300,7 @@ fn check_plan(
             problems.push(Problem {
                 kind: ProblemKind::Extra,
                 name: lossy(t.name),
+                demangled: crate::demangle::demangle(t.name),
                 version: t.version.map(lossy),
                 detail: "exported, not in the plan".into(),
                 consumers: Vec::new(),
