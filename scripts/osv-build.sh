@@ -38,6 +38,8 @@ BUILD_ARGS=(-j2 fs=rofs conf_hide_symbols=1 image=native-example,tailor-apps)
 log() { echo "osv: $*" >&2; }
 took() { log "$1 in $((SECONDS - $2)) s"; }
 die() { echo "osv: $*" >&2; exit 2; }
+# shellcheck source=scripts/osv/lib.sh
+. "$HERE/scripts/osv/lib.sh"
 # One build at a time (tests run in parallel and share the cache).
 exec 9>"$OSV/.lock"
 flock 9
@@ -125,6 +127,13 @@ if [ ! -x "$APPS/sqlite3" ]; then
   took "sqlite3 built" "$t0"
 fi
 
+if [ ! -x "$APPS/clock" ] || [ "$HERE/scripts/osv/clock.c" -nt "$APPS/clock" ]; then
+  log "building clock (static, glibc: reads the clocks through the vDSO)"
+  gcc -O2 -static -o "$APPS/clock.tmp" "$HERE/scripts/osv/clock.c" \
+    || die "building clock failed (static glibc: libc6-dev)"
+  mv "$APPS/clock.tmp" "$APPS/clock"
+fi
+
 # --- Our module (apps/tailor-apps): the two programs and their test inputs, in OSv's
 # usr.manifest format. Written only when its content changes (the image depends on it).
 MOD=$TREE/apps/tailor-apps
@@ -134,9 +143,10 @@ put() {  # put SRC DEST: copy when different
 }
 put "$APPS/lua" "$MOD/lua"
 put "$APPS/sqlite3" "$MOD/sqlite3"
+put "$APPS/clock" "$MOD/clock"
 put "$HERE/scripts/osv/test.lua" "$MOD/test.lua"
 put "$HERE/scripts/osv/test.sql" "$MOD/test.sql"
-printf '%s\n' '/lua: ${MODULE_DIR}/lua' '/sqlite3: ${MODULE_DIR}/sqlite3' \
+printf '%s\n' '/lua: ${MODULE_DIR}/lua' '/sqlite3: ${MODULE_DIR}/sqlite3' '/clock: ${MODULE_DIR}/clock' \
   '/tailor/test.lua: ${MODULE_DIR}/test.lua' '/tailor/test.sql: ${MODULE_DIR}/test.sql' \
   > "$MOD/usr.manifest.new"
 put "$MOD/usr.manifest.new" "$MOD/usr.manifest" && rm "$MOD/usr.manifest.new"
@@ -145,7 +155,7 @@ printf '%s\n' 'from osv.modules import api' '' 'default = api.run("/lua /tailor/
 put "$MOD/module.py.new" "$MOD/module.py" && rm "$MOD/module.py.new"
 printf '%s\n' '.PHONY: module clean' 'module:' 'clean:' > "$MOD/Makefile.new"
 put "$MOD/Makefile.new" "$MOD/Makefile" && rm "$MOD/Makefile.new"
-MOD_FILES=(lua sqlite3 test.lua test.sql usr.manifest module.py Makefile)
+MOD_FILES=(lua sqlite3 clock test.lua test.sql usr.manifest module.py Makefile)
 
 # --- The build. Re-run when a product is missing or an input of the image is newer.
 stamp=$OSV/build.stamp
@@ -167,28 +177,9 @@ if [ "$need_build" = 1 ]; then
   rm -f "$OSV/loader.elf.argv"
 fi
 
-# --- loader.elf's link command, as make runs it (the recipe is one line; loader.elf's
-# prerequisites include the phony stage1, so a dry run always prints it).
+# --- loader.elf's link command, as make runs it (scripts/osv/lib.sh).
 if [ ! -f "$OSV/loader.elf.argv" ] || [ ! -f "$OSV/loader.elf.rsp" ]; then
-  MAKE_ARGS=()
-  for a in "${BUILD_ARGS[@]}"; do case $a in image=*) ;; *) MAKE_ARGS+=("$a") ;; esac; done
-  line=$(cd "$TREE" && make -n V=1 "${MAKE_ARGS[@]}" build/release.x64/loader.elf 2>/dev/null \
-    | grep -E '(^| )-o build/release.x64/loader.elf( |$)' | tail -n 1 || true)
-  [ -n "$line" ] || die "could not find loader.elf's link command in make -n V=1 output"
-  # The shell's word splitting and quoting, as make's shell would apply them.
-  eval "argv=($line)"
-  # Check that the captured command reproduces loader.elf byte for byte (output elsewhere).
-  check=()
-  for ((i = 0; i < ${#argv[@]}; i++)); do
-    if [ "${argv[i]}" = -o ]; then check+=(-o "$OSV/loader.elf.check"); i=$((i + 1))
-    else check+=("${argv[i]}"); fi
-  done
-  (cd "$TREE" && "${check[@]}") >&2 || die "re-running loader.elf's link command failed"
-  cmp -s "$OSV/loader.elf.check" "$OUT/loader.elf" \
-    || die "re-running loader.elf's link command did not reproduce $OUT/loader.elf"
-  rm -f "$OSV/loader.elf.check"
-  printf '%s\n' "${argv[@]:1}" > "$OSV/loader.elf.rsp"
-  printf '%s\n' "${argv[@]}" > "$OSV/loader.elf.argv"
+  osv_capture_link "$TREE" "$OSV/loader.elf" "${BUILD_ARGS[@]}"
 fi
 
 echo "OSV_DIR=$TREE"
@@ -205,6 +196,7 @@ echo "OSV_HELLO_STATIC_PIE=$TREE/apps/native-example/hello-static-pie"
 echo "OSV_HELLO_STATIC=$TREE/apps/native-example/hello-static-non-pie"
 echo "OSV_LUA=$MOD/lua"
 echo "OSV_SQLITE3=$MOD/sqlite3"
+echo "OSV_CLOCK=$MOD/clock"
 echo "OSV_APPS_MANIFEST=$MOD/usr.manifest"
 echo "OSV_HELLO_CMD=/hello"
 echo "OSV_HELLO_LAST=Hello from C code"
@@ -212,3 +204,6 @@ echo "OSV_LUA_CMD=/lua /tailor/test.lua"
 echo "OSV_LUA_LAST=lua on OSv: done"
 echo "OSV_SQLITE3_CMD=/sqlite3 -batch -init /tailor/test.sql :memory: .quit"
 echo "OSV_SQLITE3_LAST=sqlite on OSv: done"
+echo "OSV_CLOCK_CMD=/clock"
+echo "OSV_CLOCK_LAST=vdso clock on OSv: done"
+echo "OSV_BUILD_ARGS=${BUILD_ARGS[*]}"

@@ -6,11 +6,11 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::e2e::E2e;
-use common::osv::{boot, contains_lines, osv};
+use common::osv::{boot, contains_lines, osv, variant};
 
 /// Seconds before a boot is killed (TCG boots and runs each of these in a few seconds).
 const BOOT_TIMEOUT: u32 = 180;
@@ -65,6 +65,7 @@ fn apps(e: &E2e) -> Vec<App> {
             "OSV_SQLITE3_CMD",
             "OSV_SQLITE3_LAST",
         ),
+        ("clock", "OSV_CLOCK", "OSV_CLOCK_CMD", "OSV_CLOCK_LAST"),
     ]
     .into_iter()
     .map(|(name, prog, cmd, last)| {
@@ -116,7 +117,7 @@ fn generic_osv_kernel_runs_hello_lua_and_sqlite3() {
     let e = osv();
     let apps = apps(&e);
     assert!(
-        apps[1..]
+        apps[1..3]
             .iter()
             .all(|a| a.expected.len() > apps[0].expected.len()),
         "lua's and sqlite3's test output is no longer than hello's: not much of a test"
@@ -168,4 +169,180 @@ fn osv_link_command_is_captured() {
             "{path} in {manifest}"
         );
     }
+}
+
+/// A kernel of the size table: how it was made, its stripped size.
+struct Row {
+    what: String,
+    stripped: u64,
+}
+
+fn file_size(p: &Path) -> u64 {
+    std::fs::metadata(p)
+        .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+        .len()
+}
+
+fn argv_of(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// `tailor link --size` of the kernel whose link command is `argv` (run in `dir`), tailored to
+/// that tree's image manifest; returns the stripped kernel.
+fn tailor_link(dir: &Path, argv: &[String], out: &Path) -> PathBuf {
+    let run = common::tailor()
+        .args(["link", "--manifest", "build/release.x64/usr.manifest"])
+        .args([
+            "-D",
+            "libgcc_s_dir=/usr/lib/x86_64-linux-gnu",
+            "--size",
+            "-o",
+        ])
+        .arg(out)
+        .arg("--")
+        .args(argv)
+        .current_dir(dir)
+        .output()
+        .expect("running tailor link");
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "tailor link on OSv failed:\n{stderr}");
+    assert!(
+        stderr.contains("consumer embedded in the link: build/release.x64/libvdso-content.o"),
+        "the vDSO inside libvdso-content.o is not found as a consumer:\n{stderr}"
+    );
+    eprintln!(
+        "{}",
+        String::from_utf8_lossy(&run.stdout)
+            .lines()
+            .filter(|l| l.starts_with("stripped")
+                || l.starts_with("exported")
+                || l.starts_with("verification"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    let mut stripped = out.as_os_str().to_owned();
+    stripped.push(".stripped");
+    PathBuf::from(stripped)
+}
+
+/// The two ways an OSv user tailors the kernel, each booted with every application (hello,
+/// lua, the sqlite3 shell, and a static program reading the clocks through the kernel's
+/// vDSO), whose output must equal the program's own on the host:
+/// - `tailor version-script` (with the kernel's link command, so the vDSO is a consumer),
+///   then OSv's own build with `conf_version_script=`;
+/// - `tailor link` on loader.elf's link command, plain and on the link command of OSv's
+///   build with a driver profile that boots under TCG (virtio-pci with HPET).
+///
+/// The size table is printed beside the generic kernel and the profile's generic kernel.
+#[test]
+#[ignore = "builds OSv (about 12 CPU-minutes, past CI's budget): cargo test --release --test osv -- --ignored"]
+fn tailored_osv_kernels_boot_every_app() {
+    let e = osv();
+    let apps = apps(&e);
+    let dir = e.path("OSV_DIR");
+    let argv = argv_of(&e.path("OSV_LINK"));
+    let tmp = tempfile::tempdir().unwrap();
+    let generic = file_size(&e.path("OSV_KERNEL"));
+    let mut rows = vec![Row {
+        what: "generic (conf_hide_symbols=1, every driver)".into(),
+        stripped: generic,
+    }];
+
+    // 1. tailor version-script, then OSv's own build.
+    let script = tmp.path().join("app_version_script");
+    let vs = common::tailor()
+        .args([
+            "version-script",
+            "--manifest",
+            "build/release.x64/usr.manifest",
+        ])
+        .args(["-D", "libgcc_s_dir=/usr/lib/x86_64-linux-gnu", "--provider"])
+        .arg(e.path("OSV_LOADER"))
+        .arg("-o")
+        .arg(&script)
+        .arg("--")
+        .args(&argv)
+        .current_dir(&dir)
+        .output()
+        .expect("running tailor version-script");
+    assert!(
+        vs.status.success(),
+        "tailor version-script on OSv failed: {}",
+        String::from_utf8_lossy(&vs.stderr)
+    );
+    let text = std::fs::read_to_string(&script).unwrap();
+    for vdso_import in ["clock_gettime", "fsgsbase_avail"] {
+        assert!(
+            text.lines().any(|l| l.trim() == format!("{vdso_import};")),
+            "{vdso_import} (the vDSO's import) missing from the version script:\n{text}"
+        );
+    }
+    let v = variant(
+        "tailor-version-script",
+        &[&format!("conf_version_script={}", script.display())],
+    );
+    boot_apps(&v.path("VARIANT_KERNEL"), &v.path("VARIANT_USR_IMG"), &apps);
+    rows.push(Row {
+        what: "tailor version-script + OSv's conf_version_script=".into(),
+        stripped: file_size(&v.path("VARIANT_KERNEL")),
+    });
+
+    // 2. tailor link on loader.elf's own link command.
+    let linked = tailor_link(&dir, &argv, &tmp.path().join("loader.elf"));
+    boot_apps(&linked, &e.path("OSV_USR_IMG"), &apps);
+    rows.push(Row {
+        what: "tailor link --size".into(),
+        stripped: file_size(&linked),
+    });
+
+    // 3. A driver profile (OSv's build), then tailor link on its link command.
+    let p = variant(
+        "pci-hpet",
+        &["conf_drivers_profile=virtio-pci", "conf_drivers_hpet=1"],
+    );
+    let profile_generic = file_size(&p.path("VARIANT_KERNEL"));
+    boot_apps(
+        &p.path("VARIANT_KERNEL"),
+        &p.path("VARIANT_USR_IMG"),
+        &apps[..1],
+    );
+    rows.push(Row {
+        what: "generic, conf_drivers_profile=virtio-pci conf_drivers_hpet=1".into(),
+        stripped: profile_generic,
+    });
+    let profiled = tailor_link(
+        &p.path("VARIANT_DIR"),
+        &argv_of(&p.path("VARIANT_LINK")),
+        &tmp.path().join("loader-pci-hpet.elf"),
+    );
+    boot_apps(&profiled, &p.path("VARIANT_USR_IMG"), &apps);
+    rows.push(Row {
+        what: "virtio-pci + hpet, tailor link --size".into(),
+        stripped: file_size(&profiled),
+    });
+
+    eprintln!("\n| kernel (stripped) | bytes | % of generic |\n|---|---|---|");
+    for r in &rows {
+        eprintln!(
+            "| {} | {} | {:.1}% |",
+            r.what,
+            r.stripped,
+            100.0 * r.stripped as f64 / generic as f64
+        );
+    }
+    for r in &rows[1..] {
+        assert!(
+            r.stripped < generic,
+            "{}: not smaller than the generic kernel",
+            r.what
+        );
+    }
+    assert!(
+        rows[4].stripped < profile_generic,
+        "the tailored profile kernel is not smaller than the profile's generic kernel"
+    );
 }

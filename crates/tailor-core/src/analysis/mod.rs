@@ -5,6 +5,7 @@ pub mod byname;
 pub mod closure;
 pub mod compact;
 pub mod elf;
+pub mod embedded;
 pub mod exports;
 pub mod gc;
 pub mod link_model;
@@ -93,6 +94,18 @@ fn read_candidate(
             true => crate::inputs::regular_file(&c.path, "opening").map(|_| None),
             false => Ok(None),
         };
+    }
+    if let Some(part) = &c.part {
+        // An image embedded in an object: read as an ELF file named by its place.
+        let data = Mapped::open_part(&c.path, part.range.clone())?;
+        let path = c.display_name();
+        let facts = elf::read_facts_with(&path, data.bytes(), opts)?;
+        let file = ReadFile {
+            path,
+            facts: CompactFacts::from_facts(&facts),
+        };
+        drop(facts);
+        return Ok(Some((file, data, None)));
     }
     let data = Mapped::open(&c.path)?;
     if !named && !data.is_elf() {

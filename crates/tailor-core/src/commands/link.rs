@@ -591,8 +591,9 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
         )
     })?;
     // The consumers are named and checked before anything is linked.
-    let set = collect_inputs(&opts.inputs)?;
+    let mut set = collect_inputs(&opts.inputs)?;
     crate::analysis::check_named(&set)?;
+    super::add_embedded_consumers(&mut set, &cmd, log);
     let keep_texts = inputs::read_symbol_lists("--keep", &opts.keep)?;
     let keep = plan::parse_keep(&keep_texts)?;
     let stats = InputStats::read(&cmd)?;

@@ -144,6 +144,24 @@ pub fn collect_inputs(spec: &InputSpec) -> Result<InputSet> {
     inputs::collect(spec)
 }
 
+/// Adds the ELF images embedded in the link's objects (OSv's vDSO in `libvdso-content.o`) to
+/// the consumers, one note on `log` each: they import from the image they are linked into.
+pub fn add_embedded_consumers(
+    set: &mut InputSet,
+    cmd: &crate::inputs::link_command::LinkCommand,
+    log: &mut dyn Write,
+) {
+    let objects: Vec<&Path> = cmd.inputs.iter().map(|p| p.as_path()).collect();
+    for c in analysis::embedded::candidates(&objects) {
+        let _ = writeln!(
+            log,
+            "tailor: consumer embedded in the link: {}",
+            c.display_name().display()
+        );
+        set.candidates.push(c);
+    }
+}
+
 /// Maps, reads and unmaps every candidate in parallel (a spinner on a terminal); with
 /// `exports`, scans `dlsym` users for exported names. At least one ELF file must be found.
 pub fn read_consumers(

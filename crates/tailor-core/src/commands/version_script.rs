@@ -53,7 +53,15 @@ pub fn run(
         ));
     }
     let mut t = Timings::start();
-    let set = collect_inputs(&opts.inputs)?;
+    let mut set = collect_inputs(&opts.inputs)?;
+    let link = opts
+        .link_command
+        .as_ref()
+        .map(|c| LinkCommand::parse(c))
+        .transpose()?;
+    if let Some(cmd) = &link {
+        super::add_embedded_consumers(&mut set, cmd, log);
+    }
     t.phase("inputs collected");
     let loaded = LoadedProvider::load(&opts.provider)?;
     let Some(provider) = loaded.view()? else {
@@ -67,11 +75,6 @@ pub fn run(
     let keep_texts = inputs::read_symbol_lists("--keep", &opts.keep)?;
     let keep = plan::parse_keep(&keep_texts)?;
     super::warn_unlinked_consumers(&consumers, &provider, log)?;
-    let link = opts
-        .link_command
-        .as_ref()
-        .map(|c| LinkCommand::parse(c))
-        .transpose()?;
     let own_local_patterns = match &link {
         Some(cmd) => super::planning::own_local_patterns(cmd)?,
         None => Vec::new(),

@@ -215,6 +215,7 @@ fn collected(path: PathBuf) -> Candidate {
         path,
         origin: Origin::Collected,
         regular: true,
+        part: None,
     }
 }
 

@@ -13,6 +13,8 @@ pub enum Mapped {
     Map(Mmap),
     /// A zero-length file (mmap refuses those).
     Empty,
+    /// A part of a file: an ELF image embedded in an object's section.
+    Part(Mmap, std::ops::Range<usize>),
 }
 
 impl Mapped {
@@ -33,11 +35,29 @@ impl Mapped {
         Ok(Mapped::Map(map))
     }
 
-    /// The file's bytes.
+    /// Maps the bytes `range` of `path` (an image inside it); a range past the end is an error.
+    pub fn open_part(path: &Path, range: std::ops::Range<usize>) -> Result<Self> {
+        match Mapped::open(path)? {
+            Mapped::Map(m) if range.end <= m.len() && range.start < range.end => {
+                Ok(Mapped::Part(m, range))
+            }
+            other => Err(Error::Truncated {
+                path: path.to_path_buf(),
+                len: other.bytes().len() as u64,
+                detail: format!(
+                    "an embedded image at bytes {:#x}..{:#x} ends past the file",
+                    range.start, range.end
+                ),
+            }),
+        }
+    }
+
+    /// The file's bytes (the part's, for a part).
     pub fn bytes(&self) -> &[u8] {
         match self {
             Mapped::Map(m) => m,
             Mapped::Empty => &[],
+            Mapped::Part(m, r) => &m[r.clone()],
         }
     }
 
@@ -53,7 +73,9 @@ impl Mapped {
 
     /// [`Mapped::release_pages`] for the whole pages inside `part`, a slice of this map.
     pub fn release_range(&self, part: &[u8]) {
-        let Mapped::Map(m) = self else { return };
+        let (Mapped::Map(m) | Mapped::Part(m, _)) = self else {
+            return;
+        };
         const PAGE: usize = 4096;
         let base = m.as_ptr() as usize;
         let from = part.as_ptr() as usize;

@@ -48,6 +48,35 @@ pub struct Candidate {
     pub origin: Origin,
     /// A regular file (FIFOs, devices and sockets are never opened: opening a FIFO blocks).
     pub regular: bool,
+    /// For an ELF image embedded in an object of the link (OSv's vDSO, in
+    /// `libvdso-content.o`): where in `path` it is.
+    pub part: Option<Part>,
+}
+
+/// An ELF image inside a file: the section holding it and its bytes' place in the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part {
+    pub section: String,
+    /// Offset of the image in the section.
+    pub offset_in_section: u64,
+    /// The image's bytes in the file.
+    pub range: std::ops::Range<usize>,
+}
+
+impl Candidate {
+    /// How the candidate is named in reports: the path, and for an embedded image its
+    /// place (`libvdso-content.o(.data+0x0)`).
+    pub fn display_name(&self) -> PathBuf {
+        match &self.part {
+            None => self.path.clone(),
+            Some(p) => PathBuf::from(format!(
+                "{}({}+{:#x})",
+                self.path.display(),
+                p.section,
+                p.offset_in_section
+            )),
+        }
+    }
 }
 
 /// The ordered, de-duplicated candidates.
@@ -124,6 +153,7 @@ pub fn collect(spec: &InputSpec) -> Result<InputSet> {
                 path: path.clone(),
                 origin: Origin::Argument,
                 regular: true,
+                part: None,
             });
         }
     }
@@ -269,6 +299,7 @@ fn parse_list(text: &str) -> Vec<Candidate> {
             path: PathBuf::from(l),
             origin: Origin::Collected,
             regular: true,
+            part: None,
         })
         .collect()
 }

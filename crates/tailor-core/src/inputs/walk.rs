@@ -16,6 +16,7 @@ pub fn walk_dir(root: &Path, out: &mut Vec<Candidate>) -> Result<()> {
             path,
             origin: Origin::Collected,
             regular: true,
+            part: None,
         })
     })
 }

@@ -29,10 +29,15 @@ pub fn e2e() -> E2e {
 
 /// Runs scripts/NAME (a build script printing KEY=VALUE lines) and collects its variables.
 pub fn build_script(name: &str) -> E2e {
+    build_script_with(name, &[])
+}
+
+/// [`build_script`] with arguments.
+pub fn build_script_with(name: &str, args: &[&str]) -> E2e {
     let script = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../scripts")
         .join(name);
-    let out = run(Command::new("bash").arg(script));
+    let out = run(Command::new("bash").arg(script).args(args));
     let vars = String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|l| l.split_once('='))

@@ -5,11 +5,19 @@
 use std::path::Path;
 use std::process::Command;
 
-use super::e2e::{build_script, E2e};
+use super::e2e::{build_script, build_script_with, E2e};
 
 /// The KEY=VALUE lines of scripts/osv-build.sh (see the script for the contract).
 pub fn osv() -> E2e {
     build_script("osv-build.sh")
+}
+
+/// A variant of that kernel built by OSv's own build with more make variables, in a copy of
+/// the tree (scripts/osv-variant.sh: VARIANT_DIR, VARIANT_LINK, VARIANT_KERNEL, ...).
+pub fn variant(name: &str, vars: &[&str]) -> E2e {
+    let mut args = vec![name];
+    args.extend_from_slice(vars);
+    build_script_with("osv-variant.sh", &args)
 }
 
 /// What a boot printed.
