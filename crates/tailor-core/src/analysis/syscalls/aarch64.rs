@@ -54,6 +54,7 @@ pub(crate) fn decode(addr: u64, bytes: &[u8], out: &mut Vec<Insn>) {
             kills: RegSet::default(),
             refs: [None, None],
             nop: false,
+            zero: None,
         };
         if decoder.decode_into(&mut ins, &mut reader).is_err() {
             out.push(stop);
@@ -218,6 +219,11 @@ pub(crate) fn decode(addr: u64, bytes: &[u8], out: &mut Vec<Insn>) {
             kills,
             refs,
             nop: ins.opcode == Opcode::HINT,
+            zero: match ins.opcode {
+                Opcode::CBZ => reg(&ops[0]).map(|r| (r, true)),
+                Opcode::CBNZ => reg(&ops[0]).map(|r| (r, false)),
+                _ => None,
+            },
         });
     }
     // A trailing partial word is not an instruction.
@@ -231,6 +237,7 @@ pub(crate) fn decode(addr: u64, bytes: &[u8], out: &mut Vec<Insn>) {
             kills: RegSet::default(),
             refs: [None, None],
             nop: false,
+            zero: None,
         });
     }
 }

@@ -129,6 +129,9 @@ pub(crate) struct Insn {
     pub(crate) refs: [Option<u64>; 2],
     /// A no-op (alignment padding when nothing jumps to it).
     pub(crate) nop: bool,
+    /// A conditional jump that tests a register against zero (`test r, r; je`, `cbz`): the
+    /// register is 0 on the taken edge (`true`) or on the fall-through (`false`).
+    pub(crate) zero: Option<(Reg, bool)>,
 }
 
 /// A function of the analysis: a range of instructions.
@@ -376,6 +379,13 @@ impl<'a> Program<'a> {
             if let Some(i) = self.index_of(f.addr) {
                 starts.push(i.0);
                 names.entry(i.0).or_insert((f.name, f.exported));
+            }
+            // What follows a sized function (padding, data in code, code without a symbol) is
+            // a range of its own: an address taken there does not make the function reachable.
+            if f.size > 0 {
+                if let Some(i) = self.index_of(f.addr.saturating_add(f.size)) {
+                    starts.push(i.0);
+                }
             }
         }
         if let Some(i) = image.entry.and_then(|e| self.index_of(e)) {
@@ -690,9 +700,12 @@ impl<'a> Program<'a> {
         }
     }
 
-    /// What instruction `p` does to `reg`'s value.
-    fn step(&self, p: InsnId, reg: Reg) -> Step {
+    /// What instruction `p` does to `reg`'s value, on its taken edge or its fall-through.
+    fn step(&self, p: InsnId, reg: Reg, taken: bool) -> Step {
         let ins = self.insn(p);
+        if ins.zero == Some((reg, taken)) {
+            return Step::Done(Atom::Const { value: 0, at: p });
+        }
         match ins.def {
             Def::Const(d, v) if d == reg => return Step::Done(Atom::Const { value: v, at: p }),
             Def::Copy(d, s) if d == reg => return Step::Before(s),
@@ -710,7 +723,8 @@ impl<'a> Program<'a> {
     }
 
     fn after(&self, p: InsnId, reg: Reg, work: &mut Vec<(InsnId, Reg)>, out: &mut Vec<Atom>) {
-        match self.step(p, reg) {
+        let taken = matches!(self.insn(p).flow, Flow::CondJump(_));
+        match self.step(p, reg, taken) {
             Step::Before(r) => work.push((p, r)),
             Step::Fork(a, b) => {
                 work.push((p, a));
@@ -764,7 +778,7 @@ impl<'a> Program<'a> {
                     }
                 }
                 let Some(p) = ft else { break };
-                match self.step(p, r) {
+                match self.step(p, r, false) {
                     Step::Before(r2) => {
                         i = p;
                         r = r2;

@@ -40,6 +40,10 @@ pub(crate) fn decode(addr: u64, bytes: &[u8], out: &mut Vec<Insn>) {
     let mut ins = Instruction::default();
     // `push imm; pop reg` sets reg (hand-written code's short `mov`).
     let mut pushed: Option<i64> = None;
+    // The register the previous instruction zeroed (`xor eax, eax; mov al, n`), and the one
+    // it tested against zero (`test r, r` / `cmp r, 0` before `je`/`jne`).
+    let mut zeroed: Option<Reg> = None;
+    let mut tested: Option<Reg> = None;
     while decoder.can_decode() {
         decoder.decode_out(&mut ins);
         let len = ins.len().clamp(1, 15) as u8;
@@ -52,8 +56,11 @@ pub(crate) fn decode(addr: u64, bytes: &[u8], out: &mut Vec<Insn>) {
                 kills: RegSet::default(),
                 refs: [None, None],
                 nop: false,
+                zero: None,
             });
             pushed = None;
+            zeroed = None;
+            tested = None;
             continue;
         }
         let mut kills = RegSet::default();
@@ -128,7 +135,31 @@ pub(crate) fn decode(addr: u64, bytes: &[u8], out: &mut Vec<Insn>) {
                 _ => Flow::Next,
             },
         };
-        let def = definition(&ins, pushed);
+        let mut def = definition(&ins, pushed);
+        if def == Def::None
+            && mnemonic == Mnemonic::Mov
+            && ins.op_count() == 2
+            && ins.op0_kind() == OpKind::Register
+            && ins.op0_register().is_gpr8()
+            && ins.op1_kind() == OpKind::Immediate8
+        {
+            // `mov al, n` after `xor eax, eax` (musl's __clone).
+            if let (Some(r), Some(z)) = (gpr(ins.op0_register()), zeroed) {
+                if r == z && ins.op0_register() == low_byte(r) {
+                    def = Def::Const(r, i64::from(ins.immediate8()));
+                }
+            }
+        }
+        let zero = match (flow, mnemonic, tested) {
+            (Flow::CondJump(_), Mnemonic::Je, Some(r)) => Some((r, true)),
+            (Flow::CondJump(_), Mnemonic::Jne, Some(r)) => Some((r, false)),
+            _ => None,
+        };
+        zeroed = match def {
+            Def::Const(r, 0) => Some(r),
+            _ => None,
+        };
+        tested = zero_test(&ins);
         pushed = (mnemonic == Mnemonic::Push
             && matches!(
                 ins.op0_kind(),
@@ -160,6 +191,7 @@ pub(crate) fn decode(addr: u64, bytes: &[u8], out: &mut Vec<Insn>) {
             def,
             kills,
             refs,
+            zero,
             nop: matches!(mnemonic, Mnemonic::Nop | Mnemonic::Int3)
                 || (mnemonic == Mnemonic::Xchg
                     && ins.op_count() == 2
@@ -168,6 +200,56 @@ pub(crate) fn decode(addr: u64, bytes: &[u8], out: &mut Vec<Insn>) {
                     && ins.op0_register() == ins.op1_register()),
         });
     }
+}
+
+/// The register `test r, r` or `cmp r, 0` compares with zero.
+fn zero_test(ins: &Instruction) -> Option<Reg> {
+    if ins.op_count() != 2 || ins.op0_kind() != OpKind::Register {
+        return None;
+    }
+    let r = full_gpr(ins.op0_register())?;
+    match ins.mnemonic() {
+        Mnemonic::Test
+            if ins.op1_kind() == OpKind::Register && ins.op1_register() == ins.op0_register() =>
+        {
+            Some(r)
+        }
+        Mnemonic::Cmp
+            if matches!(
+                ins.op1_kind(),
+                OpKind::Immediate8to32
+                    | OpKind::Immediate8to64
+                    | OpKind::Immediate32
+                    | OpKind::Immediate32to64
+            ) && ins.immediate(1) == 0 =>
+        {
+            Some(r)
+        }
+        _ => None,
+    }
+}
+
+/// The low byte of a register (al for rax, …, r15b).
+fn low_byte(r: Reg) -> Register {
+    const LOW: [Register; 16] = [
+        Register::AL,
+        Register::CL,
+        Register::DL,
+        Register::BL,
+        Register::SPL,
+        Register::BPL,
+        Register::SIL,
+        Register::DIL,
+        Register::R8L,
+        Register::R9L,
+        Register::R10L,
+        Register::R11L,
+        Register::R12L,
+        Register::R13L,
+        Register::R14L,
+        Register::R15L,
+    ];
+    LOW.get(usize::from(r.0)).copied().unwrap_or(Register::None)
 }
 
 /// `jmp [index*8 + table]`: the address of a table of absolute jump targets.
