@@ -27,6 +27,10 @@ PACKAGES=(
   zlib1g-dev                        # libpng's build links zlib
   tcl                               # tclsh: sqlite's build generates its sources with it
   util-linux                        # setpriv: the libraries test runs a consumer as nobody
+  strace busybox-static             # tailor syscalls: what programs really call; a static busybox
+  linux-libc-dev linux-libc-dev-arm64-cross  # Linux's system call tables (x86-64, AArch64)
+  qemu-user-static                  # runs (and traces) the static AArch64 fixture; no AArch64
+                                    # gcc: Debian's cross compilers conflict with gcc-multilib
 )
 
 # OSv's build (per its scripts/setup.py for Debian, as measured on Debian 12).

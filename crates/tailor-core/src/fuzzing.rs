@@ -194,6 +194,18 @@ pub fn linker_script(data: &[u8]) {
     }
 }
 
+/// The system-call analysis's decoder front end: arbitrary bytes as a whole ELF file (decoded,
+/// partitioned and traced as `tailor syscalls` does) and as raw x86-64 and AArch64 code;
+/// must never panic.
+pub fn syscalls(data: &[u8]) {
+    use crate::analysis::syscalls::{self, Arch};
+    let _ = syscalls::decode_only(data);
+    for arch in [Arch::X86_64, Arch::Aarch64] {
+        let n = syscalls::decode_bytes(arch, 0x40_0000, data);
+        assert!(n <= data.len(), "more instructions than bytes");
+    }
+}
+
 #[cfg(test)]
 mod regressions {
     use std::path::PathBuf;
@@ -230,6 +242,7 @@ mod regressions {
             ("link_command", super::link_command),
             ("object_reader", super::object_reader),
             ("linker_script", super::linker_script),
+            ("syscalls", super::syscalls),
         ] {
             let files = inputs(target);
             assert!(!files.is_empty(), "no saved {target} inputs");

@@ -1,5 +1,7 @@
 //! The `tailor` binary: parses arguments with clap and hands them to `tailor_core::commands`.
 
+mod cli_syscalls;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -275,6 +277,9 @@ enum Command {
         #[arg(long)]
         list: bool,
     },
+    /// The system calls static programs can make (disassembly), as OSv's syscall list.
+    #[command(after_help = cli_syscalls::SYSCALLS_HELP)]
+    Syscalls(cli_syscalls::SyscallsArgs),
 }
 
 /// Where profiles come from.
@@ -672,6 +677,7 @@ fn run(cli: Cli) -> tailor_core::Result<Status> {
             &mut stderr,
         ),
         Command::Profile(p) => run_profile(p, &mut stdout, &mut stderr),
+        Command::Syscalls(a) => a.run(&mut stdout, &mut stderr),
         Command::Embed {
             name,
             strip_comments,

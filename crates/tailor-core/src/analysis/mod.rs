@@ -1,5 +1,6 @@
 //! Stage 2, analysis: what consumers need ([`needs`]), what the provider exports ([`exports`]),
-//! and which exports are looked up by name ([`byname`]), all read through [`elf`].
+//! and which exports are looked up by name ([`byname`]), all read through [`elf`]; and, for
+//! static programs, the system calls their code makes ([`syscalls`]).
 
 pub mod byname;
 pub mod closure;
@@ -12,6 +13,7 @@ pub mod link_model;
 pub mod needs;
 pub mod objfile;
 pub mod retained;
+pub mod syscalls;
 pub mod truncation;
 
 use std::path::{Path, PathBuf};

@@ -11,6 +11,7 @@ pub mod needs;
 pub mod planning;
 pub mod profile;
 pub mod provider;
+pub mod syscalls;
 pub mod verify;
 pub mod version_script;
 
