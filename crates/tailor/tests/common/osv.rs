@@ -34,8 +34,27 @@ pub struct Boot {
 /// `timeout` seconds.
 pub fn boot(kernel: &Path, image: &Path, cmdline: &str, timeout: u32) -> Boot {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/osv-boot.sh");
+    // The accelerator, probed once (`osv-boot.sh --accel`): a probe before every boot has
+    // been seen to get the aborted probe's messages onto the boot's console output.
+    static ACCEL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let accel = ACCEL.get_or_init(|| {
+        let out = Command::new("bash")
+            .arg(&script)
+            .arg("--accel")
+            .output()
+            .expect("running scripts/osv-boot.sh --accel");
+        let text = String::from_utf8_lossy(&out.stdout);
+        let accel = text.lines().last().unwrap_or("").trim().to_string();
+        assert!(
+            out.status.success() && (accel == "kvm" || accel == "tcg"),
+            "osv-boot.sh --accel printed {text:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        accel
+    });
     let out = Command::new("bash")
-        .arg(script)
+        .env("TAILOR_QEMU_ACCEL", accel)
+        .arg(&script)
         .arg("-t")
         .arg(timeout.to_string())
         .arg(kernel)
