@@ -3,7 +3,8 @@
 # real link of OSv's loader.elf (scripts/osv-build.sh). Prints the counts each side, the
 # sections both remove, and those only one side removes, by section kind (`.text`, `.rodata`,
 # ...), with a few examples. Group signatures (`[sig]`) are dropped from names on both sides.
-#   bench/osv-gc.sh [TAILOR-GC-OPTIONS...]      (e.g. --version-script FILE)
+#   bench/osv-gc.sh [TAILOR-GC-OPTIONS...]      (e.g. --version-script FILE: the tailored link,
+#                                                that script in ld's command too)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HERE/target}
@@ -15,10 +16,17 @@ trap 'rm -rf "$TMP"' EXIT
 mapfile -t argv < "$OSV_LINK"
 cd "$OSV_DIR"
 "$TAILOR" gc "$@" --format json -- "${argv[@]}" > "$TMP/tailor.json"
-# The same link, into a scratch file, with ld's own report.
+# The same link, into a scratch file, with ld's own report (and the version script given to
+# tailor gc, when one is: the tailored link).
+script=""
+for ((i = 1; i <= $#; i++)); do
+  if [ "${!i}" = --version-script ]; then j=$((i + 1)); script=$(realpath "${!j}"); fi
+done
 cmd=()
 for ((i = 0; i < ${#argv[@]}; i++)); do
-  if [ "${argv[i]}" = -o ]; then cmd+=(-o "$TMP/loader.elf"); i=$((i + 1)); else cmd+=("${argv[i]}"); fi
+  if [ "${argv[i]}" = -o ]; then cmd+=(-o "$TMP/loader.elf"); i=$((i + 1))
+  elif [ -n "$script" ] && [[ ${argv[i]} == --version-script=* ]]; then cmd+=("--version-script=$script")
+  else cmd+=("${argv[i]}"); fi
 done
 "${cmd[@]}" --print-gc-sections 2> "$TMP/ld.txt" || { cat "$TMP/ld.txt" >&2; exit 2; }
 python3 - "$TMP/tailor.json" "$TMP/ld.txt" <<'EOF'

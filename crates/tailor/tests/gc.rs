@@ -782,7 +782,8 @@ fn kernel_scripts_late_keep_and_script_defined_entry_match_gnu_ld_and_lld() {
 /// `extern "C++"` version-script patterns, matched against demangled names as the linkers
 /// do: quoted names literally (`"api::f(int)"`), bare ones as wildcards (`api::C::*`), the
 /// special names (`"vtable for api::C"`, `typeinfo*`); a local C++ wildcard under `global: *`.
-/// The removed set (exported functions root their sections) equals each linker's.
+/// The removed set (exported functions root their sections) equals each linker's; a dead
+/// function with an exception table (`.gcc_except_table.*`, which lld keeps through its FDE).
 #[test]
 fn cxx_version_script_patterns_match_every_linker() {
     need_linkers();
@@ -801,7 +802,8 @@ fn cxx_version_script_patterns_match_every_linker() {
          C::~C() {}\n\
          int C::n(int x) { return x; }\n\
          }\n\
-         namespace detail { int h(int x) { return x - 1; } int k(int x) { return x ^ 5; } }\n\
+         namespace detail { int h(int x) { return x - 1; } int k(int x) { return x ^ 5; }\n\
+         int thrower(int x) { try { if (x > 3) throw x; } catch (int e) { return e; } return 0; } }\n\
          extern \"C\" int c_func(int x) { return detail::h(x); }\n\
          extern \"C\" int other_c(int x) { return x; }\n",
     );

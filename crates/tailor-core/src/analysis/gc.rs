@@ -565,7 +565,7 @@ fn section_roots(link: &Link<'_>, opts: &GcOptions<'_>) -> (Vec<Root>, Vec<u32>)
         outputs.extend(o);
     }
     if opts.linker != Linker::Bfd {
-        roots.extend(personality_roots(link));
+        roots.extend(personality_roots(link, opts.linker == Linker::Lld));
     }
     (roots, outputs)
 }
@@ -575,8 +575,10 @@ pub const UNPLACED: u32 = u32::MAX;
 /// `GcResult::outputs` of a section a `/DISCARD/` rule drops.
 pub const DISCARDED: u32 = u32::MAX - 1;
 
-/// lld and mold keep every CIE's personality routine.
-fn personality_roots(link: &Link<'_>) -> Vec<Root> {
+/// lld and mold keep every CIE's personality routine; lld also every section an FDE names that
+/// is not code, not `SHF_LINK_ORDER` and in no group — the LSDAs (`.gcc_except_table.f`) of
+/// dead functions too (MarkLive.cpp, `resolveReloc` with `fromFDE`).
+fn personality_roots(link: &Link<'_>, fde_targets: bool) -> Vec<Root> {
     let mut v = Vec::new();
     for (oi, o) in link.objects.iter().enumerate() {
         for (si, s) in o.elf.sections.iter().enumerate() {
@@ -585,21 +587,35 @@ fn personality_roots(link: &Link<'_>) -> Vec<Root> {
             }
             let eh = EhFrame::read(o, si);
             for &(start, end, cie) in &eh.records {
-                if cie.is_some() {
+                let is_fde = cie.is_some();
+                if is_fde && !fde_targets {
                     continue; // personality relocations sit inside CIEs
                 }
                 for &ri in eh.relocs_in(start, end) {
-                    if let Target::Section(to) = link.target(oi, o.elf.relocs[ri as usize].sym) {
-                        v.push(Root {
-                            section: to,
-                            reason: RootReason::Personality,
-                        });
+                    let Target::Section(to) = link.target(oi, o.elf.relocs[ri as usize].sym) else {
+                        continue;
+                    };
+                    if is_fde && !lsda_like(link, to) {
+                        continue;
                     }
+                    v.push(Root {
+                        section: to,
+                        reason: RootReason::Personality,
+                    });
                 }
             }
         }
     }
     v
+}
+
+/// Whether section id `to` is what lld keeps when an FDE names it: not code, not
+/// `SHF_LINK_ORDER`, in no section group.
+fn lsda_like(link: &Link<'_>, to: u32) -> bool {
+    let (o, s) = link.locate(to);
+    let sec = &link.objects[o].elf.sections[s];
+    sec.flags & (elf::SHF_EXECINSTR as u64 | elf::SHF_LINK_ORDER as u64) == 0
+        && sec.group == super::objfile::NONE
 }
 
 /// Symbols kept by option (`-e`, `-u`, `-init`, `-fini`) and by export.

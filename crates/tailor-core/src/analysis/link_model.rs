@@ -561,6 +561,31 @@ impl<'d> Link<'d> {
         self.by_name.get(name).map(|&g| &self.globals[g as usize])
     }
 
+    /// Applies the script's outright assignments ([`crate::inputs::ldscript::Script::overriding_definitions`]):
+    /// a name an object defines and the script assigns from another object symbol takes that
+    /// symbol's definition, as GNU ld and lld resolve it (the object's own definition, and its
+    /// section, are then reached by nothing).
+    pub fn apply_script_definitions(&mut self, script: &crate::inputs::ldscript::Script) {
+        for (name, from) in script.overriding_definitions() {
+            let Some(&g) = self.by_name.get(name.as_bytes()) else {
+                continue;
+            };
+            if !matches!(self.globals[g as usize].def, Def::Defined { .. }) {
+                continue;
+            }
+            let source = from.iter().find_map(|f| {
+                let &fg = self.by_name.get(f.as_bytes())?;
+                match self.globals[fg as usize].def {
+                    d @ Def::Defined { .. } if fg != g => Some(d),
+                    _ => None,
+                }
+            });
+            if let Some(def) = source {
+                self.globals[g as usize].def = def;
+            }
+        }
+    }
+
     /// The section id holding the definition of global `g`, if it is in a section.
     pub fn def_section(&self, g: &Global<'_>) -> Option<u32> {
         match g.def {

@@ -151,7 +151,8 @@ pub fn run(opts: &CheckOptions, out: &mut dyn Write, log: &mut dyn Write) -> Res
     }
     let prefetched = link_model::Prefetched::default();
     let files = link_model::read_files(&args, &cwd, &[], &prefetched).map_err(diagnose)?;
-    let link = link_model::resolve(&files, &args.undefined)?;
+    let mut link = link_model::resolve(&files, &args.undefined)?;
+    link.apply_script_definitions(&script);
     let placer = Placer::new(&script);
     let mut findings = findings(&link, &placer, &script_name, &args);
     findings.sort();

@@ -253,7 +253,10 @@ fn with_prediction<R>(
     f: impl FnOnce(&Names<'_, '_>, &mut Timings) -> R,
 ) -> Result<R> {
     let undefined = prepared.undefined();
-    let link = link_model::resolve(&prepared.files, &undefined)?;
+    let mut link = link_model::resolve(&prepared.files, &undefined)?;
+    if let Some(script) = &prepared.script {
+        link.apply_script_definitions(script);
+    }
     t.phase("resolved");
     let placer = prepared.script.as_ref().map(Placer::new);
     let opts = options(prepared, placer.as_ref(), by_name);

@@ -372,6 +372,28 @@ impl Script {
         out
     }
 
+    /// The symbols the script assigns outright (`name = expr;`, also `HIDDEN(...)`; not
+    /// `PROVIDE`, which gives way to a definition in an object), each with the object symbols
+    /// its value is relative to ([`Script::defined_from`]). Such an assignment overrides an
+    /// object's definition of the name (OSv's `libc/aliases.ld`: `___errno_location =
+    /// __errno_location;` beside libc.o's own `___errno_location`), so references to the name
+    /// reach the section of what it is assigned from.
+    pub fn overriding_definitions(&self) -> Vec<(String, Vec<String>)> {
+        let mut names: Vec<&str> = self
+            .assignments()
+            .into_iter()
+            .filter(|(a, _)| a.op == "=" && matches!(a.wrapper.as_deref(), None | Some("HIDDEN")))
+            .map(|(a, _)| a.target.as_str())
+            .filter(|t| *t != ".")
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+            .into_iter()
+            .map(|n| (n.to_string(), self.defined_from(n, false)))
+            .collect()
+    }
+
     /// Every symbol the script's assignments refer to (lld keeps each one's section:
     /// `LinkerScript::referencedSymbols`), sorted, once each.
     pub fn referenced_symbols(&self) -> Vec<String> {
