@@ -613,3 +613,47 @@ fn half_discarded_groups_and_link_order_pairs_are_found() {
         }
     }
 }
+
+/// A kernel-style entry the script makes absolute (`ENTRY(boot)`, `boot = 0x401000;`) roots
+/// no section: GNU ld's --gc-sections removes the boot code itself. The check fires; with the
+/// entry naming the boot function, it is quiet and the code stays.
+#[test]
+fn an_absolute_entry_roots_nothing_and_gc_removes_the_boot_code() {
+    let d = workdir();
+    let dir = d.path();
+    write(
+        dir,
+        "boot.c",
+        "void boot_code(void) { for (;;) { } }\nint helper(void) { return 1; }\n",
+    );
+    gcc(dir, &["-c", "-O1", "-ffunction-sections", "boot.c"]);
+    let entry_line = |s: &str| {
+        s.lines()
+            .find(|l| l.starts_with("ENTRY("))
+            .map(str::to_string)
+    };
+    let built_in = default_script(|s| s);
+    let original = entry_line(&built_in).expect("ENTRY in ld's built-in script");
+    let broken = default_script(|s| s.replace(&original, "ENTRY(boot)\nboot = 0x401000;"));
+    let fixed = default_script(|s| s.replace(&original, "ENTRY(boot_code)"));
+    write(dir, "broken.ld", &broken);
+    write(dir, "fixed.ld", &fixed);
+    for (script, should_fire) in [("broken.ld", true), ("fixed.ld", false)] {
+        let argv = ["ld", "-T", script, "--gc-sections", "boot.o", "-o", "boot"];
+        let (_, codes, report) = check(dir, &argv);
+        assert_eq!(
+            fires(&codes, "entry-roots"),
+            should_fire,
+            "{script}: {report}"
+        );
+        let out = link(dir, &[argv.as_slice(), &["--print-gc-sections"]].concat());
+        let removed = String::from_utf8_lossy(&out.stderr).contains("'.text.boot_code'");
+        assert_eq!(
+            removed,
+            should_fire,
+            "{script}: GNU ld {} .text.boot_code: {}",
+            if removed { "removed" } else { "kept" },
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

@@ -346,3 +346,201 @@ fn tailored_osv_kernels_boot_every_app() {
         "the tailored profile kernel is not smaller than the profile's generic kernel"
     );
 }
+
+/// `removing unused section` lines of GNU ld (`'S' in file 'F'`) and lld (`F:(S)`), group
+/// signatures dropped.
+fn removed_by(text: &str) -> std::collections::BTreeSet<(String, String)> {
+    let strip = |s: &str| match s.find('[') {
+        Some(i) if s.ends_with(']') => s[..i].to_string(),
+        _ => s.to_string(),
+    };
+    let mut set = std::collections::BTreeSet::new();
+    for line in text.lines() {
+        if let Some(rest) = line.split("removing unused section '").nth(1) {
+            let (section, file) = rest.split_once("' in file '").expect("GNU ld's line");
+            set.insert((file.trim_end_matches('\'').to_string(), strip(section)));
+        } else if let Some(rest) = line.strip_prefix("removing unused section ") {
+            let (file, section) = rest.rsplit_once(":(").expect("lld's line");
+            set.insert((file.to_string(), strip(section.trim_end_matches(')'))));
+        }
+    }
+    set
+}
+
+/// `tailor gc`'s removed set for `argv` (run in `dir`) against the linker's own, and the
+/// linker's text (stderr and stdout) of the same link with `extra` options.
+fn gc_against_linker(dir: &Path, argv: &[String], gc_args: &[&str], what: &str) {
+    let report = common::tailor()
+        .args(["gc", "--format", "json"])
+        .args(gc_args)
+        .arg("--")
+        .args(argv)
+        .current_dir(dir)
+        .output()
+        .expect("running tailor gc");
+    assert!(
+        report.status.success(),
+        "tailor gc: {}",
+        String::from_utf8_lossy(&report.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
+    let strip = |s: &str| match s.find('[') {
+        Some(i) if s.ends_with(']') => s[..i].to_string(),
+        _ => s.to_string(),
+    };
+    let predicted: std::collections::BTreeSet<(String, String)> = json["removed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["file"].as_str().unwrap().to_string(),
+                strip(r["section"].as_str().unwrap()),
+            )
+        })
+        .collect();
+    let scratch = tempfile::tempdir().unwrap();
+    let mut cmd: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < argv.len() {
+        if argv[i] == "-o" {
+            cmd.push("-o".into());
+            cmd.push(scratch.path().join("out.elf").display().to_string());
+            i += 2;
+            continue;
+        }
+        cmd.push(argv[i].clone());
+        i += 1;
+    }
+    let out = Command::new(&cmd[0])
+        .args(&cmd[1..])
+        .arg("--print-gc-sections")
+        .current_dir(dir)
+        .output()
+        .expect("running the linker");
+    assert!(out.status.success(), "{what}: the link failed");
+    let actual = removed_by(&format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    ));
+    let only_p: Vec<_> = predicted.difference(&actual).take(5).collect();
+    let only_l: Vec<_> = actual.difference(&predicted).take(5).collect();
+    assert!(
+        only_p.is_empty() && only_l.is_empty() && !actual.is_empty(),
+        "{what}: tailor predicts {} removed, the linker removes {}; tailor only {only_p:?}, linker only {only_l:?}",
+        predicted.len(),
+        actual.len()
+    );
+    eprintln!("{what}: {} removed sections, identical", actual.len());
+}
+
+/// `tailor gc` on OSv's own link (`arch/x64/loader.ld`, libc/aliases.ld's assignments, KEEP
+/// after a plain rule, a script-defined ENTRY): the removed set equals GNU ld's for the
+/// generic link and for the link with tailor's version script, and lld's (lld links OSv
+/// when given the same command without GNU ld's `--no-warn-rwx-segments`). `tailor check`
+/// on it reports only findings that are so: no table or init-array hazard (the kernel's
+/// constructors run: it boots), and each orphan is one GNU ld's `--orphan-handling=warn`
+/// names.
+#[test]
+#[ignore = "builds OSv (about 12 CPU-minutes, past CI's budget): cargo test --release --test osv -- --ignored"]
+fn gc_and_check_are_exact_on_osvs_link() {
+    common::need_tool("ld.lld", "lld");
+    let e = osv();
+    let dir = e.path("OSV_DIR");
+    let argv = argv_of(&e.path("OSV_LINK"));
+    gc_against_linker(&dir, &argv, &[], "GNU ld, OSv's generic link");
+
+    let tmp = tempfile::tempdir().unwrap();
+    let script = tmp.path().join("tailored.map");
+    let vs = common::tailor()
+        .args([
+            "version-script",
+            "--manifest",
+            "build/release.x64/usr.manifest",
+        ])
+        .args(["-D", "libgcc_s_dir=/usr/lib/x86_64-linux-gnu", "--provider"])
+        .arg(e.path("OSV_LOADER"))
+        .arg("-o")
+        .arg(&script)
+        .arg("--")
+        .args(&argv)
+        .current_dir(&dir)
+        .output()
+        .expect("running tailor version-script");
+    assert!(
+        vs.status.success(),
+        "{}",
+        String::from_utf8_lossy(&vs.stderr)
+    );
+    let tailored: Vec<String> = argv
+        .iter()
+        .map(|a| match a.starts_with("--version-script=") {
+            true => format!("--version-script={}", script.display()),
+            false => a.clone(),
+        })
+        .collect();
+    gc_against_linker(
+        &dir,
+        &tailored,
+        &["--version-script", script.to_str().unwrap()],
+        "GNU ld, OSv's link with tailor's version script",
+    );
+
+    let lld: Vec<String> = std::iter::once("ld.lld".to_string())
+        .chain(
+            argv[1..]
+                .iter()
+                .filter(|a| *a != "--no-warn-rwx-segments")
+                .cloned(),
+        )
+        .collect();
+    gc_against_linker(&dir, &lld, &[], "lld, OSv's generic link");
+
+    let check = common::tailor()
+        .args(["check", "--format", "json", "--"])
+        .args(&argv)
+        .current_dir(&dir)
+        .output()
+        .expect("running tailor check");
+    let report: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    let scratch = tmp.path().join("orphans.elf");
+    let mut orphan_cmd: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < argv.len() {
+        if argv[i] == "-o" {
+            orphan_cmd.extend(["-o".to_string(), scratch.display().to_string()]);
+            i += 2;
+            continue;
+        }
+        orphan_cmd.push(argv[i].clone());
+        i += 1;
+    }
+    let out = Command::new(&orphan_cmd[0])
+        .args(&orphan_cmd[1..])
+        .arg("--orphan-handling=warn")
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let warnings = String::from_utf8_lossy(&out.stderr).into_owned();
+    for f in findings {
+        let code = f["code"].as_str().unwrap();
+        let file = f["file"].as_str().unwrap();
+        let section = f["section"].as_str().unwrap_or("");
+        assert!(
+            !code.starts_with("unkept") && code != "start-stop" && code != "entry-roots",
+            "{code} on OSv, whose kernel boots with its constructors and tables: {f}"
+        );
+        if code == "orphan" {
+            assert!(
+                warnings
+                    .lines()
+                    .any(|l| l.contains(&format!("orphan section `{section}"))
+                        && l.contains(&format!("from `{file}'"))),
+                "tailor's orphan {section} in {file} is not one GNU ld warns about:\n{warnings}"
+            );
+        }
+        eprintln!("check on OSv: {code} {file} {section}");
+    }
+}

@@ -98,6 +98,10 @@ pub const CODES: &[(&str, &str)] = &[
         "link-order",
         "an SHF_LINK_ORDER section placed apart from the section it belongs to",
     ),
+    (
+        "entry-roots",
+        "an entry symbol that roots no section under --gc-sections (undefined, absolute)",
+    ),
 ];
 
 #[derive(Serialize)]
@@ -154,7 +158,7 @@ pub fn run(opts: &CheckOptions, out: &mut dyn Write, log: &mut dyn Write) -> Res
     let mut link = link_model::resolve(&files, &args.undefined)?;
     link.apply_script_definitions(&script);
     let placer = Placer::new(&script);
-    let mut findings = findings(&link, &placer, &script_name, &args);
+    let mut findings = findings(&link, &placer, &script, &script_name, &args);
     findings.sort();
     let system: FxHashSet<&str> = link
         .objects
@@ -234,6 +238,7 @@ struct Ctx<'a, 'd> {
 fn findings(
     link: &Link<'_>,
     placer: &Placer<'_>,
+    script: &ldscript::Script,
     script_name: &str,
     args: &LinkerArgs,
 ) -> Vec<Finding> {
@@ -277,7 +282,61 @@ fn findings(
     v.extend(order_hazards(placer, script_name));
     v.extend(unkept(&cx, args));
     v.extend(retain_group_link_order(&cx));
+    v.extend(entry_roots(link, script, script_name, args));
     v
+}
+
+/// The entry symbol roots the section that defines it; one no object defines, or that the
+/// script defines absolute (or, for GNU ld, outside any output section), roots nothing, and
+/// `--gc-sections` then keeps only what `KEEP`, exports and `-u` keep — a kernel whose entry
+/// is `ENTRY(start32 - SHIFT)`-like loses its boot code.
+fn entry_roots(
+    link: &Link<'_>,
+    script: &ldscript::Script,
+    script_name: &str,
+    args: &LinkerArgs,
+) -> Vec<Finding> {
+    if !args.gc_sections {
+        return Vec::new();
+    }
+    let entry = args
+        .entry
+        .clone()
+        .or_else(|| script.entry().map(str::to_string))
+        .unwrap_or_else(|| "_start".to_string());
+    if link
+        .global(entry.as_bytes())
+        .and_then(|g| link.def_section(g))
+        .is_some()
+    {
+        return Vec::new();
+    }
+    let defined_by_script = script.assignments().iter().any(|(a, _)| a.target == entry);
+    let rooted = |from: &[String]| {
+        from.iter().any(|f| {
+            link.global(f.as_bytes())
+                .and_then(|g| link.def_section(g))
+                .is_some()
+        })
+    };
+    let message = if !defined_by_script {
+        format!("the entry symbol `{entry}` is defined by no input and not by the script: --gc-sections roots no section for it")
+    } else if rooted(&script.defined_from(&entry, true)) {
+        return Vec::new();
+    } else if rooted(&script.defined_from(&entry, false)) {
+        format!("the entry symbol `{entry}` is defined by the script outside any output section: GNU ld roots no section for it (lld keeps the section it is relative to)")
+    } else {
+        format!("the entry symbol `{entry}` is absolute (the script gives it a value relative to no input section): --gc-sections roots no section for it")
+    };
+    vec![Finding {
+        code: "entry-roots",
+        file: script_name.to_string(),
+        section: None,
+        symbol: Some(entry.clone()),
+        bytes: None,
+        message,
+        fix: format!("make the entry a symbol of the boot code (`ENTRY(...)` of a function), define `{entry}` inside the output section of the code it is relative to, or KEEP that code"),
+    }]
 }
 
 fn name(b: &[u8]) -> String {
@@ -606,7 +665,11 @@ fn unkept(cx: &Ctx<'_, '_>, args: &LinkerArgs) -> Vec<Finding> {
             if cx.referenced[id] {
                 continue;
             }
-            if let Some(Placement::Placed { output, .. }) = p {
+            // Code nothing calls is dead, not a table entry, even where the script brackets
+            // it with symbols (OSv's `text_start`/`text_end` around all of `.text`): ld removes
+            // it and nothing walks it.
+            let code = s.flags & u64::from(elf::SHF_EXECINSTR) != 0;
+            if let (false, Some(Placement::Placed { output, .. })) = (code, p) {
                 if let Some(syms) = script_symbols.get(&output) {
                     v.push(Finding {
                         code: "unkept-table",
