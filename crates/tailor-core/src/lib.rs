@@ -9,6 +9,7 @@ pub mod analysis;
 pub mod build;
 pub mod commands;
 pub mod decide;
+pub(crate) mod demangle;
 pub mod error;
 pub mod fuzzing;
 pub mod glob;

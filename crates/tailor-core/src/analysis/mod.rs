@@ -4,6 +4,7 @@
 pub mod byname;
 pub mod closure;
 pub mod compact;
+pub mod diff;
 pub mod elf;
 pub mod exports;
 pub mod gc;

@@ -3,6 +3,7 @@
 //! returned [`Status`] to an exit code.
 
 pub mod check;
+pub mod diff;
 pub mod embed;
 pub mod exports;
 pub mod gc;
@@ -38,6 +39,16 @@ pub enum Format {
     #[default]
     Text,
     Json,
+}
+
+/// `--format` of the commands that also write an HTML page (`gc`, `diff`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReportFormat {
+    #[default]
+    Text,
+    Json,
+    /// One self-contained page (the JSON report embedded, drawn by inlined script).
+    Html,
 }
 
 /// The consumers, read: views over a [`ReadSet`].

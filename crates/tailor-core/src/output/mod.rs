@@ -1,6 +1,9 @@
 //! Writers shared by every command: atomic, change-aware file writes, make-style depfiles, and
 //! serde helpers for byte-string names.
 
+pub mod diff;
+pub mod html;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
