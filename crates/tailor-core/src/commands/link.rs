@@ -717,7 +717,9 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
         tailored: fingerprint(&final_argv, &script, &stats, &consumer_paths),
         generic: generic.record.clone(),
     };
+    // A report asked for at a new place is written, so the link runs again.
     if tailored_path.exists()
+        && opts.report.as_ref().is_none_or(|r| r.exists())
         && previous
             .as_ref()
             .is_some_and(|p| p.tailored == stamp.tailored)

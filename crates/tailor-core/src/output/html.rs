@@ -1,7 +1,8 @@
 //! Output: the HTML report — one self-contained page (no network: its style and script are
 //! inlined, written for it) that embeds a command's JSON report and draws it: a treemap of the
 //! provider's bytes by archive, object and section (kept and removed by colour), the exports
-//! table (sortable), and a kept section's `why` chain when it is clicked. Every number on the
+//! table (sortable), and a kept section's `why` chain when it is clicked (or named in the
+//! address: `report.html#why=obj/src/stdio/printf.lo:.text.printf`). Every number on the
 //! page is read from the embedded JSON.
 
 /// The page for `kind` (`"link"`, `"gc"` or `"diff"`) showing `json`, the command's JSON report.
@@ -58,7 +59,7 @@ td.n, th.n { text-align: right; }
 .scroll { max-height: 420px; overflow: auto; display: inline-block; border: 1px solid #ddd; }
 "#;
 
-const SCRIPT: &str = r#""use strict";
+const SCRIPT: &str = r##""use strict";
 const R = JSON.parse(document.getElementById("report").textContent);
 const app = document.getElementById("app");
 const kind = app.dataset.kind;
@@ -224,6 +225,12 @@ function sectionMap(map, totals) {
   app.append(el("h2", { text: "Exports (" + fmt(map.exports.length) + ")" }),
     sortable("exports", [{ name: "export" }, { name: "reason" }, { name: "consumers" },
       { name: "size", num: true, show: fmt }, { name: "retained", num: true, show: fmt }], rows));
+  // `page.html#why=FILE:SECTION` opens with that section's chain shown.
+  const wanted = decodeURIComponent(location.hash.replace(/^#why=/, ""));
+  if (location.hash.startsWith("#why=")) {
+    const i = map.sections.findIndex((s) => label(s) === wanted || label(s).endsWith("/" + wanted));
+    if (i >= 0) showWhy(i); else why.textContent = "No section " + wanted + " in the link.";
+  }
   totals.append(total("kept-bytes", "kept bytes", map.kept_bytes),
     total("removed-bytes", "removed bytes", map.removed_bytes),
     total("sections-kept", "sections kept", map.sections.filter((s) => s.kept).length),
@@ -287,4 +294,4 @@ if (kind === "diff") {
   }
   if (R.map) sectionMap(R.map, totals);
 }
-"#;
+"##;

@@ -3,6 +3,7 @@
 
 pub mod diff;
 pub mod html;
+pub(crate) mod progress;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
