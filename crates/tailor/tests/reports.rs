@@ -570,17 +570,15 @@ fn gc_and_diff_pages_show_their_json() {
     ]);
     assert_dom_has(&dom, &figures);
     // The sections table shows size -A's .text.
-    assert!(dom.contains(&format!(
-        "{}",
-        a_old[".text"]
-            .to_string()
-            .as_bytes()
-            .rchunks(3)
-            .rev()
-            .map(|c| std::str::from_utf8(c).unwrap())
-            .collect::<Vec<_>>()
-            .join(",")
-    )));
+    let grouped = a_old[".text"]
+        .to_string()
+        .as_bytes()
+        .rchunks(3)
+        .rev()
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect::<Vec<_>>()
+        .join(",");
+    assert!(dom.contains(&grouped), "no .text row of {grouped} bytes");
 }
 
 /// Spinners while linking (and reading many consumers) are drawn on a terminal only: through a
