@@ -27,6 +27,9 @@ PACKAGES=(
   zlib1g-dev                        # libpng's build links zlib
   tcl                               # tclsh: sqlite's build generates its sources with it
   util-linux                        # setpriv: the libraries test runs a consumer as nobody
+  chromium fonts-dejavu-core        # the HTML reports, loaded headless (DOM checks, screenshots)
+  man-db groff-base                 # `man -l` and `groff -ww` render the generated man pages
+  bash zsh fish bsdutils            # the completion scripts; `script` gives a test a terminal
 )
 
 # OSv's build (per its scripts/setup.py for Debian, as measured on Debian 12).
@@ -97,4 +100,4 @@ if [ "${#missing_bpo[@]}" -gt 0 ]; then
     -t bookworm-backports "${missing_bpo[@]}" >/dev/null
 fi
 if [ "$OSV" = 1 ]; then echo "setup: OSv build packages and QEMU ready" >&2; fi
-echo "setup: toolchain ready (gcc, GNU ld, lld, mold, musl-gcc, cross binutils)" >&2
+echo "setup: toolchain ready (gcc, GNU ld, lld, mold, musl-gcc, cross binutils, chromium, man, shells)" >&2

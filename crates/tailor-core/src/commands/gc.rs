@@ -454,11 +454,12 @@ fn section_map(n: &Names<'_, '_>) -> SectionMap {
         objects.push(MapObject { archive, object });
     }
     let shown = |s: u32| n.modeled(s) && n.alloc(s) && (n.live(s) || n.gc.reportable[s as usize]);
-    let mut index = vec![u32::MAX; count as usize];
+    // Map index of each shown section id.
+    let mut index: Vec<Option<u32>> = vec![None; count as usize];
     let mut ids = Vec::new();
     for s in 0..count {
         if shown(s) {
-            index[s as usize] = ids.len() as u32;
+            index[s as usize] = Some(ids.len() as u32);
             ids.push(s);
         }
     }
@@ -495,15 +496,15 @@ fn section_map(n: &Names<'_, '_>) -> SectionMap {
                     if at == s {
                         root = Some(p - ROOT_BASE);
                     } else {
-                        parent = Some(index[at as usize]);
+                        parent = index[at as usize];
                     }
                     break;
                 }
                 if at == s {
                     via = edge.map(|k| n.edge(p, k));
                 }
-                if index[p as usize] != u32::MAX {
-                    parent = Some(index[p as usize]);
+                if let Some(i) = index[p as usize] {
+                    parent = Some(i);
                     break;
                 }
                 at = p;
