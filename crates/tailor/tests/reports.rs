@@ -685,3 +685,180 @@ fn progress_only_on_a_terminal() {
     );
     assert!(dir.path().join("tty.so").is_file());
 }
+
+/// Builds `NAME.so` in `dir` from C++ `source` with version script `script`.
+fn versioned_library(dir: &Path, name: &str, source: &str, script: &str, m32: bool) -> PathBuf {
+    let src = write(dir, &format!("{name}.cc"), source);
+    let map = write(dir, &format!("{name}.map"), script);
+    let out = dir.join(format!("{name}.so"));
+    // gcc's driver compiles C++ without linking libstdc++ (none is needed; there is no
+    // 32-bit one without g++-multilib).
+    need_tool("g++", "g++");
+    let mut cmd = std::process::Command::new(need_tool("gcc", "gcc"));
+    if m32 {
+        cmd.arg("-m32");
+    }
+    cmd.args(["-x", "c++", "-shared", "-fPIC", "-O1", "-o"])
+        .arg(&out)
+        .arg(&src)
+        .arg(format!("-Wl,--version-script={}", map.display()));
+    run(&mut cmd);
+    out
+}
+
+/// Exports as `nm -D --defined-only` spells them: name → versions (`@@V`, `@V`, `` for none).
+fn nm_versions(path: &Path) -> BTreeMap<String, BTreeSet<String>> {
+    let text = tool_stdout(
+        "nm",
+        "binutils",
+        &["-D", "--defined-only", &path.display().to_string()],
+    );
+    let mut m: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for l in text.lines() {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        let [_, kind, sym] = f.as_slice() else {
+            continue;
+        };
+        if *kind == "A" {
+            continue; // version nodes
+        }
+        let (name, version) = match sym.find('@') {
+            Some(at) => (&sym[..at], &sym[at..]),
+            None => (*sym, ""),
+        };
+        m.entry(name.to_string())
+            .or_default()
+            .insert(version.to_string());
+    }
+    m
+}
+
+/// Small C++ libraries, 64- and 32-bit: an export removed, one added, one whose version
+/// changed, as `nm -D` tells them; sections as `readelf -S` lists them; names demangled as
+/// `nm -C` prints them.
+#[test]
+fn diff_of_small_libraries_versions_classes_and_demangling() {
+    let dir = tempfile::tempdir().unwrap();
+    let v1 = "namespace app { int keep(int x) { return x + 1; } int gone(int x) { return x * 2; } \
+              static char big[4000]; char *buf() { return big; } }\n";
+    let v2 = "namespace app { int keep(int x) { return x + 1; } int added(int x, long y) { return x - y; } \
+              static char big[100]; char *buf() { return big; } }\n";
+    for m32 in [false, true] {
+        let sub = dir.path().join(if m32 { "m32" } else { "m64" });
+        std::fs::create_dir_all(&sub).unwrap();
+        let old = versioned_library(
+            &sub,
+            "old",
+            v1,
+            "V1 { global: _ZN3app*; local: *; };\n",
+            m32,
+        );
+        let new = versioned_library(
+            &sub,
+            "new",
+            v2,
+            "V1 { global: _ZN3app3bufEv; local: *; };\nV2 { global: _ZN3app4keepEi; _ZN3app5addedEil; } V1;\n",
+            m32,
+        );
+        let out =
+            run(tailor()
+                .arg("diff")
+                .arg(&old)
+                .arg(&new)
+                .args(["--format", "json", "--demangle"]));
+        let d: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let rows = section_rows(&d);
+        for (side, path) in [("old", &old), ("new", &new)] {
+            for (name, _, size, _) in readelf_sections(path) {
+                assert_eq!(
+                    u(&rows[&name]["size"][side]),
+                    size,
+                    "m32={m32} {side} {name}"
+                );
+            }
+            assert_eq!(
+                u(&d["sections"]["total_file"][side]),
+                std::fs::metadata(path).unwrap().len()
+            );
+        }
+        let (vo, vn) = (nm_versions(&old), nm_versions(&new));
+        let mut want: BTreeMap<String, &str> = BTreeMap::new();
+        for (name, versions) in &vo {
+            match vn.get(name) {
+                None => {
+                    want.insert(name.clone(), "removed");
+                }
+                Some(v) if v != versions => {
+                    want.insert(name.clone(), "version changed");
+                }
+                _ => {}
+            }
+        }
+        for name in vn.keys().filter(|n| !vo.contains_key(*n)) {
+            want.insert(name.clone(), "added");
+        }
+        let got: BTreeMap<String, &str> = d["exports"]["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["name"].as_str().unwrap().to_string(),
+                    r["change"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(got, want, "m32={m32}");
+        assert_eq!(
+            want.values().collect::<BTreeSet<_>>().len(),
+            3,
+            "the fixture has a removed, an added and a re-versioned export: {want:?}"
+        );
+        // Demangled as nm -C prints the same names.
+        let demangled: BTreeMap<String, String> = tool_stdout(
+            "nm",
+            "binutils",
+            &["-D", "--defined-only", "-C", &old.display().to_string()],
+        )
+        .lines()
+        .zip(
+            tool_stdout(
+                "nm",
+                "binutils",
+                &["-D", "--defined-only", &old.display().to_string()],
+            )
+            .lines()
+            .map(str::to_string)
+            .collect::<Vec<_>>(),
+        )
+        .filter_map(|(c, m)| {
+            let c = c.splitn(3, ' ').nth(2)?.split('@').next()?.to_string();
+            let m = m.split_whitespace().nth(2)?.split('@').next()?.to_string();
+            Some((m, c))
+        })
+        .collect();
+        let gone = d["exports"]["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["change"] == "removed")
+            .unwrap();
+        let name = gone["name"].as_str().unwrap();
+        assert_eq!(
+            gone["demangled"].as_str(),
+            demangled.get(name).map(String::as_str),
+            "{name}"
+        );
+        // The bss array shrank: bloat-o-meter counts it (a local 'b').
+        let big = d["symbols"]["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == "_ZN3appL3bigE")
+            .unwrap_or_else(|| panic!("no row for app::big: {}", d["symbols"]));
+        assert_eq!(
+            (big["old"].as_u64(), big["new"].as_u64()),
+            (Some(4000), Some(100))
+        );
+    }
+}
