@@ -677,7 +677,8 @@ fn progress_only_on_a_terminal() {
         .current_dir(e.path("MUSL_DIR"))
         .env("TERM", "xterm")
         .stdin(std::process::Stdio::null())
-        .args(["-qefc", &line, "/dev/null"]));
+        .args(["-qefc", &line])
+        .arg(dir.path().join("typescript")));
     let screen = String::from_utf8_lossy(&tty.stdout);
     assert!(
         screen.contains("the tailored link (") && screen.contains('\u{1b}'),

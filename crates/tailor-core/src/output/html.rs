@@ -54,6 +54,7 @@ h2 { font-size: 16px; margin: 20px 0 6px; }
 #why ol { margin: 4px 0; padding-left: 22px; }
 table { border-collapse: collapse; margin: 4px 0 12px; font-variant-numeric: tabular-nums; }
 th, td { border-bottom: 1px solid #ddd; padding: 2px 8px; text-align: left; vertical-align: top; }
+td { max-width: 560px; overflow-wrap: anywhere; }
 th { background: #f3f4f6; cursor: pointer; user-select: none; }
 td.n, th.n { text-align: right; }
 .scroll { max-height: 420px; overflow: auto; display: inline-block; border: 1px solid #ddd; }
