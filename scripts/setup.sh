@@ -31,6 +31,9 @@ PACKAGES=(
   linux-libc-dev linux-libc-dev-arm64-cross  # Linux's system call tables (x86-64, AArch64)
   qemu-user-static                  # runs (and traces) the static AArch64 fixture; no AArch64
                                     # gcc: Debian's cross compilers conflict with gcc-multilib
+  chromium fonts-dejavu-core        # the HTML reports, loaded headless (DOM checks, screenshots)
+  man-db groff-base                 # `man -l` and `groff -ww` render the generated man pages
+  bash zsh fish bsdutils            # the completion scripts; `script` gives a test a terminal
 )
 
 # OSv's build (per its scripts/setup.py for Debian, as measured on Debian 12).
@@ -101,4 +104,4 @@ if [ "${#missing_bpo[@]}" -gt 0 ]; then
     -t bookworm-backports "${missing_bpo[@]}" >/dev/null
 fi
 if [ "$OSV" = 1 ]; then echo "setup: OSv build packages and QEMU ready" >&2; fi
-echo "setup: toolchain ready (gcc, GNU ld, lld, mold, musl-gcc, cross binutils)" >&2
+echo "setup: toolchain ready (gcc, GNU ld, lld, mold, musl-gcc, cross binutils, chromium, man, shells)" >&2

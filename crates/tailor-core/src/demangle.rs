@@ -38,9 +38,7 @@ pub fn demangle(name: &[u8]) -> Option<String> {
         return cxa.demangle(name);
     }
     let symbol = cpp_demangle::Symbol::new(name).ok()?;
-    let text = symbol
-        .demangle(&cpp_demangle::DemangleOptions::default())
-        .ok()?;
+    let text = symbol.demangle().ok()?;
     Some(libiberty_spelling(text))
 }
 
@@ -196,7 +194,7 @@ mod tests {
         // cpp_demangle's own spellings, rewritten to libiberty's.
         let spelled = |m: &[u8]| {
             let s = cpp_demangle::Symbol::new(m).unwrap();
-            libiberty_spelling(s.demangle(&Default::default()).unwrap())
+            libiberty_spelling(s.demangle().unwrap())
         };
         assert_eq!(spelled(b"_ZTVN2ns1CE"), "vtable for ns::C");
         assert_eq!(spelled(b"_ZTTN2ns1CE"), "VTT for ns::C");

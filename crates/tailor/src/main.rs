@@ -1,11 +1,12 @@
 //! The `tailor` binary: parses arguments with clap and hands them to `tailor_core::commands`.
 
+mod cli;
 mod cli_syscalls;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use tailor_core::commands::{self, provider::ProviderArg, Format, Status};
 use tailor_core::decide::version_script::GroupBy;
 use tailor_core::inputs::link_command::Linker;
@@ -121,9 +122,11 @@ enum Command {
         /// The tailored output (default: the command's output + `.tailored`).
         #[arg(short = 'o', long = "output")]
         output: Option<PathBuf>,
-        /// Write the report as JSON.
-        #[arg(long)]
+        /// Write the report: an HTML page for FILE.html (or --report-format html), else JSON.
+        #[arg(long, value_name = "FILE")]
         report: Option<PathBuf>,
+        #[arg(long, value_enum, requires = "report")]
+        report_format: Option<cli::LinkReportArg>,
         /// Write a make-style depfile for the tailored output.
         #[arg(long)]
         depfile: Option<PathBuf>,
@@ -280,6 +283,14 @@ enum Command {
     /// The system calls static programs can make (disassembly), as OSv's syscall list.
     #[command(after_help = cli_syscalls::SYSCALLS_HELP)]
     Syscalls(cli_syscalls::SyscallsArgs),
+    /// Compare two ELF images: sections, objects, symbols (bloat-o-meter's rule), exports;
+    /// each table with a remainder and a total that add up.
+    #[command(after_help = EXIT_CODES)]
+    Diff(cli::diff::DiffArgs),
+    /// Print a shell completion script (bash, zsh, fish).
+    Completions(cli::docs::CompletionsArgs),
+    /// Print the man page (roff), or a subcommand's: `tailor man link`.
+    Man(cli::docs::ManArgs),
 }
 
 /// Where profiles come from.
@@ -378,7 +389,7 @@ impl From<CompressArg> for tailor_core::build::embed::Compression {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
-enum LinkerArg {
+pub(crate) enum LinkerArg {
     Bfd,
     Lld,
     Mold,
@@ -406,8 +417,9 @@ struct GcArgs {
     /// Do not keep exports whose names appear as strings in live read-only data.
     #[arg(long)]
     no_by_name: bool,
-    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
-    format: FormatArg,
+    /// text, json, or (gc only) an HTML page.
+    #[arg(long, value_enum, default_value_t = cli::ReportFormatArg::Text)]
+    format: cli::ReportFormatArg,
     /// The link command (after `--`).
     #[arg(last = true, required = true)]
     command: Vec<String>,
@@ -643,6 +655,7 @@ fn run(cli: Cli) -> tailor_core::Result<Status> {
             no_by_name,
             output,
             report,
+            report_format,
             depfile,
             embed,
             no_embed_plan,
@@ -660,6 +673,7 @@ fn run(cli: Cli) -> tailor_core::Result<Status> {
                 by_name: !no_by_name,
                 output,
                 report,
+                report_format: report_format.map(Into::into),
                 depfile,
                 command,
                 embed,
@@ -678,6 +692,9 @@ fn run(cli: Cli) -> tailor_core::Result<Status> {
         ),
         Command::Profile(p) => run_profile(p, &mut stdout, &mut stderr),
         Command::Syscalls(a) => a.run(&mut stdout, &mut stderr),
+        Command::Diff(d) => d.run(&mut stdout, &mut stderr),
+        Command::Completions(c) => c.run(Cli::command(), &mut stdout),
+        Command::Man(m) => m.run(Cli::command(), &mut stdout),
         Command::Embed {
             name,
             strip_comments,

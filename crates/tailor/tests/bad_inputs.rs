@@ -89,6 +89,7 @@ fn put(b: &mut [u8], at: usize, value: &[u8]) {
 fn truncated_at_every_section_boundary() {
     let dir = tempfile::tempdir().unwrap();
     let elf = compiled_library(dir.path());
+    let good = dir.path().join("libfix.so").display().to_string();
     let s = sections(&elf);
     let mut cuts: Vec<usize> = s
         .headers
@@ -106,6 +107,15 @@ fn truncated_at_every_section_boundary() {
         let p = path.display().to_string();
         assert_clean_error(&["needs", &p], &p);
         assert_clean_error(&["exports", &p], &p);
+        assert_diff_errors(&good, &p);
+    }
+}
+
+/// `tailor diff` with `bad` as the old image and as the new one: one line naming it, exit 2.
+fn assert_diff_errors(good: &str, bad: &str) {
+    for format in ["text", "json", "html"] {
+        assert_clean_error(&["diff", bad, good, "--format", format], bad);
+        assert_clean_error(&["diff", good, bad, "--format", format], bad);
     }
 }
 
@@ -160,6 +170,8 @@ fn bogus_offsets_and_counts() {
         let p = path.display().to_string();
         let err = assert_clean_error(&["needs", &p], &p);
         eprintln!("{what}: {err}");
+        let good = dir.path().join("libfix.so").display().to_string();
+        assert_diff_errors(&good, &p);
     }
 }
 
@@ -196,6 +208,11 @@ fn special_files_and_links() {
     run(Command::new("mkfifo").arg(&fifo));
     let fifos = fifo.display().to_string();
     assert_clean_error(&["needs", &fifos], &fifos);
+    let good = d.join("libfix.so").display().to_string();
+    let missing = d.join("missing.so").display().to_string();
+    for bad in [&fifos, &subs, &empty, &text, &missing] {
+        assert_diff_errors(&good, bad);
+    }
     // In a directory walk a FIFO is skipped, never opened (opening would block).
     let walk = tailor_ok(&["needs", &d.display().to_string()]);
     assert!(walk.contains("non-ELF skipped"), "{walk}");

@@ -5,6 +5,7 @@
 pub mod byname;
 pub mod closure;
 pub mod compact;
+pub mod diff;
 pub mod elf;
 pub mod embedded;
 pub mod exports;

@@ -10,7 +10,7 @@ use object::elf;
 use serde::Serialize;
 
 use super::version_script::VersionScriptOptions;
-use super::{emit, to_json, Format, Status, Timings};
+use super::{emit, to_json, Format, ReportFormat, Status, Timings};
 use crate::analysis::gc::{self, EdgeKind, GcOptions, GcResult, RootReason, ROOT_BASE};
 use crate::analysis::link_model::{self, Link, LinkFiles};
 use crate::analysis::retained;
@@ -38,7 +38,7 @@ pub struct GcCommand {
     pub linker: Option<Linker>,
     pub exports: ExportSource,
     pub by_name: bool,
-    pub format: Format,
+    pub format: ReportFormat,
 }
 
 /// What to report.
@@ -282,14 +282,21 @@ fn report(
     t: &mut Timings,
 ) -> Result<Status> {
     let (link, result) = (names.link, names.gc);
+    let plain = || match cmd.format {
+        ReportFormat::Text => Ok(Format::Text),
+        ReportFormat::Json => Ok(Format::Json),
+        ReportFormat::Html => Err(Error::Usage(
+            "--format html: `tailor gc` writes the HTML page (why and top: text or json)".into(),
+        )),
+    };
     let text = match query {
         Query::Gc => render_gc(names, prepared, cmd.format),
-        Query::Why { item, all } => render_why(names, item, *all, cmd.format)?,
+        Query::Why { item, all } => render_why(names, item, *all, plain()?)?,
         Query::Top {
             retained,
             exports,
             limit,
-        } => render_top(names, *retained, *exports, *limit, cmd.format),
+        } => render_top(names, *retained, *exports, *limit, plain()?),
     };
     t.phase("rendered");
     let live_alloc: u64 = names.sizes_where(|s| names.live(s) && names.alloc(s));
@@ -329,7 +336,7 @@ pub fn by_name_roots(
         linker,
         exports: ExportSource::Text(version_script.to_string()),
         by_name: true,
-        format: Format::Text,
+        format: ReportFormat::Text,
     };
     let mut t = Timings::start();
     let mut prepared = prepare(&cmd, &mut t)?;
@@ -339,6 +346,240 @@ pub fn by_name_roots(
     let mut roots = with_prediction(&prepared, true, &mut t, |n, _| by_name_of(n))?;
     roots.sort_by(|a, b| (&a.name, &a.place).cmp(&(&b.name, &b.place)));
     Ok(roots)
+}
+
+/// The objects of a link that define each symbol (`tailor diff -- LINK COMMAND`): globals as
+/// the linker resolves them, locals under their objects' `STT_FILE` names.
+pub(crate) fn link_definers(
+    command: &[String],
+    linker: Option<Linker>,
+) -> Result<crate::analysis::diff::LinkDefiners> {
+    let cmd = GcCommand {
+        command: command.to_vec(),
+        linker,
+        exports: ExportSource::Command,
+        by_name: false,
+        format: ReportFormat::Text,
+    };
+    let mut t = Timings::start();
+    let prepared = prepare(&cmd, &mut t)?;
+    let undefined = prepared.undefined();
+    let link = link_model::resolve(&prepared.files, &undefined)?;
+    let mut d = crate::analysis::diff::LinkDefiners::default();
+    for g in &link.globals {
+        if let link_model::Def::Defined { obj, .. } | link_model::Def::Common { obj, .. } = g.def {
+            d.globals
+                .insert(g.name.to_vec(), link.objects[obj as usize].display.clone());
+        }
+    }
+    for o in &link.objects {
+        let mut file: Option<&[u8]> = None;
+        for sym in &o.elf.symbols {
+            if sym.sym_type == elf::STT_FILE {
+                file = Some(sym.name);
+            } else if !sym.is_global() && sym.size > 0 {
+                if let Some(f) = file {
+                    d.locals
+                        .entry((f.to_vec(), sym.name.to_vec()))
+                        .or_insert_with(|| o.display.clone());
+                }
+            }
+        }
+    }
+    Ok(d)
+}
+
+/// What the HTML report draws, in the JSON report too: every allocated section of the link
+/// (kept or removed) under its object and archive, how each kept one is reached (its parent
+/// on a shortest chain from a root, and the edge), the roots, and the exports with the bytes
+/// each alone keeps alive.
+#[derive(Debug, Serialize)]
+pub struct SectionMap {
+    pub objects: Vec<MapObject>,
+    pub sections: Vec<MapSection>,
+    /// The roots' reasons in words.
+    pub roots: Vec<String>,
+    pub exports: Vec<MapExport>,
+    pub kept_bytes: u64,
+    pub removed_bytes: u64,
+}
+
+/// An object of the link: a plain object, or an archive's member.
+#[derive(Debug, Serialize)]
+pub struct MapObject {
+    pub archive: Option<String>,
+    pub object: String,
+}
+
+/// An allocated input section.
+#[derive(Debug, Serialize)]
+pub struct MapSection {
+    /// Index in [`SectionMap::objects`].
+    pub object: u32,
+    pub name: String,
+    pub size: u64,
+    pub kept: bool,
+    /// The section (index in [`SectionMap::sections`]) that keeps it, on a shortest chain.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent: Option<u32>,
+    /// The root (index in [`SectionMap::roots`]) that keeps it directly.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub root: Option<u32>,
+    /// The edge from the parent, in words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
+}
+
+/// An exported symbol of the link.
+#[derive(Debug, Serialize)]
+pub struct MapExport {
+    pub name: String,
+    pub reason: String,
+    /// The consumers that need it (filled in by `tailor link`, which knows them).
+    pub consumers: Vec<String>,
+    /// Its section's bytes.
+    pub size: u64,
+    /// The bytes it alone keeps alive (the dominator tree's).
+    pub retained: u64,
+}
+
+fn section_map(n: &Names<'_, '_>) -> SectionMap {
+    let count = n.link.section_count;
+    let mut objects = Vec::with_capacity(n.link.objects.len());
+    for o in &n.link.objects {
+        let archive = o
+            .member
+            .map(|_| n.link.files.files[o.file as usize].display.clone());
+        let object = match o.member {
+            Some(m) => String::from_utf8_lossy(m).into_owned(),
+            None => o.display.clone(),
+        };
+        objects.push(MapObject { archive, object });
+    }
+    let shown = |s: u32| n.modeled(s) && n.alloc(s) && (n.live(s) || n.gc.reportable[s as usize]);
+    // Map index of each shown section id.
+    let mut index: Vec<Option<u32>> = vec![None; count as usize];
+    let mut ids = Vec::new();
+    for s in 0..count {
+        if shown(s) {
+            index[s as usize] = Some(ids.len() as u32);
+            ids.push(s);
+        }
+    }
+    let sizes: Vec<u64> = (0..count)
+        .map(|s| {
+            if n.modeled(s) && n.alloc(s) {
+                n.size(s)
+            } else {
+                0
+            }
+        })
+        .collect();
+    let r = retained::retained_sizes(n.gc, &sizes);
+    let mut sections = Vec::with_capacity(ids.len());
+    let (mut kept_bytes, mut removed_bytes) = (0, 0);
+    for &s in &ids {
+        let kept = n.live(s);
+        if kept {
+            kept_bytes += n.size(s);
+        } else {
+            removed_bytes += n.size(s);
+        }
+        let (mut parent, mut root, mut via) = (None, None, None);
+        if kept {
+            // Up the shortest-path tree to a shown section or a root.
+            let mut at = s;
+            let mut edge = n.gc.parent_edge[s as usize];
+            loop {
+                let p = n.gc.parent[at as usize];
+                if p == gc::UNREACHED {
+                    break;
+                }
+                if p >= ROOT_BASE {
+                    if at == s {
+                        root = Some(p - ROOT_BASE);
+                    } else {
+                        parent = index[at as usize];
+                    }
+                    break;
+                }
+                if at == s {
+                    via = edge.map(|k| n.edge(p, k));
+                }
+                if let Some(i) = index[p as usize] {
+                    parent = Some(i);
+                    break;
+                }
+                at = p;
+                edge = n.gc.parent_edge[at as usize];
+            }
+        }
+        sections.push(MapSection {
+            object: n.section_of[s as usize].0,
+            name: n.name(s),
+            size: n.size(s),
+            kept,
+            parent,
+            root,
+            via,
+        });
+    }
+    let roots = n.gc.roots.iter().map(|r| n.reason(&r.reason)).collect();
+    let mut exports: Vec<MapExport> = Vec::new();
+    for (i, root) in n.gc.roots.iter().enumerate() {
+        if let RootReason::Export { global, .. } | RootReason::ByName { global, .. } = root.reason {
+            let name = n.global_name(global);
+            if exports.iter().any(|e| e.name == name) {
+                continue;
+            }
+            exports.push(MapExport {
+                consumers: n
+                    .version
+                    .consumer_of
+                    .get(&name)
+                    .cloned()
+                    .into_iter()
+                    .collect(),
+                name,
+                reason: n.reason(&root.reason),
+                size: sizes[root.section as usize],
+                retained: r.retained[r.root_node(i)],
+            });
+        }
+    }
+    exports.sort_by(|a, b| {
+        b.retained
+            .cmp(&a.retained)
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    SectionMap {
+        objects,
+        sections,
+        roots,
+        exports,
+        kept_bytes,
+        removed_bytes,
+    }
+}
+
+/// The section map of a link whose exports are `version_script` (`tailor link`'s report of
+/// its tailored link).
+pub(crate) fn link_section_map(
+    command: &[String],
+    linker: Option<Linker>,
+    version_script: &str,
+) -> Result<SectionMap> {
+    let cmd = GcCommand {
+        command: command.to_vec(),
+        linker,
+        exports: ExportSource::Text(version_script.to_string()),
+        by_name: true,
+        format: ReportFormat::Text,
+    };
+    let mut t = Timings::start();
+    let mut prepared = prepare(&cmd, &mut t)?;
+    prepared.dynamic_list = VersionRules::default();
+    with_prediction(&prepared, true, &mut t, |n, _| section_map(n))
 }
 
 /// The by-name roots the fixed point added.
@@ -558,6 +799,10 @@ struct GcReport {
     by_name: Vec<ByNameRow>,
     kept_alloc_bytes: u64,
     removed_bytes: u64,
+    /// The sections under their objects, how each kept one is reached, the exports (JSON and
+    /// HTML).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    map: Option<SectionMap>,
 }
 
 fn linker_name(l: Linker) -> &'static str {
@@ -568,9 +813,9 @@ fn linker_name(l: Linker) -> &'static str {
     }
 }
 
-fn render_gc(n: &Names<'_, '_>, p: &Prepared, format: Format) -> String {
+fn render_gc(n: &Names<'_, '_>, p: &Prepared, format: ReportFormat) -> String {
     // The text report shows only what goes; the kept rows are built for JSON alone.
-    let want_kept = format == Format::Json;
+    let want_kept = format != ReportFormat::Text;
     let mut kept = Vec::new();
     let (mut kept_alloc_bytes, mut kept_count) = (0u64, 0usize);
     let mut removed = Vec::new();
@@ -627,10 +872,16 @@ fn render_gc(n: &Names<'_, '_>, p: &Prepared, format: Format) -> String {
         removed,
         by_file,
         by_name,
+        map: want_kept.then(|| section_map(n)),
     };
     match format {
-        Format::Json => String::from_utf8_lossy(&to_json(&report)).into_owned(),
-        Format::Text => gc_text(&report),
+        ReportFormat::Json => String::from_utf8_lossy(&to_json(&report)).into_owned(),
+        ReportFormat::Html => crate::output::html::page(
+            "tailor gc",
+            "gc",
+            &String::from_utf8_lossy(&to_json(&report)),
+        ),
+        ReportFormat::Text => gc_text(&report),
     }
 }
 

@@ -34,6 +34,8 @@ pub struct LinkOptions {
     pub by_name: bool,
     pub output: Option<PathBuf>,
     pub report: Option<PathBuf>,
+    /// The report's format: HTML for a `.html`/`.htm` path (or when asked), else JSON.
+    pub report_format: Option<ReportKind>,
     pub depfile: Option<PathBuf>,
     /// The provider's link command, program first.
     pub command: Vec<String>,
@@ -43,6 +45,27 @@ pub struct LinkOptions {
     pub embed: Vec<(String, PathBuf)>,
     /// Embed tailor's own plan (`tailor-plan`), on by default.
     pub embed_plan: bool,
+}
+
+/// The format of `--report FILE`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportKind {
+    Json,
+    Html,
+}
+
+impl ReportKind {
+    /// `asked`, else by the file's extension (`.html`, `.htm`: HTML), else JSON.
+    pub fn of(path: &Path, asked: Option<ReportKind>) -> ReportKind {
+        asked.unwrap_or_else(|| {
+            let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+            if ext.eq_ignore_ascii_case("html") || ext.eq_ignore_ascii_case("htm") {
+                ReportKind::Html
+            } else {
+                ReportKind::Json
+            }
+        })
+    }
 }
 
 /// A profile applied to a link.
@@ -86,6 +109,10 @@ pub struct LinkReport {
     /// tailor's own time: everything but the links.
     pub tailor_ms: f64,
     pub verification: VerifyReport,
+    /// With `--report`: the tailored link's sections under their objects, how each kept one
+    /// is reached, and the exports with their reasons, consumers and retained bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub map: Option<super::gc::SectionMap>,
 }
 
 /// `OUT` + `suffix` (`libc.so` → `libc.so.tailored`).
@@ -694,7 +721,9 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
         tailored: fingerprint(&final_argv, &script, &stats, &consumer_paths),
         generic: generic.record.clone(),
     };
+    // A report asked for at a new place is written, so the link runs again.
     if tailored_path.exists()
+        && opts.report.as_ref().is_none_or(|r| r.exists())
         && previous
             .as_ref()
             .is_some_and(|p| p.tailored == stamp.tailored)
@@ -833,6 +862,18 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
         .filter_map(|r| r.as_ref())
         .map(|r| r.elapsed)
         .sum::<Duration>();
+    let map = match &opts.report {
+        Some(_) => Some(section_map(
+            &profiled_cmd.with_extra_inputs(&final_paths).argv(),
+            opts.linker,
+            &script,
+            &plan,
+            &needs,
+            &consumers.names,
+        )?),
+        None => None,
+    };
+    t.phase("section map for the report");
     let report = LinkReport {
         output: tailored_path.display().to_string(),
         generic: cmd.output.display().to_string(),
@@ -862,13 +903,63 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
             .as_secs_f64()
             * 1e3,
         verification,
+        map,
     };
     if let Some(path) = &opts.report {
-        output::write_if_changed(path, &to_json(&report))?;
+        let json = to_json(&report);
+        let bytes = match ReportKind::of(path, opts.report_format) {
+            ReportKind::Json => json,
+            ReportKind::Html => {
+                output::html::page("tailor link", "link", &String::from_utf8_lossy(&json))
+                    .into_bytes()
+            }
+        };
+        output::write_if_changed(path, &bytes)?;
     }
     emit(out, render_table(&report).as_bytes())?;
     t.phase("reported");
     Ok(Status::Ok)
+}
+
+/// The report's section map of the tailored link: tailor's model of the link with the plan's
+/// version script, each export with the plan's reason and every consumer that needs it.
+fn section_map(
+    argv: &[String],
+    linker: Option<Linker>,
+    script: &str,
+    plan: &plan::Plan<'_>,
+    needs: &crate::analysis::needs::Needs<'_>,
+    consumer_names: &[String],
+) -> Result<super::gc::SectionMap> {
+    let mut map = super::gc::link_section_map(argv, linker, script)?;
+    let mut consumers: std::collections::BTreeMap<&[u8], Vec<String>> = Default::default();
+    for &(sym, file) in &needs.consumers {
+        if let (Some(need), Some(name)) = (
+            needs.symbols.get(sym as usize),
+            consumer_names.get(file as usize),
+        ) {
+            let v = consumers.entry(need.name).or_default();
+            if !v.contains(name) {
+                v.push(name.clone());
+            }
+        }
+    }
+    for e in &mut map.exports {
+        let Some(entry) = plan.entries.iter().find(|p| p.name == e.name.as_bytes()) else {
+            continue;
+        };
+        e.reason = match entry.reason {
+            Reason::Consumer(f) => format!(
+                "needed by {}",
+                consumer_names.get(f as usize).map_or("?", |s| s.as_str())
+            ),
+            Reason::ByName(_) => "looked up by name".to_string(),
+            Reason::Keep => "--keep".to_string(),
+        };
+        e.consumers = consumers.remove(e.name.as_bytes()).unwrap_or_default();
+        e.consumers.sort();
+    }
+    Ok(map)
 }
 
 /// The generic image a tailored one is compared with: the planning generic, or the same

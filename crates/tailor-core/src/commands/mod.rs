@@ -3,6 +3,7 @@
 //! returned [`Status`] to an exit code.
 
 pub mod check;
+pub mod diff;
 pub mod embed;
 pub mod exports;
 pub mod gc;
@@ -39,6 +40,16 @@ pub enum Format {
     #[default]
     Text,
     Json,
+}
+
+/// `--format` of the commands that also write an HTML page (`gc`, `diff`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReportFormat {
+    #[default]
+    Text,
+    Json,
+    /// One self-contained page (the JSON report embedded, drawn by inlined script).
+    Html,
 }
 
 /// The consumers, read: views over a [`ReadSet`].
@@ -188,16 +199,12 @@ pub fn read_consumers(
     Ok(read)
 }
 
-/// A spinner on stderr, only when stderr is a terminal and the run is long enough to want one.
+/// A spinner on stderr for a long read, only when stderr is a terminal.
 fn progress_bar(len: u64, what: &'static str) -> Option<indicatif::ProgressBar> {
-    use std::io::IsTerminal;
-    if len < 500 || !std::io::stderr().is_terminal() {
+    if len < 500 {
         return None;
     }
-    let bar = indicatif::ProgressBar::new_spinner();
-    bar.set_message(format!("{what} ({len})"));
-    bar.enable_steady_tick(std::time::Duration::from_millis(100));
-    Some(bar)
+    crate::output::progress::spinner(format!("{what} ({len})"))
 }
 
 /// Writes a command's result to stdout; a closed pipe is not an error.

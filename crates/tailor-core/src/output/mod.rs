@@ -1,6 +1,10 @@
 //! Writers shared by every command: atomic, change-aware file writes, make-style depfiles, and
 //! serde helpers for byte-string names.
 
+pub mod diff;
+pub mod html;
+pub(crate) mod progress;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -17,6 +21,18 @@ pub enum WriteOutcome {
 /// unless the file already holds exactly `content` (its mtime is then left alone, so make and
 /// ninja see no change).
 pub fn write_if_changed(path: &Path, content: &[u8]) -> Result<WriteOutcome> {
+    // A device or FIFO (`-o /dev/null`, `--report /dev/stdout`) is written to, never replaced
+    // by a rename (which would put a regular file in place of /dev/null).
+    if let Ok(meta) = std::fs::metadata(path) {
+        if !meta.is_file() && !meta.is_dir() {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .and_then(|mut f| f.write_all(content))
+                .map_err(|e| Error::io("writing", path, e))?;
+            return Ok(WriteOutcome::Written);
+        }
+    }
     if let Ok(existing) = std::fs::read(path) {
         if existing == content {
             return Ok(WriteOutcome::Unchanged);
@@ -103,6 +119,17 @@ mod tests {
             &[PathBuf::from("a b"), PathBuf::from("c$d")],
         );
         assert_eq!(d, "out.map: \\\n  a\\ b \\\n  c$$d\n\na\\ b:\n\nc$$d:\n");
+    }
+
+    #[test]
+    fn a_device_is_written_to_not_replaced() {
+        let null = Path::new("/dev/null");
+        assert!(
+            std::fs::metadata(null).is_ok_and(|m| !m.is_file()),
+            "/dev/null is not a device on this machine (something replaced it)"
+        );
+        assert_eq!(write_if_changed(null, b"x").unwrap(), WriteOutcome::Written);
+        assert!(!std::fs::metadata(null).unwrap().is_file());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! what to install), C fixtures compiled at test time, and the tailor binary.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod e2e;
 pub mod libfix;
 pub mod libs;
