@@ -35,11 +35,17 @@ fn syscall_tailored_osv_kernel_runs_the_static_hellos() {
     let work = e2e_dir().join("osv-syscalls");
     std::fs::create_dir_all(&work).unwrap();
     let list = work.join("hello-static.syscalls");
-    let hellos = [e.get("OSV_HELLO_STATIC"), e.get("OSV_HELLO_STATIC_PIE")];
+    // The static hellos, and a static glibc program reading the clocks through the vDSO.
+    let hellos = [
+        e.get("OSV_HELLO_STATIC"),
+        e.get("OSV_HELLO_STATIC_PIE"),
+        e.get("OSV_CLOCK"),
+    ];
     tailor_ok(&[
         "syscalls",
         hellos[0],
         hellos[1],
+        hellos[2],
         "-o",
         list.to_str().unwrap(),
     ]);
@@ -83,7 +89,7 @@ fn syscall_tailored_osv_kernel_runs_the_static_hellos() {
         "-j2",
         "fs=rofs",
         "conf_hide_symbols=1",
-        "image=native-example",
+        "image=native-example,tailor-apps",
         &format!("conf_syscalls_list_file={}", list.display()),
     ]));
     let out = tree.join("build/release.x64");
@@ -98,16 +104,16 @@ fn syscall_tailored_osv_kernel_runs_the_static_hellos() {
     );
     let full = e.path("OSV_KERNEL");
     let tailored = out.join("loader-stripped.elf");
-    for cmd in ["/hello-static-non-pie", "/hello-static-pie"] {
+    for (cmd, host_path) in [
+        ("/hello-static-non-pie", hellos[0]),
+        ("/hello-static-pie", hellos[1]),
+        ("/clock", hellos[2]),
+    ] {
         let a = boot(&full, &e.path("OSV_USR_IMG"), cmd, BOOT_TIMEOUT);
         let b = boot(&tailored, &out.join("usr.img"), cmd, BOOT_TIMEOUT);
         assert!(a.ok && b.ok, "{cmd}: {}\n{}", a.console, b.console);
         // What the program prints on the host, on both kernels; and the same ENOSYS notes.
-        let host = run(&mut Command::new(if cmd.ends_with("pie") {
-            hellos[1]
-        } else {
-            hellos[0]
-        }));
+        let host = run(&mut Command::new(host_path));
         let expected: Vec<String> = String::from_utf8_lossy(&host.stdout)
             .lines()
             .map(str::to_string)
