@@ -299,6 +299,23 @@ fn tailored_osv_kernels_boot_every_app() {
         stripped: file_size(&linked),
     });
 
+    // 2b. The same command linked by lld (which takes it but for GNU ld's
+    // --no-warn-rwx-segments): the generic and tailored lld kernels.
+    let lld: Vec<String> = std::iter::once("ld.lld".to_string())
+        .chain(
+            argv[1..]
+                .iter()
+                .filter(|a| *a != "--no-warn-rwx-segments")
+                .cloned(),
+        )
+        .collect();
+    let linked_lld = tailor_link(&dir, &lld, &tmp.path().join("loader-lld.elf"));
+    boot_apps(&linked_lld, &e.path("OSV_USR_IMG"), &apps);
+    rows.push(Row {
+        what: "lld: tailor link --size".into(),
+        stripped: file_size(&linked_lld),
+    });
+
     // 3. A driver profile (OSv's build), then tailor link on its link command.
     let p = variant(
         "pci-hpet",
@@ -342,7 +359,7 @@ fn tailored_osv_kernels_boot_every_app() {
         );
     }
     assert!(
-        rows[4].stripped < profile_generic,
+        rows[5].stripped < profile_generic,
         "the tailored profile kernel is not smaller than the profile's generic kernel"
     );
 }
