@@ -50,7 +50,9 @@ impl ManArgs {
         cmd: clap::Command,
         out: &mut dyn std::io::Write,
     ) -> tailor_core::Result<Status> {
+        // Built, so that the global options (-v, -C) are on every subcommand's page too.
         let mut page = cmd;
+        page.build();
         let mut name = String::from("tailor");
         for word in &self.subcommand {
             let Some(sub) = page.find_subcommand(word).cloned() else {
