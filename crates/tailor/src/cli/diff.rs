@@ -5,29 +5,29 @@ use std::path::PathBuf;
 use clap::Args;
 use tailor_core::commands::{self, Status};
 
-use super::ReportFormatArg;
+use super::common::{LinkerArg, ReportFormatArg};
 
 /// Compare two ELF images: sections, objects, symbols (bloat-o-meter's rule) and exports.
 #[derive(Args)]
-pub struct DiffArgs {
+pub(crate) struct DiffArgs {
     /// The old image (the generic one).
-    pub old: PathBuf,
+    old: PathBuf,
     /// The new image (the tailored one).
-    pub new: PathBuf,
+    new: PathBuf,
     #[arg(long, value_enum, default_value_t = ReportFormatArg::Text)]
-    pub format: ReportFormatArg,
+    format: ReportFormatArg,
     /// The linker whose rules the optional link command follows.
     #[arg(long, value_enum)]
-    pub linker: Option<crate::LinkerArg>,
+    linker: Option<LinkerArg>,
     /// Optional: the images' link command (after `--`): symbols are then attributed to the
     /// objects and archive members that define them, as the linker resolves them.
     #[arg(last = true)]
-    pub command: Vec<String>,
+    command: Vec<String>,
 }
 
 impl DiffArgs {
     /// Runs `tailor diff`.
-    pub fn run(
+    pub(crate) fn run(
         self,
         out: &mut dyn std::io::Write,
         log: &mut dyn std::io::Write,

@@ -7,7 +7,7 @@ use tailor_core::Error;
 
 /// The shells `tailor completions` writes for.
 #[derive(Clone, Copy, ValueEnum)]
-pub enum Shell {
+pub(crate) enum Shell {
     Bash,
     Zsh,
     Fish,
@@ -15,19 +15,19 @@ pub enum Shell {
 
 /// Print a shell completion script.
 #[derive(Args)]
-pub struct CompletionsArgs {
-    pub shell: Shell,
+pub(crate) struct CompletionsArgs {
+    shell: Shell,
 }
 
 /// Print the man page (roff), or a subcommand's.
 #[derive(Args)]
-pub struct ManArgs {
+pub(crate) struct ManArgs {
     /// The subcommand (`link`, `diff`, `profile show`, ...); none: tailor(1).
-    pub subcommand: Vec<String>,
+    subcommand: Vec<String>,
 }
 
 impl CompletionsArgs {
-    pub fn run(
+    pub(crate) fn run(
         self,
         mut cmd: clap::Command,
         out: &mut dyn std::io::Write,
@@ -45,12 +45,14 @@ impl CompletionsArgs {
 }
 
 impl ManArgs {
-    pub fn run(
+    pub(crate) fn run(
         self,
         cmd: clap::Command,
         out: &mut dyn std::io::Write,
     ) -> tailor_core::Result<Status> {
+        // Built, so that the global options (-v, -C) are on every subcommand's page too.
         let mut page = cmd;
+        page.build();
         let mut name = String::from("tailor");
         for word in &self.subcommand {
             let Some(sub) = page.find_subcommand(word).cloned() else {

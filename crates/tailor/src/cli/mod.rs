@@ -1,43 +1,22 @@
-//! Argument structs of the newer subcommands (each in its own file, so `main.rs` stays a thin
-//! list of subcommands and their dispatch).
+//! The subcommands' arguments: each subcommand's clap struct in its own file, with its one
+//! conversion to tailor-core's options and its `run`; shared groups in [`common`]; the
+//! checks clap's attributes cannot express in [`checks`].
 
-pub mod diff;
-pub mod docs;
+pub(crate) mod check;
+pub(crate) mod checks;
+pub(crate) mod common;
+pub(crate) mod diff;
+pub(crate) mod docs;
+pub(crate) mod embed;
+pub(crate) mod exports;
+pub(crate) mod gc;
+pub(crate) mod link;
+pub(crate) mod needs;
+pub(crate) mod profile;
+pub(crate) mod syscalls;
+pub(crate) mod verify;
+pub(crate) mod version_script;
 
-use clap::ValueEnum;
-use tailor_core::commands::ReportFormat;
-
-/// `--format` of the commands that can also write an HTML page.
-#[derive(Clone, Copy, ValueEnum)]
-pub enum ReportFormatArg {
-    Text,
-    Json,
-    /// One self-contained HTML page (the JSON report embedded and drawn).
-    Html,
-}
-
-impl From<ReportFormatArg> for ReportFormat {
-    fn from(f: ReportFormatArg) -> Self {
-        match f {
-            ReportFormatArg::Text => ReportFormat::Text,
-            ReportFormatArg::Json => ReportFormat::Json,
-            ReportFormatArg::Html => ReportFormat::Html,
-        }
-    }
-}
-
-/// `tailor link --report-format`.
-#[derive(Clone, Copy, ValueEnum)]
-pub enum LinkReportArg {
-    Json,
-    Html,
-}
-
-impl From<LinkReportArg> for tailor_core::commands::link::ReportKind {
-    fn from(f: LinkReportArg) -> Self {
-        match f {
-            LinkReportArg::Json => Self::Json,
-            LinkReportArg::Html => Self::Html,
-        }
-    }
-}
+pub(crate) use check::CHECK_HELP;
+pub(crate) use common::EXIT_CODES;
+pub(crate) use syscalls::SYSCALLS_HELP;

@@ -6,7 +6,7 @@ use clap::{Args, ValueEnum};
 use tailor_core::commands::syscalls::{self, Names, SyscallsOptions};
 use tailor_core::commands::Status;
 
-use crate::{FormatArg, InputArgs};
+use super::common::{FormatArg, InputArgs};
 
 /// The system calls static programs (and a dynamic program's own `syscall` instructions) can
 /// make, found by disassembly: OSv's `conf_syscalls_list_file=` list by default.
