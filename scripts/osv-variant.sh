@@ -5,7 +5,8 @@
 # e.g. `recipe conf_version_script=/abs/app_version_script` (an app version script) or
 # `pci-hpet conf_drivers_profile=virtio-pci conf_drivers_hpet=1` (a driver profile). A
 # `conf_version_script=` file is copied beside the variant, so the variant is rebuilt exactly
-# when its content (or the other variables, or the base) changes. Cached in
+# when its content (or the other variables, or the base) changes; `conf_syscalls_list_file=`
+# likewise. Cached in
 # ${TAILOR_E2E_DIR:-target/e2e}/osv/variants/NAME. A copy's build recompiles only what the
 # variables change (a profile: some 15 files, about a minute; a version script: a relink).
 #
@@ -35,21 +36,23 @@ mkdir -p "$V"
 exec 9>"$V.lock"
 flock 9
 
-# Variables, with a version script copied beside the variant (its path is what make sees).
+# Variables; a file a variable names (a version script, a syscall list) is copied beside the
+# variant (its path is what make sees) and its content is part of the cache key.
 ARGS=()
+files=""
 for a in "$@"; do
   case $a in
-    conf_version_script=*)
-      f=${a#conf_version_script=}
-      [ -f "$f" ] || die "$f: no such version script"
-      cmp -s "$f" "$V/app_version_script" || cp "$f" "$V/app_version_script"
-      ARGS+=("conf_version_script=$V/app_version_script") ;;
+    conf_version_script=* | conf_syscalls_list_file=*)
+      var=${a%%=*} f=${a#*=}
+      [ -f "$f" ] || die "$f: no such file (for $var)"
+      cmp -s "$f" "$V/$var" || cp "$f" "$V/$var"
+      files="$files $var:$(sha256sum < "$V/$var" | cut -d' ' -f1)"
+      ARGS+=("$var=$V/$var") ;;
     *=*) ARGS+=("$a") ;;
     *) die "not a make variable: $a" ;;
   esac
 done
-key="${BUILD_ARGS[*]} ${ARGS[*]} base:$(cat "$(dirname "$BASE_TREE")/build.stamp") $(stat -c %Y "$BASE_TREE/build/release.x64/loader.elf")"
-if [ -f "$V/app_version_script" ]; then key="$key script:$(sha256sum < "$V/app_version_script")"; fi
+key="${BUILD_ARGS[*]} ${ARGS[*]} base:$(cat "$(dirname "$BASE_TREE")/build.stamp") $(stat -c %Y "$BASE_TREE/build/release.x64/loader.elf")$files"
 
 if [ ! -f "$V/stamp" ] || [ "$(cat "$V/stamp")" != "$key" ]; then
   rm -f "$V/stamp"

@@ -76,22 +76,12 @@ fn syscall_tailored_osv_kernel_runs_the_static_hellos() {
             .collect::<Vec<_>>()
     );
 
-    // A copy of the OSv tree (never build in the shared one).
-    let tree = work.join("tree");
-    if !tree.join("build/release.x64/loader.elf").is_file() {
-        let _ = std::fs::remove_dir_all(&tree);
-        run(Command::new("cp")
-            .arg("-a")
-            .arg(e.get("OSV_DIR"))
-            .arg(&tree));
-    }
-    run(Command::new("./scripts/build").current_dir(&tree).args([
-        "-j2",
-        "fs=rofs",
-        "conf_hide_symbols=1",
-        "image=native-example,tailor-apps",
-        &format!("conf_syscalls_list_file={}", list.display()),
-    ]));
+    // OSv's build with the list, in a copy of the tree (scripts/osv-variant.sh).
+    let v = common::osv::variant(
+        "syscalls",
+        &[&format!("conf_syscalls_list_file={}", list.display())],
+    );
+    let tree = v.path("VARIANT_DIR");
     let out = tree.join("build/release.x64");
     let config = std::fs::read_to_string(out.join("gen/include/osv/syscalls_config.h")).unwrap();
     assert_eq!(
