@@ -76,21 +76,8 @@ fi
   || die "scripts/osv-version.sh prints no version in $TREE (git tag v0.57.0 missing?)"
 
 # --- lua and sqlite3: Debian's source packages, built against glibc as PIEs.
-fetch() {  # fetch PACKAGE DIR-GLOB: the unpacked source (shared with scripts/e2e-build.sh)
-  local dir
-  exec 8>"$E2E/.lock"  # scripts/e2e-build.sh's lock: it fetches into the same directory
-  flock 8
-  dir=$(ls -d "$E2E"/src/$2 2>/dev/null | head -n 1 || true)
-  if [ -z "$dir" ]; then
-    log "apt-get source $1"
-    mkdir -p "$E2E/src"
-    (cd "$E2E/src" && apt-get source -qq "$1" >/dev/null 2>&1) \
-      || die "apt-get source $1 failed (is deb-src enabled? run scripts/setup.sh)"
-    dir=$(ls -d "$E2E"/src/$2 | head -n 1)
-  fi
-  exec 8>&-
-  echo "$dir"
-}
+# shellcheck source=scripts/lib/fetch-source.sh
+. "$HERE/scripts/lib/fetch-source.sh"
 APPS=$OSV/apps
 mkdir -p "$APPS"
 if [ ! -x "$APPS/lua" ]; then

@@ -191,17 +191,23 @@ fn argv_of(path: &Path) -> Vec<String> {
         .collect()
 }
 
-/// `tailor link --size` of the kernel whose link command is `argv` (run in `dir`), tailored to
-/// that tree's image manifest; returns the stripped kernel.
-fn tailor_link(dir: &Path, argv: &[String], out: &Path) -> PathBuf {
+/// `tailor link --size EXTRA...` of the kernel whose link command is `argv` (run in `dir`),
+/// tailored to `manifest` (relative to `dir`, like the image's own); returns the stripped
+/// kernel.
+fn tailor_link(
+    dir: &Path,
+    argv: &[String],
+    manifest: &Path,
+    extra: &[&str],
+    out: &Path,
+) -> PathBuf {
     let run = common::tailor()
-        .args(["link", "--manifest", "build/release.x64/usr.manifest"])
-        .args([
-            "-D",
-            "libgcc_s_dir=/usr/lib/x86_64-linux-gnu",
-            "--size",
-            "-o",
-        ])
+        .arg("link")
+        .arg("--manifest")
+        .arg(manifest)
+        .args(["-D", "libgcc_s_dir=/usr/lib/x86_64-linux-gnu", "--size"])
+        .args(extra)
+        .arg("-o")
         .arg(out)
         .arg("--")
         .args(argv)
@@ -229,6 +235,64 @@ fn tailor_link(dir: &Path, argv: &[String], out: &Path) -> PathBuf {
     PathBuf::from(stripped)
 }
 
+/// The image's own manifest, relative to the tree.
+const IMAGE_MANIFEST: &str = "build/release.x64/usr.manifest";
+
+/// `tailor version-script` for the image's manifest against the generic kernel, with the
+/// kernel's link command (so the vDSO is a consumer), written to `out`.
+fn tailor_version_script(e: &E2e, argv: &[String], out: &Path) {
+    let vs = common::tailor()
+        .args(["version-script", "--manifest", IMAGE_MANIFEST])
+        .args(["-D", "libgcc_s_dir=/usr/lib/x86_64-linux-gnu", "--provider"])
+        .arg(e.path("OSV_LOADER"))
+        .arg("-o")
+        .arg(out)
+        .arg("--")
+        .args(argv)
+        .current_dir(e.path("OSV_DIR"))
+        .output()
+        .expect("running tailor version-script");
+    assert!(
+        vs.status.success(),
+        "tailor version-script on OSv failed: {}",
+        String::from_utf8_lossy(&vs.stderr)
+    );
+}
+
+/// OSv's GNU ld command for lld, which takes it but for GNU ld's `--no-warn-rwx-segments`.
+fn lld_command(argv: &[String]) -> Vec<String> {
+    std::iter::once("ld.lld".to_string())
+        .chain(
+            argv[1..]
+                .iter()
+                .filter(|a| *a != "--no-warn-rwx-segments")
+                .cloned(),
+        )
+        .collect()
+}
+
+/// `argv` with its `-o` output replaced by `out`.
+fn with_output(argv: &[String], out: &Path) -> Vec<String> {
+    let mut cmd = Vec::with_capacity(argv.len());
+    let mut args = argv.iter();
+    while let Some(a) = args.next() {
+        cmd.push(a.clone());
+        if a == "-o" {
+            args.next();
+            cmd.push(out.display().to_string());
+        }
+    }
+    cmd
+}
+
+/// A section name without its group signature (`.text.f[sig]`).
+fn without_signature(s: &str) -> String {
+    match s.find('[') {
+        Some(i) if s.ends_with(']') => s[..i].to_string(),
+        _ => s.to_string(),
+    }
+}
+
 /// The two ways an OSv user tailors the kernel, each booted with every application (hello,
 /// lua, the sqlite3 shell, and a static program reading the clocks through the kernel's
 /// vDSO), whose output must equal the program's own on the host:
@@ -254,26 +318,7 @@ fn tailored_osv_kernels_boot_every_app() {
 
     // 1. tailor version-script, then OSv's own build.
     let script = tmp.path().join("app_version_script");
-    let vs = common::tailor()
-        .args([
-            "version-script",
-            "--manifest",
-            "build/release.x64/usr.manifest",
-        ])
-        .args(["-D", "libgcc_s_dir=/usr/lib/x86_64-linux-gnu", "--provider"])
-        .arg(e.path("OSV_LOADER"))
-        .arg("-o")
-        .arg(&script)
-        .arg("--")
-        .args(&argv)
-        .current_dir(&dir)
-        .output()
-        .expect("running tailor version-script");
-    assert!(
-        vs.status.success(),
-        "tailor version-script on OSv failed: {}",
-        String::from_utf8_lossy(&vs.stderr)
-    );
+    tailor_version_script(&e, &argv, &script);
     let text = std::fs::read_to_string(&script).unwrap();
     for vdso_import in ["clock_gettime", "fsgsbase_avail"] {
         assert!(
@@ -292,7 +337,8 @@ fn tailored_osv_kernels_boot_every_app() {
     });
 
     // 2. tailor link on loader.elf's own link command.
-    let linked = tailor_link(&dir, &argv, &tmp.path().join("loader.elf"));
+    let manifest = Path::new(IMAGE_MANIFEST);
+    let linked = tailor_link(&dir, &argv, manifest, &[], &tmp.path().join("loader.elf"));
     boot_apps(&linked, &e.path("OSV_USR_IMG"), &apps);
     rows.push(Row {
         what: "tailor link --size".into(),
@@ -301,15 +347,14 @@ fn tailored_osv_kernels_boot_every_app() {
 
     // 2b. The same command linked by lld (which takes it but for GNU ld's
     // --no-warn-rwx-segments): the generic and tailored lld kernels.
-    let lld: Vec<String> = std::iter::once("ld.lld".to_string())
-        .chain(
-            argv[1..]
-                .iter()
-                .filter(|a| *a != "--no-warn-rwx-segments")
-                .cloned(),
-        )
-        .collect();
-    let linked_lld = tailor_link(&dir, &lld, &tmp.path().join("loader-lld.elf"));
+    let lld = lld_command(&argv);
+    let linked_lld = tailor_link(
+        &dir,
+        &lld,
+        manifest,
+        &[],
+        &tmp.path().join("loader-lld.elf"),
+    );
     boot_apps(&linked_lld, &e.path("OSV_USR_IMG"), &apps);
     rows.push(Row {
         what: "lld: tailor link --size".into(),
@@ -334,6 +379,8 @@ fn tailored_osv_kernels_boot_every_app() {
     let profiled = tailor_link(
         &p.path("VARIANT_DIR"),
         &argv_of(&p.path("VARIANT_LINK")),
+        manifest,
+        &[],
         &tmp.path().join("loader-pci-hpet.elf"),
     );
     boot_apps(&profiled, &p.path("VARIANT_USR_IMG"), &apps);
@@ -367,18 +414,20 @@ fn tailored_osv_kernels_boot_every_app() {
 /// `removing unused section` lines of GNU ld (`'S' in file 'F'`) and lld (`F:(S)`), group
 /// signatures dropped.
 fn removed_by(text: &str) -> std::collections::BTreeSet<(String, String)> {
-    let strip = |s: &str| match s.find('[') {
-        Some(i) if s.ends_with(']') => s[..i].to_string(),
-        _ => s.to_string(),
-    };
     let mut set = std::collections::BTreeSet::new();
     for line in text.lines() {
         if let Some(rest) = line.split("removing unused section '").nth(1) {
             let (section, file) = rest.split_once("' in file '").expect("GNU ld's line");
-            set.insert((file.trim_end_matches('\'').to_string(), strip(section)));
+            set.insert((
+                file.trim_end_matches('\'').to_string(),
+                without_signature(section),
+            ));
         } else if let Some(rest) = line.strip_prefix("removing unused section ") {
             let (file, section) = rest.rsplit_once(":(").expect("lld's line");
-            set.insert((file.to_string(), strip(section.trim_end_matches(')'))));
+            set.insert((
+                file.to_string(),
+                without_signature(section.trim_end_matches(')')),
+            ));
         }
     }
     set
@@ -401,10 +450,6 @@ fn gc_against_linker(dir: &Path, argv: &[String], gc_args: &[&str], what: &str) 
         String::from_utf8_lossy(&report.stderr)
     );
     let json: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
-    let strip = |s: &str| match s.find('[') {
-        Some(i) if s.ends_with(']') => s[..i].to_string(),
-        _ => s.to_string(),
-    };
     let predicted: std::collections::BTreeSet<(String, String)> = json["removed"]
         .as_array()
         .unwrap()
@@ -412,23 +457,12 @@ fn gc_against_linker(dir: &Path, argv: &[String], gc_args: &[&str], what: &str) 
         .map(|r| {
             (
                 r["file"].as_str().unwrap().to_string(),
-                strip(r["section"].as_str().unwrap()),
+                without_signature(r["section"].as_str().unwrap()),
             )
         })
         .collect();
     let scratch = tempfile::tempdir().unwrap();
-    let mut cmd: Vec<String> = Vec::new();
-    let mut i = 0;
-    while i < argv.len() {
-        if argv[i] == "-o" {
-            cmd.push("-o".into());
-            cmd.push(scratch.path().join("out.elf").display().to_string());
-            i += 2;
-            continue;
-        }
-        cmd.push(argv[i].clone());
-        i += 1;
-    }
+    let cmd = with_output(argv, &scratch.path().join("out.elf"));
     let out = Command::new(&cmd[0])
         .args(&cmd[1..])
         .arg("--print-gc-sections")
@@ -470,26 +504,7 @@ fn gc_and_check_are_exact_on_osvs_link() {
 
     let tmp = tempfile::tempdir().unwrap();
     let script = tmp.path().join("tailored.map");
-    let vs = common::tailor()
-        .args([
-            "version-script",
-            "--manifest",
-            "build/release.x64/usr.manifest",
-        ])
-        .args(["-D", "libgcc_s_dir=/usr/lib/x86_64-linux-gnu", "--provider"])
-        .arg(e.path("OSV_LOADER"))
-        .arg("-o")
-        .arg(&script)
-        .arg("--")
-        .args(&argv)
-        .current_dir(&dir)
-        .output()
-        .expect("running tailor version-script");
-    assert!(
-        vs.status.success(),
-        "{}",
-        String::from_utf8_lossy(&vs.stderr)
-    );
+    tailor_version_script(&e, &argv, &script);
     let tailored: Vec<String> = argv
         .iter()
         .map(|a| match a.starts_with("--version-script=") {
@@ -504,14 +519,7 @@ fn gc_and_check_are_exact_on_osvs_link() {
         "GNU ld, OSv's link with tailor's version script",
     );
 
-    let lld: Vec<String> = std::iter::once("ld.lld".to_string())
-        .chain(
-            argv[1..]
-                .iter()
-                .filter(|a| *a != "--no-warn-rwx-segments")
-                .cloned(),
-        )
-        .collect();
+    let lld = lld_command(&argv);
     gc_against_linker(&dir, &lld, &[], "lld, OSv's generic link");
 
     let check = common::tailor()
@@ -523,17 +531,7 @@ fn gc_and_check_are_exact_on_osvs_link() {
     let report: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap();
     let findings = report["findings"].as_array().unwrap();
     let scratch = tmp.path().join("orphans.elf");
-    let mut orphan_cmd: Vec<String> = Vec::new();
-    let mut i = 0;
-    while i < argv.len() {
-        if argv[i] == "-o" {
-            orphan_cmd.extend(["-o".to_string(), scratch.display().to_string()]);
-            i += 2;
-            continue;
-        }
-        orphan_cmd.push(argv[i].clone());
-        i += 1;
-    }
+    let orphan_cmd = with_output(&argv, &scratch);
     let out = Command::new(&orphan_cmd[0])
         .args(&orphan_cmd[1..])
         .arg("--orphan-handling=warn")
@@ -575,35 +573,6 @@ fn native_example_manifest(tree: &Path) -> PathBuf {
     let path = dir.join("native-example.manifest");
     std::fs::write(&path, kept.join("\n") + "\n").unwrap();
     path
-}
-
-/// `tailor link --size --no-embed-plan` on `argv` in `dir`, tailored to `manifest`.
-fn tailor_link_to(dir: &Path, argv: &[String], manifest: &Path, out: &Path) -> PathBuf {
-    let run = common::tailor()
-        .arg("link")
-        .arg("--manifest")
-        .arg(manifest)
-        .args([
-            "-D",
-            "libgcc_s_dir=/usr/lib/x86_64-linux-gnu",
-            "--size",
-            "--no-embed-plan",
-        ])
-        .arg("-o")
-        .arg(out)
-        .arg("--")
-        .args(argv)
-        .current_dir(dir)
-        .output()
-        .expect("running tailor link");
-    assert!(
-        run.status.success(),
-        "tailor link: {}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let mut stripped = out.as_os_str().to_owned();
-    stripped.push(".stripped");
-    PathBuf::from(stripped)
 }
 
 /// native-example alone, as the figures were measured: OSv's own recipe (its
@@ -675,10 +644,11 @@ fn native_example_kernels_against_osvs_own_recipe() {
             !(b.ok && contains_lines(&b.console, &clock_lines)),
             "the recipe's kernel ({label}) ran the vDSO clock program: the vDSO test shows nothing"
         );
-        let ours = tailor_link_to(
+        let ours = tailor_link(
             &tree,
             &argv,
             &manifest,
+            &["--no-embed-plan"],
             &tmp.path().join(format!("{name}.elf")),
         );
         boot_apps(
