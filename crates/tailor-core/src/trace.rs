@@ -1,5 +1,6 @@
-//! `-v/--verbose`: every command tailor runs (drivers, linkers, `strip`), one line each on
-//! stderr before it starts, as `make` echoes its recipes. Shared by every stage.
+//! What tailor tells about its own run, shared by every stage: `-v/--verbose` prints every
+//! command tailor runs (drivers, linkers, `strip`), one line each on stderr before it starts,
+//! as `make` echoes its recipes; `TAILOR_TIMINGS=1` prints each phase's time and memory.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -21,4 +22,43 @@ pub fn command(command: &std::process::Command) {
         "tailor: running: {}",
         crate::inputs::link_command::shell_join(&argv)
     );
+}
+
+/// Phase timings on stderr when `TAILOR_TIMINGS` is set (for profiling; never in results).
+pub struct Timings {
+    start: std::time::Instant,
+    last: std::time::Instant,
+    enabled: bool,
+}
+
+impl Timings {
+    /// Starts the clock.
+    pub fn start() -> Self {
+        let now = std::time::Instant::now();
+        Timings {
+            start: now,
+            last: now,
+            enabled: std::env::var_os("TAILOR_TIMINGS").is_some(),
+        }
+    }
+
+    /// Reports the time since the previous phase.
+    pub fn phase(&mut self, name: &str) {
+        let now = std::time::Instant::now();
+        if self.enabled {
+            let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+            let rss: Vec<&str> = status
+                .lines()
+                .filter(|l| l.starts_with("RssAnon") || l.starts_with("RssFile"))
+                .map(|l| l.split_whitespace().nth(1).unwrap_or("?"))
+                .collect();
+            eprintln!(
+                "tailor: {name}: {:.1} ms (total {:.1} ms; RSS anon/file KiB {})",
+                (now - self.last).as_secs_f64() * 1e3,
+                (now - self.start).as_secs_f64() * 1e3,
+                rss.join("/")
+            );
+        }
+        self.last = now;
+    }
 }

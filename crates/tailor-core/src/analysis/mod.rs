@@ -13,6 +13,7 @@ pub mod gc;
 pub mod link_model;
 pub mod needs;
 pub mod objfile;
+pub mod predict;
 pub mod retained;
 pub mod syscalls;
 pub mod truncation;

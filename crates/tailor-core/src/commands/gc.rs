@@ -1,23 +1,21 @@
 //! `tailor gc`, `tailor why`, `tailor top`: section garbage collection predicted from the
-//! link command, explained, and ranked — inputs (the linker's own command line, its
-//! objects and archives) → analysis (the resolved link, its section graph, the mark) →
-//! reports.
+//! link command ([`crate::analysis::predict`]), explained, and ranked — these commands only
+//! render the prediction.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use object::elf;
 use serde::Serialize;
 
 use super::version_script::VersionScriptOptions;
 use super::{emit, to_json, Format, ReportFormat, Status, Timings};
-use crate::analysis::gc::{self, EdgeKind, GcOptions, GcResult, RootReason, ROOT_BASE};
-use crate::analysis::link_model::{self, Link, LinkFiles};
+use crate::analysis::gc::{GcResult, RootReason, ROOT_BASE};
+use crate::analysis::link_model;
+use crate::analysis::predict::{self, LinkRead, PredictedExports, Prediction, SectionMap};
 use crate::analysis::retained;
 use crate::error::{Error, Result};
-use crate::inputs::ldscript::{self, Placer, Script};
 use crate::inputs::link_command::{LinkCommand, Linker};
-use crate::inputs::linker_args::{self, LinkerArgs};
 use crate::inputs::version_rules::VersionRules;
 
 /// Where the exports come from.
@@ -28,8 +26,6 @@ pub enum ExportSource {
     Script(PathBuf),
     /// Tailor's plan for these consumers (as `tailor version-script` would write it).
     Plan(Box<VersionScriptOptions>),
-    /// A version script's text (`tailor link`'s plan before by-name roots).
-    Text(String),
 }
 
 /// Options shared by `gc`, `why` and `top`.
@@ -53,103 +49,6 @@ pub enum Query {
         exports: bool,
         limit: usize,
     },
-}
-
-/// A prepared prediction: the link, its script and its options.
-struct Prepared {
-    args: LinkerArgs,
-    linker: Linker,
-    script: Option<Script>,
-    version: VersionRules,
-    dynamic_list: VersionRules,
-    files: LinkFiles,
-}
-
-fn prepare(cmd: &GcCommand, t: &mut Timings) -> Result<Prepared> {
-    let link_cmd = LinkCommand::from_user(&cmd.command)?;
-    let cwd = std::env::current_dir().map_err(|e| Error::io("reading", Path::new("."), e))?;
-    // The files the command names are read while the driver is asked for its linker line.
-    let named: Vec<PathBuf> = link_cmd.inputs.clone();
-    // So is GNU ld's built-in script, for the emulation ld defaults to (checked below).
-    let wants_default_script = cmd.linker.is_none_or(|l| l == Linker::Bfd);
-    let (words, prefetched, speculative) = std::thread::scope(|s| {
-        let reader = s.spawn(|| link_model::prefetch(&cwd, &named));
-        let script = s.spawn(|| {
-            wants_default_script.then(|| {
-                let program = match link_cmd.kind {
-                    crate::inputs::link_command::ToolKind::Linker => link_cmd.argv()[0].clone(),
-                    crate::inputs::link_command::ToolKind::Driver => "ld".to_string(),
-                };
-                linker_args::default_script(&program, None, link_cmd.shared, false)
-            })
-        });
-        let words = linker_args::linker_command(&link_cmd);
-        (words, reader.join(), script.join())
-    });
-    let prefetched = prefetched.unwrap_or_default();
-    let speculative = speculative.ok().flatten().and_then(|r| r.ok());
-    let (words, detected): (Vec<String>, Option<Linker>) = words?;
-    // What tailor cannot make of the command, the linker itself may explain.
-    let diagnose = |e: Error| diagnosed_by_linker(&link_cmd, e);
-    let mut args = LinkerArgs::parse(&words, detected).map_err(diagnose)?;
-    let linker = cmd.linker.or(detected).unwrap_or(Linker::Bfd);
-    args.linker = Some(linker);
-    t.phase("linker command, named inputs read");
-    // lld and mold have no built-in script: only a `-T` one places (and KEEPs) sections.
-    let script = if linker == Linker::Bfd || !args.scripts.is_empty() {
-        Some(
-            linker_args::linker_script(&args, &cwd, None, speculative)
-                .map_err(diagnose)?
-                .0,
-        )
-    } else {
-        None
-    };
-    let search = match (&script, linker) {
-        (Some(s), Linker::Bfd) => linker_args::search_dirs(s),
-        _ => Vec::new(),
-    };
-    t.phase("linker script");
-    let mut version = VersionRules::for_linker(linker);
-    match &cmd.exports {
-        ExportSource::Command => {
-            for p in &args.version_scripts {
-                let p = linker_args::in_dir(&cwd, p);
-                let text = crate::inputs::read_text(&p)?;
-                version.add_script(&p, &text)?;
-            }
-        }
-        ExportSource::Script(p) => {
-            let text = crate::inputs::read_text(p)?;
-            version.add_script(p, &text)?;
-        }
-        ExportSource::Text(text) => {
-            version.add_script(Path::new("<tailor's plan>"), text)?;
-        }
-        ExportSource::Plan(opts) => {
-            let mut script = Vec::new();
-            let mut log = Vec::new();
-            super::version_script::run(opts, &mut script, &mut log)?;
-            let text = String::from_utf8_lossy(&script);
-            version.add_script(Path::new("<tailor's plan>"), &text)?;
-        }
-    }
-    let mut dynamic_list = VersionRules::default();
-    for p in &args.dynamic_lists {
-        let p = linker_args::in_dir(&cwd, p);
-        let text = crate::inputs::read_text(&p)?;
-        dynamic_list.add_dynamic_list(&p, &text)?;
-    }
-    let files = link_model::read_files(&args, &cwd, &search, &prefetched).map_err(diagnose)?;
-    t.phase("inputs read");
-    Ok(Prepared {
-        args,
-        linker,
-        script,
-        version,
-        dynamic_list,
-        files,
-    })
 }
 
 /// `err`, met while reading the link the way the linker would (its options, script and
@@ -180,55 +79,14 @@ pub(crate) fn diagnosed_by_linker(cmd: &LinkCommand, err: Error) -> Error {
     }
 }
 
-impl Prepared {
-    /// Symbols the command line makes undefined: `-u`, and for lld and mold the entry.
-    fn undefined(&self) -> Vec<String> {
-        let mut v = self.args.undefined.clone();
-        if self.linker != Linker::Bfd {
-            v.push(self.args.entry.clone().unwrap_or_else(|| "_start".into()));
-        }
-        v
-    }
-}
-
-fn options<'a>(p: &'a Prepared, placer: Option<&'a Placer<'a>>, by_name: bool) -> GcOptions<'a> {
-    let entry = p
-        .args
-        .entry
-        .clone()
-        .or_else(|| {
-            p.script
-                .as_ref()
-                .and_then(|s| s.entry().map(str::to_string))
-        })
-        .or_else(|| Some("_start".to_string()));
-    let entry_from = match (&p.script, &entry) {
-        (Some(s), Some(e)) => s.defined_from(e, p.linker == Linker::Bfd),
-        _ => Vec::new(),
-    };
-    let script_symbols = match (&p.script, p.linker) {
-        (Some(s), Linker::Lld) => s.referenced_symbols(),
-        _ => Vec::new(),
-    };
-    GcOptions {
-        linker: p.linker,
-        entry,
-        entry_from,
-        script_symbols,
-        undefined: p.args.undefined.clone(),
-        init: p.args.init.clone().unwrap_or_else(|| "_init".into()),
-        fini: p.args.fini.clone().unwrap_or_else(|| "_fini".into()),
-        exports: gc::ExportPolicy {
-            shared: p.args.shared,
-            export_dynamic: p.args.export_dynamic,
-            gc_keep_exported: p.args.gc_keep_exported,
-            version: &p.version,
-            dynamic_list: &p.dynamic_list,
-        },
-        script: placer,
-        start_stop_gc: p.args.start_stop_gc.unwrap_or(false),
-        by_name,
-    }
+/// Reads the command's link, for every command that predicts it; what tailor cannot make of
+/// the command, the linker is asked to explain.
+pub(crate) fn read_link(
+    cmd: &LinkCommand,
+    linker: Option<Linker>,
+    t: &mut Timings,
+) -> Result<LinkRead> {
+    LinkRead::read(cmd, linker, t).map_err(|e| diagnosed_by_linker(cmd, e))
 }
 
 /// Runs `gc`, `why` or `top`.
@@ -239,49 +97,38 @@ pub fn run(
     log: &mut dyn Write,
 ) -> Result<Status> {
     let mut t = Timings::start();
-    let prepared = prepare(cmd, &mut t)?;
-    with_prediction(&prepared, cmd.by_name, &mut t, |names, t| {
-        report(names, &prepared, cmd, query, out, log, t)
-    })?
-}
-
-/// Resolves and marks the prepared link, then hands the named result to `f`.
-fn with_prediction<R>(
-    prepared: &Prepared,
-    by_name: bool,
-    t: &mut Timings,
-    f: impl FnOnce(&Names<'_, '_>, &mut Timings) -> R,
-) -> Result<R> {
-    let undefined = prepared.undefined();
-    let mut link = link_model::resolve(&prepared.files, &undefined)?;
-    if let Some(script) = &prepared.script {
-        link.apply_script_definitions(script);
-    }
-    t.phase("resolved");
-    let placer = prepared.script.as_ref().map(Placer::new);
-    let opts = options(prepared, placer.as_ref(), by_name);
-    let result = gc::collect(&link, &opts);
-    t.phase("marked");
-    let names = Names::new(
-        &link,
-        prepared.linker,
-        &prepared.version,
-        &result,
-        placer.as_ref(),
-    );
-    Ok(f(&names, t))
+    let link_cmd = LinkCommand::from_user(&cmd.command)?;
+    let read = read_link(&link_cmd, cmd.linker, &mut t)?;
+    let (version, dynamic_list) = match &cmd.exports {
+        ExportSource::Command => (read.own_version_rules()?, read.dynamic_list.clone()),
+        ExportSource::Script(p) => {
+            let mut version = VersionRules::for_linker(read.linker);
+            version.add_script(p, &crate::inputs::read_text(p)?)?;
+            (version, read.dynamic_list.clone())
+        }
+        ExportSource::Plan(opts) => (
+            super::version_script::plan_rules(opts, read.linker, log)?,
+            read.dynamic_list.clone(),
+        ),
+    };
+    let exports = PredictedExports {
+        version,
+        dynamic_list,
+        by_name: cmd.by_name,
+    };
+    let prediction = predict::predict(&read, exports, &mut t)?;
+    report(&prediction, cmd, query, out, log, &mut t)
 }
 
 fn report(
-    names: &Names<'_, '_>,
-    prepared: &Prepared,
+    names: &Prediction<'_>,
     cmd: &GcCommand,
     query: &Query,
     out: &mut dyn Write,
     log: &mut dyn Write,
     t: &mut Timings,
 ) -> Result<Status> {
-    let (link, result) = (names.link, names.gc);
+    let (link, result) = (&names.link, &names.gc);
     let plain = || match cmd.format {
         ReportFormat::Text => Ok(Format::Text),
         ReportFormat::Json => Ok(Format::Json),
@@ -290,7 +137,7 @@ fn report(
         )),
     };
     let text = match query {
-        Query::Gc => render_gc(names, prepared, cmd.format),
+        Query::Gc => render_gc(names, cmd.format),
         Query::Why { item, all } => render_why(names, item, *all, plain()?)?,
         Query::Top {
             retained,
@@ -317,54 +164,15 @@ fn report(
     Ok(Status::Ok)
 }
 
-/// A by-name root of the fixed point: the export, where its string is, and the offset.
-pub struct ByNameRoot {
-    pub name: Vec<u8>,
-    pub place: String,
-    pub offset: u64,
-}
-
-/// The by-name fixed point of a link whose exports are `version_script`: the exports that
-/// strings in live read-only data name, beyond the script's (for `tailor link`).
-pub fn by_name_roots(
-    command: &[String],
-    linker: Option<Linker>,
-    version_script: &str,
-) -> Result<Vec<ByNameRoot>> {
-    let cmd = GcCommand {
-        command: command.to_vec(),
-        linker,
-        exports: ExportSource::Text(version_script.to_string()),
-        by_name: true,
-        format: ReportFormat::Text,
-    };
-    let mut t = Timings::start();
-    let mut prepared = prepare(&cmd, &mut t)?;
-    // The tailored link narrows the command's dynamic list to the plan: the list exports
-    // nothing beyond it (on mold, it would otherwise hide by-name roots behind exports).
-    prepared.dynamic_list = VersionRules::default();
-    let mut roots = with_prediction(&prepared, true, &mut t, |n, _| by_name_of(n))?;
-    roots.sort_by(|a, b| (&a.name, &a.place).cmp(&(&b.name, &b.place)));
-    Ok(roots)
-}
-
 /// The objects of a link that define each symbol (`tailor diff -- LINK COMMAND`): globals as
 /// the linker resolves them, locals under their objects' `STT_FILE` names.
 pub(crate) fn link_definers(
     command: &[String],
     linker: Option<Linker>,
 ) -> Result<crate::analysis::diff::LinkDefiners> {
-    let cmd = GcCommand {
-        command: command.to_vec(),
-        linker,
-        exports: ExportSource::Command,
-        by_name: false,
-        format: ReportFormat::Text,
-    };
     let mut t = Timings::start();
-    let prepared = prepare(&cmd, &mut t)?;
-    let undefined = prepared.undefined();
-    let link = link_model::resolve(&prepared.files, &undefined)?;
+    let read = read_link(&LinkCommand::from_user(command)?, linker, &mut t)?;
+    let link = read.resolve()?;
     let mut d = crate::analysis::diff::LinkDefiners::default();
     for g in &link.globals {
         if let link_model::Def::Defined { obj, .. } | link_model::Def::Common { obj, .. } = g.def {
@@ -387,380 +195,6 @@ pub(crate) fn link_definers(
         }
     }
     Ok(d)
-}
-
-/// What the HTML report draws, in the JSON report too: every allocated section of the link
-/// (kept or removed) under its object and archive, how each kept one is reached (its parent
-/// on a shortest chain from a root, and the edge), the roots, and the exports with the bytes
-/// each alone keeps alive.
-#[derive(Debug, Serialize)]
-pub struct SectionMap {
-    pub objects: Vec<MapObject>,
-    pub sections: Vec<MapSection>,
-    /// The roots' reasons in words.
-    pub roots: Vec<String>,
-    pub exports: Vec<MapExport>,
-    pub kept_bytes: u64,
-    pub removed_bytes: u64,
-}
-
-/// An object of the link: a plain object, or an archive's member.
-#[derive(Debug, Serialize)]
-pub struct MapObject {
-    pub archive: Option<String>,
-    pub object: String,
-}
-
-/// An allocated input section.
-#[derive(Debug, Serialize)]
-pub struct MapSection {
-    /// Index in [`SectionMap::objects`].
-    pub object: u32,
-    pub name: String,
-    pub size: u64,
-    pub kept: bool,
-    /// The section (index in [`SectionMap::sections`]) that keeps it, on a shortest chain.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub parent: Option<u32>,
-    /// The root (index in [`SectionMap::roots`]) that keeps it directly.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub root: Option<u32>,
-    /// The edge from the parent, in words.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub via: Option<String>,
-}
-
-/// An exported symbol of the link.
-#[derive(Debug, Serialize)]
-pub struct MapExport {
-    pub name: String,
-    pub reason: String,
-    /// The consumers that need it (filled in by `tailor link`, which knows them).
-    pub consumers: Vec<String>,
-    /// Its section's bytes.
-    pub size: u64,
-    /// The bytes it alone keeps alive (the dominator tree's).
-    pub retained: u64,
-}
-
-fn section_map(n: &Names<'_, '_>) -> SectionMap {
-    let count = n.link.section_count;
-    let mut objects = Vec::with_capacity(n.link.objects.len());
-    for o in &n.link.objects {
-        let archive = o
-            .member
-            .map(|_| n.link.files.files[o.file as usize].display.clone());
-        let object = match o.member {
-            Some(m) => String::from_utf8_lossy(m).into_owned(),
-            None => o.display.clone(),
-        };
-        objects.push(MapObject { archive, object });
-    }
-    let shown = |s: u32| n.modeled(s) && n.alloc(s) && (n.live(s) || n.gc.reportable[s as usize]);
-    // Map index of each shown section id.
-    let mut index: Vec<Option<u32>> = vec![None; count as usize];
-    let mut ids = Vec::new();
-    for s in 0..count {
-        if shown(s) {
-            index[s as usize] = Some(ids.len() as u32);
-            ids.push(s);
-        }
-    }
-    let sizes: Vec<u64> = (0..count)
-        .map(|s| {
-            if n.modeled(s) && n.alloc(s) {
-                n.size(s)
-            } else {
-                0
-            }
-        })
-        .collect();
-    let r = retained::retained_sizes(n.gc, &sizes);
-    let mut sections = Vec::with_capacity(ids.len());
-    let (mut kept_bytes, mut removed_bytes) = (0, 0);
-    for &s in &ids {
-        let kept = n.live(s);
-        if kept {
-            kept_bytes += n.size(s);
-        } else {
-            removed_bytes += n.size(s);
-        }
-        let (mut parent, mut root, mut via) = (None, None, None);
-        if kept {
-            // Up the shortest-path tree to a shown section or a root.
-            let mut at = s;
-            let mut edge = n.gc.parent_edge[s as usize];
-            loop {
-                let p = n.gc.parent[at as usize];
-                if p == gc::UNREACHED {
-                    break;
-                }
-                if p >= ROOT_BASE {
-                    if at == s {
-                        root = Some(p - ROOT_BASE);
-                    } else {
-                        parent = index[at as usize];
-                    }
-                    break;
-                }
-                if at == s {
-                    via = edge.map(|k| n.edge(p, k));
-                }
-                if let Some(i) = index[p as usize] {
-                    parent = Some(i);
-                    break;
-                }
-                at = p;
-                edge = n.gc.parent_edge[at as usize];
-            }
-        }
-        sections.push(MapSection {
-            object: n.section_of[s as usize].0,
-            name: n.name(s),
-            size: n.size(s),
-            kept,
-            parent,
-            root,
-            via,
-        });
-    }
-    let roots = n.gc.roots.iter().map(|r| n.reason(&r.reason)).collect();
-    let mut exports: Vec<MapExport> = Vec::new();
-    for (i, root) in n.gc.roots.iter().enumerate() {
-        if let RootReason::Export { global, .. } | RootReason::ByName { global, .. } = root.reason {
-            let name = n.global_name(global);
-            if exports.iter().any(|e| e.name == name) {
-                continue;
-            }
-            exports.push(MapExport {
-                consumers: n
-                    .version
-                    .consumer_of
-                    .get(&name)
-                    .cloned()
-                    .into_iter()
-                    .collect(),
-                name,
-                reason: n.reason(&root.reason),
-                size: sizes[root.section as usize],
-                retained: r.retained[r.root_node(i)],
-            });
-        }
-    }
-    exports.sort_by(|a, b| {
-        b.retained
-            .cmp(&a.retained)
-            .then_with(|| a.name.cmp(&b.name))
-    });
-    SectionMap {
-        objects,
-        sections,
-        roots,
-        exports,
-        kept_bytes,
-        removed_bytes,
-    }
-}
-
-/// The section map of a link whose exports are `version_script` (`tailor link`'s report of
-/// its tailored link).
-pub(crate) fn link_section_map(
-    command: &[String],
-    linker: Option<Linker>,
-    version_script: &str,
-) -> Result<SectionMap> {
-    let cmd = GcCommand {
-        command: command.to_vec(),
-        linker,
-        exports: ExportSource::Text(version_script.to_string()),
-        by_name: true,
-        format: ReportFormat::Text,
-    };
-    let mut t = Timings::start();
-    let mut prepared = prepare(&cmd, &mut t)?;
-    prepared.dynamic_list = VersionRules::default();
-    with_prediction(&prepared, true, &mut t, |n, _| section_map(n))
-}
-
-/// The by-name roots the fixed point added.
-fn by_name_of(names: &Names<'_, '_>) -> Vec<ByNameRoot> {
-    names
-        .gc
-        .roots
-        .iter()
-        .filter_map(|r| match r.reason {
-            RootReason::ByName {
-                global,
-                section,
-                offset,
-            } => Some(ByNameRoot {
-                name: names.link.globals[global as usize].name.to_vec(),
-                place: names.place(section),
-                offset,
-            }),
-            _ => None,
-        })
-        .collect()
-}
-
-/// Names and sizes of the graph's items, for every report.
-struct Names<'l, 'd> {
-    link: &'l Link<'d>,
-    linker: Linker,
-    version: &'l VersionRules,
-    gc: &'l GcResult,
-    placer: Option<&'l Placer<'l>>,
-    section_of: Vec<(u32, u32)>,
-}
-
-impl<'l, 'd> Names<'l, 'd> {
-    fn new(
-        link: &'l Link<'d>,
-        linker: Linker,
-        version: &'l VersionRules,
-        gc: &'l GcResult,
-        placer: Option<&'l Placer<'l>>,
-    ) -> Self {
-        let mut section_of = Vec::with_capacity(link.section_count as usize);
-        for (oi, o) in link.objects.iter().enumerate() {
-            for si in 0..o.elf.sections.len() {
-                section_of.push((oi as u32, si as u32));
-            }
-        }
-        Names {
-            link,
-            linker,
-            version,
-            gc,
-            placer,
-            section_of,
-        }
-    }
-    fn sec(&self, s: u32) -> &crate::analysis::objfile::ObjSection<'d> {
-        let (o, i) = self.section_of[s as usize];
-        &self.link.objects[o as usize].elf.sections[i as usize]
-    }
-    fn file(&self, s: u32) -> &str {
-        &self.link.objects[self.section_of[s as usize].0 as usize].display
-    }
-    /// The section's name as the linker prints it: GNU ld adds `[signature]` to a group
-    /// member.
-    fn name(&self, s: u32) -> String {
-        let sec = self.sec(s);
-        let name = String::from_utf8_lossy(sec.name);
-        if self.linker == Linker::Bfd && sec.group != crate::analysis::objfile::NONE {
-            let (o, _) = self.section_of[s as usize];
-            let obj = &self.link.objects[o as usize];
-            if let Some((_, sig, _)) = obj.elf.groups.iter().find(|g| g.0 == sec.group) {
-                return format!("{name}[{}]", String::from_utf8_lossy(sig));
-            }
-        }
-        name.into_owned()
-    }
-    fn size(&self, s: u32) -> u64 {
-        self.sec(s).size
-    }
-    fn live(&self, s: u32) -> bool {
-        self.gc.live[s as usize]
-    }
-    fn alloc(&self, s: u32) -> bool {
-        self.sec(s).flags & u64::from(elf::SHF_ALLOC) != 0
-    }
-    fn modeled(&self, s: u32) -> bool {
-        self.gc.counted[s as usize]
-    }
-    /// The output section the script places `s` in (orphans keep their own name).
-    fn output_section(&self, s: u32) -> Option<String> {
-        let placer = self.placer?;
-        Some(match self.gc.outputs.get(s as usize).copied()? {
-            gc::DISCARDED => "/DISCARD/".into(),
-            gc::UNPLACED => self.name(s),
-            o => placer.outputs[o as usize].name.clone(),
-        })
-    }
-    fn sizes_where(&self, f: impl Fn(u32) -> bool) -> u64 {
-        (0..self.link.section_count)
-            .filter(|&s| self.modeled(s) && f(s))
-            .map(|s| self.size(s))
-            .sum()
-    }
-    fn place(&self, s: u32) -> String {
-        format!("{}:{}", self.file(s), self.name(s))
-    }
-    fn global_name(&self, g: u32) -> String {
-        crate::demangle::shown(self.link.globals[g as usize].name)
-    }
-    /// A root's reason in words.
-    fn reason(&self, r: &RootReason) -> String {
-        match r {
-            RootReason::Symbol { option, name } => format!("{option} symbol `{name}`"),
-            RootReason::Export { global, why } => {
-                let name = self.global_name(*global);
-                match self.version.consumer_of.get(&name) {
-                    Some(consumer) => format!("export `{name}`, needed by {consumer}"),
-                    None => format!("export `{name}` ({why})"),
-                }
-            }
-            RootReason::Keep { rule } => {
-                match self.placer.and_then(|p| p.rules.get(*rule as usize)) {
-                    Some(rule) => format!(
-                        "linker script rule `{}` (line {})",
-                        ldscript::dump::input_spec(rule.spec),
-                        rule.spec.line
-                    ),
-                    None => "linker script KEEP".into(),
-                }
-            }
-            RootReason::Kind(k) => format!("kept as a {k}"),
-            RootReason::ByName {
-                global,
-                section,
-                offset,
-            } => format!(
-                "export `{}` looked up by name: the string at {}+{offset:#x}",
-                self.global_name(*global),
-                self.place(*section)
-            ),
-            RootReason::Personality => "personality routine of an .eh_frame CIE".into(),
-            RootReason::NonAlloc => {
-                "non-allocated section (kept; its relocations keep nothing alive)".into()
-            }
-        }
-    }
-    /// An edge in words: `+0x1c -> printf`.
-    fn edge(&self, from: u32, kind: EdgeKind) -> String {
-        let (o, _) = self.section_of[from as usize];
-        let obj = &self.link.objects[o as usize];
-        let reloc = |ri: u32| {
-            let r = &obj.elf.relocs[ri as usize];
-            let sym = &obj.elf.symbols[r.sym as usize];
-            let name = if sym.sym_type == elf::STT_SECTION {
-                sym.section()
-                    .and_then(|s| obj.elf.sections.get(s as usize))
-                    .map(|s| String::from_utf8_lossy(s.name).into_owned())
-                    .unwrap_or_default()
-            } else {
-                crate::demangle::shown(sym.name)
-            };
-            (r.offset, name)
-        };
-        match kind {
-            EdgeKind::Reloc(ri) => {
-                let (off, name) = reloc(ri);
-                format!("+{off:#x} refers to `{name}`")
-            }
-            EdgeKind::StartStop(ri) => {
-                let (off, name) = reloc(ri);
-                format!("+{off:#x} refers to `{name}`, which keeps every such section")
-            }
-            EdgeKind::EhFrame(ri) => {
-                let (off, name) = reloc(ri);
-                format!("its .eh_frame entry (+{off:#x}) refers to `{name}`")
-            }
-            EdgeKind::Group => "same section group".into(),
-            EdgeKind::LinkOrder => "SHF_LINK_ORDER section of it".into(),
-        }
-    }
 }
 
 #[derive(Serialize)]
@@ -813,7 +247,7 @@ fn linker_name(l: Linker) -> &'static str {
     }
 }
 
-fn render_gc(n: &Names<'_, '_>, p: &Prepared, format: ReportFormat) -> String {
+fn render_gc(n: &Prediction<'_>, format: ReportFormat) -> String {
     // The text report shows only what goes; the kept rows are built for JSON alone.
     let want_kept = format != ReportFormat::Text;
     let mut kept = Vec::new();
@@ -855,7 +289,7 @@ fn render_gc(n: &Names<'_, '_>, p: &Prepared, format: ReportFormat) -> String {
         }
         by_file.push(row);
     }
-    let by_name = by_name_of(n)
+    let by_name = predict::by_name_roots(n)
         .into_iter()
         .map(|r| ByNameRow {
             export: String::from_utf8_lossy(&r.name).into_owned(),
@@ -864,7 +298,7 @@ fn render_gc(n: &Names<'_, '_>, p: &Prepared, format: ReportFormat) -> String {
         })
         .collect();
     let report = GcReport {
-        linker: linker_name(p.linker),
+        linker: linker_name(n.linker),
         kept_alloc_bytes,
         kept_count,
         removed_bytes: removed.iter().map(|r| r.size).sum(),
@@ -872,7 +306,7 @@ fn render_gc(n: &Names<'_, '_>, p: &Prepared, format: ReportFormat) -> String {
         removed,
         by_file,
         by_name,
-        map: want_kept.then(|| section_map(n)),
+        map: want_kept.then(|| predict::section_map(n)),
     };
     match format {
         ReportFormat::Json => String::from_utf8_lossy(&to_json(&report)).into_owned(),
@@ -938,7 +372,7 @@ fn gc_text(r: &GcReport) -> String {
 }
 
 /// The sections an item names: a symbol, `file:section`, a section name, or an object.
-fn find_item(n: &Names<'_, '_>, item: &str) -> Vec<u32> {
+fn find_item(n: &Prediction<'_>, item: &str) -> Vec<u32> {
     if let Some(g) = n.link.global(item.as_bytes()) {
         if let Some(s) = n.link.def_section(g) {
             return vec![s];
@@ -1005,7 +439,7 @@ struct WhyReport {
     chains: Vec<WhyChain>,
 }
 
-fn render_why(n: &Names<'_, '_>, item: &str, all: usize, format: Format) -> Result<String> {
+fn render_why(n: &Prediction<'_>, item: &str, all: usize, format: Format) -> Result<String> {
     let found = find_item(n, item);
     if found.is_empty() {
         return Err(Error::Usage(format!(
@@ -1019,11 +453,11 @@ fn render_why(n: &Names<'_, '_>, item: &str, all: usize, format: Format) -> Resu
         chains: Vec::new(),
     };
     // The live section of the item closest to a root answers first.
-    let mut candidates: Vec<(usize, u32)> = live.iter().map(|&s| (depth(n.gc, s), s)).collect();
+    let mut candidates: Vec<(usize, u32)> = live.iter().map(|&s| (depth(&n.gc, s), s)).collect();
     candidates.sort();
     let k = all.max(1);
     for &(_, s) in &candidates {
-        for c in retained::chains(n.gc, s, k - report.chains.len()) {
+        for c in retained::chains(&n.gc, s, k - report.chains.len()) {
             report.chains.push(WhyChain {
                 root: n.reason(&n.gc.roots[c.root].reason),
                 hops: c
@@ -1104,7 +538,7 @@ struct TopReport {
 }
 
 fn render_top(
-    n: &Names<'_, '_>,
+    n: &Prediction<'_>,
     by_retained: bool,
     exports: bool,
     limit: usize,
@@ -1119,7 +553,7 @@ fn render_top(
             }
         })
         .collect();
-    let r = retained::retained_sizes(n.gc, &sizes);
+    let r = retained::retained_sizes(&n.gc, &sizes);
     let total: u64 = (0..n.link.section_count)
         .filter(|&s| n.live(s))
         .map(|s| sizes[s as usize])

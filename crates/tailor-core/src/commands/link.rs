@@ -13,6 +13,7 @@ use super::provider::{LoadedProvider, ProviderArg};
 use super::{collect_inputs, emit, read_consumers, to_json, Consumers, Status};
 use crate::analysis::elf::ReadOptions;
 use crate::analysis::exports::Exports;
+use crate::analysis::predict::{self, Prediction, SectionMap};
 use crate::build::{self, LinkRun};
 use crate::decide::dynamic_list;
 use crate::decide::plan::{self, Reason};
@@ -112,7 +113,7 @@ pub struct LinkReport {
     /// With `--report`: the tailored link's sections under their objects, how each kept one
     /// is reached, and the exports with their reasons, consumers and retained bytes.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub map: Option<super::gc::SectionMap>,
+    pub map: Option<SectionMap>,
 }
 
 /// `OUT` + `suffix` (`libc.so` → `libc.so.tailored`).
@@ -668,7 +669,19 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
         provider_name: &provider_name,
         by_name: opts.by_name,
     };
-    let roots = planning.link_by_name_roots(&cmd.argv(), opts.linker)?;
+    // A profile removes the objects of its disabled features from the tailored link.
+    let (removed, profiled_cmd) = match &opts.profile {
+        Some(p) => {
+            let removed = profile_removals(&cmd, p)?;
+            let paths: Vec<PathBuf> = removed.iter().map(|r| PathBuf::from(&r.1)).collect();
+            (removed, cmd.without_inputs(&paths))
+        }
+        None => (Vec::new(), cmd.clone()),
+    };
+    // The one prediction of the tailored link: its by-name fixed point, and the report's map.
+    let read = super::gc::read_link(&profiled_cmd, opts.linker, &mut t)?;
+    let prediction = planning.predict_link(&read, &mut t)?;
+    let roots = super::planning::sorted_by_name_roots(&prediction);
     let hits = planning.hits(&roots);
     t.phase("by-name fixed point over the link's live sections");
     let (needs, plan, script) = planning.plan(Some(&hits), GroupBy::Consumer);
@@ -696,15 +709,6 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
     if opts.size {
         extra.extend(build::size_options(linker));
     }
-    // A profile removes the objects of its disabled features from the tailored link.
-    let (removed, profiled_cmd) = match &opts.profile {
-        Some(p) => {
-            let removed = profile_removals(&cmd, p)?;
-            let paths: Vec<PathBuf> = removed.iter().map(|r| PathBuf::from(&r.1)).collect();
-            (removed, cmd.without_inputs(&paths))
-        }
-        None => (Vec::new(), cmd.clone()),
-    };
     // The command as it will stand once the staged files are in place (the stamp's).
     let final_paths: Vec<PathBuf> = embedded.iter().map(|p| stage.final_path(p)).collect();
     let final_argv = profiled_cmd.with_extra_inputs(&final_paths).tailored(
@@ -863,14 +867,7 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
         .map(|r| r.elapsed)
         .sum::<Duration>();
     let map = match &opts.report {
-        Some(_) => Some(section_map(
-            &profiled_cmd.with_extra_inputs(&final_paths).argv(),
-            opts.linker,
-            &script,
-            &plan,
-            &needs,
-            &consumers.names,
-        )?),
+        Some(_) => Some(section_map(&prediction, &plan, &needs, &consumers.names)),
         None => None,
     };
     t.phase("section map for the report");
@@ -924,14 +921,12 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
 /// The report's section map of the tailored link: tailor's model of the link with the plan's
 /// version script, each export with the plan's reason and every consumer that needs it.
 fn section_map(
-    argv: &[String],
-    linker: Option<Linker>,
-    script: &str,
+    prediction: &Prediction<'_>,
     plan: &plan::Plan<'_>,
     needs: &crate::analysis::needs::Needs<'_>,
     consumer_names: &[String],
-) -> Result<super::gc::SectionMap> {
-    let mut map = super::gc::link_section_map(argv, linker, script)?;
+) -> SectionMap {
+    let mut map = predict::section_map(prediction);
     let mut consumers: std::collections::BTreeMap<&[u8], Vec<String>> = Default::default();
     for &(sym, file) in &needs.consumers {
         if let (Some(need), Some(name)) = (
@@ -959,7 +954,7 @@ fn section_map(
         e.consumers = consumers.remove(e.name.as_bytes()).unwrap_or_default();
         e.consumers.sort();
     }
-    Ok(map)
+    map
 }
 
 /// The generic image a tailored one is compared with: the planning generic, or the same

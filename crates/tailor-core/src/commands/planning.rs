@@ -7,11 +7,13 @@ use super::provider::ProviderData;
 use super::Consumers;
 use crate::analysis::byname::ByNameHit;
 use crate::analysis::needs::{self, Needs, ProviderView};
+use crate::analysis::predict::{self, ByNameRoot, LinkRead, PredictedExports, Prediction};
 use crate::decide::plan::{self, Plan, PlanOptions};
 use crate::decide::version_script::{self, GroupBy, RenderContext};
 use crate::error::Result;
 use crate::inputs::link_command::{LinkCommand, Linker};
 use crate::inputs::version_rules::VersionRules;
+use crate::trace::Timings;
 
 /// What the plan is made from; planned twice when the link is known: without the provider's
 /// by-name lookups (the exports `tailor gc`'s fixed point starts from), then with them.
@@ -28,13 +30,9 @@ pub struct Planning<'p, 'a> {
 }
 
 impl<'p, 'a> Planning<'p, 'a> {
-    /// Needs, plan and version script. `hits`: the provider's by-name lookups found in its
-    /// link; `None` scans the provider image's read-only data instead (every string of it).
-    pub fn plan(
-        &self,
-        hits: Option<&'p [ByNameHit<'a>]>,
-        group_by: GroupBy,
-    ) -> (Needs<'a>, Plan<'a>, String) {
+    /// Needs and plan. `hits`: the provider's by-name lookups found in its link; `None`
+    /// scans the provider image's read-only data instead (every string of it).
+    pub fn needs_and_plan(&self, hits: Option<&'p [ByNameHit<'a>]>) -> (Needs<'a>, Plan<'a>) {
         let view = ProviderView {
             exports: &self.provider.exports,
             facts: self.provider.facts.as_ref(),
@@ -50,36 +48,54 @@ impl<'p, 'a> Planning<'p, 'a> {
             },
         );
         plan.add_kept(self.embed_symbols.iter().map(|s| s.as_bytes()));
-        let script = version_script::render(
-            &plan,
-            &RenderContext {
-                needs: &needs,
-                consumer_names: &self.consumers.names,
-                provider_name: self.provider_name,
-                group_by,
-                own_local_patterns: self.own_local_patterns,
-            },
-        );
+        (needs, plan)
+    }
+
+    /// How the version script of a plan is rendered.
+    fn context<'r>(&'r self, needs: &'r Needs<'a>, group_by: GroupBy) -> RenderContext<'r, 'a> {
+        RenderContext {
+            needs,
+            consumer_names: &self.consumers.names,
+            provider_name: self.provider_name,
+            group_by,
+            own_local_patterns: self.own_local_patterns,
+        }
+    }
+
+    /// Needs, plan and version script (see [`Self::needs_and_plan`]).
+    pub fn plan(
+        &self,
+        hits: Option<&'p [ByNameHit<'a>]>,
+        group_by: GroupBy,
+    ) -> (Needs<'a>, Plan<'a>, String) {
+        let (needs, plan) = self.needs_and_plan(hits);
+        let script = version_script::render(&plan, &self.context(&needs, group_by));
         (needs, plan, script)
     }
 
-    /// The exports strings in the live read-only data of the provider's link name (musl's
-    /// dynamic linker finding `__dls3`), to a fixed point, starting from the plan without
-    /// them; none when by-name lookups are off.
-    pub fn link_by_name_roots(
-        &self,
-        command: &[String],
-        linker: Option<Linker>,
-    ) -> Result<Vec<super::gc::ByNameRoot>> {
-        if !self.by_name {
-            return Ok(Vec::new());
-        }
-        let (_, _, base_script) = self.plan(Some(&[]), GroupBy::None);
-        super::gc::by_name_roots(command, linker, &base_script)
+    /// The rules of the plan without the provider's by-name lookups, as `linker` reads its
+    /// script: the exports the by-name fixed point starts from.
+    pub fn base_rules(&self, linker: Linker) -> VersionRules {
+        let (needs, plan) = self.needs_and_plan(Some(&[]));
+        version_script::rules(&plan, &self.context(&needs, GroupBy::Consumer), linker)
     }
 
-    /// The roots as by-name hits on the provider's exports.
-    pub fn hits(&self, roots: &'a [super::gc::ByNameRoot]) -> Vec<ByNameHit<'a>> {
+    /// The provider's link predicted with the plan's exports, and, with by-name lookups on,
+    /// its fixed point: the exports strings in the link's live read-only data name (musl's
+    /// dynamic linker finding `__dls3`). The tailored link narrows the command's dynamic list
+    /// to the plan, so the list exports nothing beyond it here (on mold it would otherwise
+    /// hide by-name roots behind exports).
+    pub fn predict_link<'r>(&self, read: &'r LinkRead, t: &mut Timings) -> Result<Prediction<'r>> {
+        let exports = PredictedExports {
+            version: self.base_rules(read.linker),
+            dynamic_list: VersionRules::default(),
+            by_name: self.by_name,
+        };
+        predict::predict(read, exports, t)
+    }
+
+    /// The fixed point's by-name roots as hits on the provider's exports.
+    pub fn hits(&self, roots: &'a [ByNameRoot]) -> Vec<ByNameHit<'a>> {
         roots
             .iter()
             .filter_map(|r| {
@@ -92,6 +108,13 @@ impl<'p, 'a> Planning<'p, 'a> {
             })
             .collect()
     }
+}
+
+/// The by-name roots of a prediction, in a stable order.
+pub fn sorted_by_name_roots(prediction: &Prediction<'_>) -> Vec<ByNameRoot> {
+    let mut roots = predict::by_name_roots(prediction);
+    roots.sort_by(|a, b| (&a.name, &a.place).cmp(&(&b.name, &b.place)));
+    roots
 }
 
 /// The `local:` patterns of the command's own version scripts (hidden again by a tailored

@@ -13,6 +13,7 @@ use crate::decide::version_script::GroupBy;
 use crate::error::{Error, Result};
 use crate::inputs::link_command::LinkCommand;
 use crate::inputs::link_command::Linker;
+use crate::inputs::version_rules::VersionRules;
 use crate::inputs::{self, InputSpec};
 use crate::output::{self, WriteOutcome};
 
@@ -36,6 +37,72 @@ pub struct VersionScriptOptions {
     pub link_by_name: bool,
 }
 
+/// What the plan is made from, read as `opts` names it: consumers (and those embedded in
+/// `link`'s objects), provider and keep lists; `f` plans with them.
+fn with_planning<R>(
+    opts: &VersionScriptOptions,
+    link: Option<&LinkCommand>,
+    log: &mut dyn Write,
+    t: &mut Timings,
+    f: impl FnOnce(&Planning<'_, '_>, &[PathBuf], &mut dyn Write, &mut Timings) -> Result<R>,
+) -> Result<R> {
+    let mut set = collect_inputs(&opts.inputs)?;
+    if let Some(cmd) = link {
+        super::add_embedded_consumers(&mut set, cmd, log);
+    }
+    t.phase("inputs collected");
+    let loaded = LoadedProvider::load(&opts.provider)?;
+    let Some(provider) = loaded.view()? else {
+        return Err(Error::Usage("no provider".into()));
+    };
+    t.phase("provider read");
+    let scan = opts.by_name.then_some(&provider.exports);
+    let read = read_consumers(&set, ReadOptions::IMPORTS, scan)?;
+    let consumers = Consumers::new(&read);
+    t.phase("consumers read");
+    let keep_texts = inputs::read_symbol_lists("--keep", &opts.keep)?;
+    let keep = plan::parse_keep(&keep_texts)?;
+    super::warn_unlinked_consumers(&consumers, &provider, log)?;
+    let own_local_patterns = match link {
+        Some(cmd) => super::planning::own_local_patterns(cmd)?,
+        None => Vec::new(),
+    };
+    let planning = Planning {
+        consumers: &consumers,
+        provider: &provider,
+        keep: &keep,
+        embed_symbols: &[],
+        provider_name: &provider.name,
+        by_name: opts.by_name,
+        own_local_patterns: &own_local_patterns,
+    };
+    // The files the plan was read from (a depfile's prerequisites).
+    let mut read_files = consumers.read_files(&set);
+    read_files.extend(loaded.read_files());
+    f(&planning, &read_files, log, t)
+}
+
+/// The rules of the plan `opts` describes, before the provider's by-name lookups, as
+/// `linker` reads them (`tailor gc --provider`: its own fixed point finds those).
+pub fn plan_rules(
+    opts: &VersionScriptOptions,
+    linker: Linker,
+    log: &mut dyn Write,
+) -> Result<VersionRules> {
+    let link = link_command(opts)?;
+    let mut t = Timings::start();
+    with_planning(opts, link.as_ref(), log, &mut t, |planning, _, _, _| {
+        Ok(planning.base_rules(linker))
+    })
+}
+
+fn link_command(opts: &VersionScriptOptions) -> Result<Option<LinkCommand>> {
+    opts.link_command
+        .as_ref()
+        .map(|c| LinkCommand::parse(c))
+        .transpose()
+}
+
 /// Runs `tailor version-script`; a one-line summary goes to `log` (stderr).
 pub fn run(
     opts: &VersionScriptOptions,
@@ -53,51 +120,65 @@ pub fn run(
         ));
     }
     let mut t = Timings::start();
-    let mut set = collect_inputs(&opts.inputs)?;
-    let link = opts
-        .link_command
-        .as_ref()
-        .map(|c| LinkCommand::parse(c))
-        .transpose()?;
-    if let Some(cmd) = &link {
-        super::add_embedded_consumers(&mut set, cmd, log);
-    }
-    t.phase("inputs collected");
-    let loaded = LoadedProvider::load(&opts.provider)?;
-    let Some(provider) = loaded.view()? else {
-        return Err(Error::Usage("no provider".into()));
-    };
-    t.phase("provider read");
-    let scan = opts.by_name.then_some(&provider.exports);
-    let read = read_consumers(&set, ReadOptions::IMPORTS, scan)?;
-    let consumers = Consumers::new(&read);
-    t.phase("consumers read");
-    let keep_texts = inputs::read_symbol_lists("--keep", &opts.keep)?;
-    let keep = plan::parse_keep(&keep_texts)?;
-    super::warn_unlinked_consumers(&consumers, &provider, log)?;
-    let own_local_patterns = match &link {
-        Some(cmd) => super::planning::own_local_patterns(cmd)?,
-        None => Vec::new(),
-    };
-    let planning = Planning {
-        consumers: &consumers,
-        provider: &provider,
-        keep: &keep,
-        embed_symbols: &[],
-        provider_name: &provider.name,
-        by_name: opts.by_name,
-        own_local_patterns: &own_local_patterns,
-    };
+    let link = link_command(opts)?;
     // With the provider's link command, its by-name lookups come from the live sections of
     // the link, exactly as `tailor link` finds them; without it, from every string of the
     // image's read-only data (a superset: error messages that end in a function's name).
-    let roots = match &link {
-        Some(cmd) if opts.link_by_name => planning.link_by_name_roots(&cmd.argv(), opts.linker)?,
-        _ => Vec::new(),
+    let link_read = match &link {
+        Some(cmd) if opts.link_by_name && opts.by_name => {
+            Some(super::gc::read_link(cmd, opts.linker, &mut t)?)
+        }
+        _ => None,
     };
-    let hits = planning.hits(&roots);
-    let (needs, plan, script) =
-        planning.plan(link.as_ref().map(|_| hits.as_slice()), opts.group_by);
+    let summary = with_planning(
+        opts,
+        link.as_ref(),
+        log,
+        &mut t,
+        |planning, read_files, log, t| {
+            let roots = match &link_read {
+                Some(read) => {
+                    super::planning::sorted_by_name_roots(&planning.predict_link(read, t)?)
+                }
+                None => Vec::new(),
+            };
+            let hits = planning.hits(&roots);
+            let (needs, plan, script) =
+                planning.plan(link.as_ref().map(|_| hits.as_slice()), opts.group_by);
+            let written = Written {
+                needs: &needs,
+                plan: &plan,
+                script: &script,
+                with_link: link.is_some(),
+            };
+            write_script(opts, planning, read_files, &written, out, log, t)
+        },
+    )?;
+    let _ = writeln!(log, "{summary}");
+    Ok(Status::Ok)
+}
+
+/// The plan and its script, to be written.
+struct Written<'w, 'a> {
+    needs: &'w crate::analysis::needs::Needs<'a>,
+    plan: &'w plan::Plan<'a>,
+    script: &'w str,
+    /// The provider's link command was given.
+    with_link: bool,
+}
+
+/// Writes the script (and its depfile), warns about the keep lists, and gives the summary.
+fn write_script(
+    opts: &VersionScriptOptions,
+    planning: &Planning<'_, '_>,
+    read_files: &[PathBuf],
+    w: &Written<'_, '_>,
+    out: &mut dyn Write,
+    log: &mut dyn Write,
+    t: &mut Timings,
+) -> Result<String> {
+    let (provider, consumers) = (planning.provider, planning.consumers);
+    let (needs, plan, script) = (w.needs, w.plan, w.script);
     t.phase("planned and rendered");
     for name in &plan.keep_not_exported {
         let _ = writeln!(
@@ -127,14 +208,14 @@ pub fn run(
         by_name.len(),
         consumers.facts.len()
     );
-    if link.is_none() && from_image > 0 {
+    if !w.with_link && from_image > 0 {
         summary.push_str(&format!(
             "; {from_image} of them only because strings in {}'s read-only data equal them \
              (give its link command after `--` for the exact set)",
             provider.name
         ));
     }
-    if link.is_none() && plan.keeps_base_exports {
+    if !w.with_link && plan.keeps_base_exports {
         let _ = writeln!(
             log,
             "tailor: warning: {} keeps unversioned exports beside versioned ones, so the script \
@@ -150,8 +231,7 @@ pub fn run(
                 summary.push_str(&format!("; {} unchanged", path.display()));
             }
             if let Some(dep) = &opts.depfile {
-                let mut deps = consumers.read_files(&set);
-                deps.extend(loaded.read_files());
+                let mut deps = read_files.to_vec();
                 deps.extend(opts.keep.iter().cloned());
                 output::write_if_changed(dep, output::depfile(path, &deps).as_bytes())?;
             }
@@ -159,6 +239,5 @@ pub fn run(
         None => emit(out, script.as_bytes())?,
     }
     t.phase("written");
-    let _ = writeln!(log, "{summary}");
-    Ok(Status::Ok)
+    Ok(summary)
 }

@@ -8,6 +8,8 @@ use std::fmt::Write;
 
 use super::plan::{Plan, PlanEntry, Reason};
 use crate::analysis::needs::{HitSource, Needs};
+use crate::inputs::link_command::Linker;
+use crate::inputs::version_rules::{Lang, SymbolPattern, VersionRules};
 
 /// How entries are grouped inside a version node.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -220,6 +222,37 @@ fn block(r: Reason) -> Reason {
 
 pub use crate::inputs::version_rules::quote_name;
 
+/// The rules [`render`]'s script gives a linker (`linker` reads it), built from the plan
+/// without the text: every planned name global (under its consumer when grouped by
+/// consumer), and local the rest (`*`) or, when the base exports stay, the dropped names and
+/// the provider's own local patterns. A unit test holds the two to the same scopes.
+pub fn rules(plan: &Plan<'_>, cx: &RenderContext<'_, '_>, linker: Linker) -> VersionRules {
+    let mut rules = VersionRules::for_linker(linker);
+    let mut sorted: Vec<PlanEntry> = plan.entries.clone();
+    sorted.sort_by(|a, b| (a.reason, a.name).cmp(&(b.reason, b.name)));
+    for e in &sorted {
+        let consumer = match (cx.group_by, e.reason) {
+            (GroupBy::Consumer, Reason::Consumer(c)) => {
+                cx.consumer_names.get(c as usize).map(|s| s.as_str())
+            }
+            _ => None,
+        };
+        let name = SymbolPattern::literal(e.name);
+        rules.add_pattern(name, false, consumer);
+    }
+    if plan.keeps_base_exports && !plan.versions.is_empty() {
+        for p in cx.own_local_patterns {
+            rules.add_pattern(SymbolPattern::parse(p, Lang::C), true, None);
+        }
+        for n in &plan.dropped {
+            rules.add_pattern(SymbolPattern::literal(n), true, None);
+        }
+    } else {
+        rules.add_pattern(SymbolPattern::parse("*", Lang::C), true, None);
+    }
+    rules
+}
+
 /// Text safe inside a `/* */` comment.
 fn comment_safe(s: &str) -> String {
     s.replace("*/", "*\\/")
@@ -235,5 +268,89 @@ mod tests {
         assert_eq!(quote_name(b"_ZN3foo3barEv"), "_ZN3foo3barEv");
         assert_eq!(quote_name(b"a*b"), "\"a*b\"");
         assert_eq!(quote_name(b"local"), "\"local\"");
+    }
+
+    /// [`rules`] gives every name the scope the rendered script gives it, as the linker reads
+    /// the script: unversioned, versioned, and versioned keeping base exports.
+    #[test]
+    fn rules_match_the_rendered_script() {
+        use crate::analysis::elf::VersionDef;
+        use crate::inputs::version_rules::Scope;
+        let entry = |name: &'static [u8], version, reason| PlanEntry {
+            name,
+            version,
+            reason,
+        };
+        let entries = vec![
+            entry(b"puts", None, Reason::Consumer(0)),
+            entry(b"printf", Some(&b"V1"[..]), Reason::Consumer(1)),
+            entry(b"__dls3", None, Reason::ByName(0)),
+            entry(b"kept", Some(&b"V2"[..]), Reason::Keep),
+        ];
+        let versions = vec![
+            VersionDef {
+                name: b"V1",
+                parents: vec![],
+            },
+            VersionDef {
+                name: b"V2",
+                parents: vec![b"V1"],
+            },
+        ];
+        let names: [&[u8]; 8] = [
+            b"puts", b"printf", b"__dls3", b"kept", b"gone", b"own_a", b"own_b", b"other",
+        ];
+        let needs = Needs::default();
+        let consumer_names = ["hello".to_string(), "lua".to_string()];
+        let own = ["own_*".to_string()];
+        for (versions, keeps_base) in [(vec![], false), (versions.clone(), false), (versions, true)]
+        {
+            let plan = Plan {
+                entries: entries.clone(),
+                versions,
+                keep_not_exported: vec![],
+                dropped: vec![b"gone"],
+                keeps_base_exports: keeps_base,
+            };
+            for group_by in [GroupBy::Consumer, GroupBy::None] {
+                let cx = RenderContext {
+                    needs: &needs,
+                    consumer_names: &consumer_names,
+                    provider_name: "libx.so",
+                    group_by,
+                    own_local_patterns: &own,
+                };
+                let text = render(&plan, &cx);
+                for linker in [Linker::Bfd, Linker::Lld, Linker::Mold] {
+                    let mut parsed = VersionRules::for_linker(linker);
+                    parsed
+                        .add_script(std::path::Path::new("plan.map"), &text)
+                        .unwrap();
+                    let built = rules(&plan, &cx, linker);
+                    for n in names {
+                        let (a, b) = (parsed.scope(n), built.scope(n));
+                        // A name in no node is unmentioned in the text; both leave it exported.
+                        let exported = |s: Scope| s != Scope::Local;
+                        assert_eq!(
+                            exported(a),
+                            exported(b),
+                            "{}: script {a:?}, rules {b:?}\n{text}",
+                            String::from_utf8_lossy(n)
+                        );
+                    }
+                    if group_by == GroupBy::Consumer {
+                        assert_eq!(
+                            built.consumer_of.get("puts").map(String::as_str),
+                            Some("hello")
+                        );
+                        for n in ["puts", "printf"] {
+                            if let Some(c) = parsed.consumer_of.get(n) {
+                                assert_eq!(Some(c), built.consumer_of.get(n), "{n}");
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 }

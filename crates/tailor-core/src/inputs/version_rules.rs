@@ -38,6 +38,15 @@ impl SymbolPattern {
         SymbolPattern { text, lang, wild }
     }
 
+    /// The pattern matching exactly the C name `name` (a quoted entry).
+    pub fn literal(name: &[u8]) -> Self {
+        SymbolPattern {
+            text: String::from_utf8_lossy(name).into_owned(),
+            lang: Lang::C,
+            wild: false,
+        }
+    }
+
     /// Whether the pattern matches the symbol `name`.
     pub fn matches(&self, name: &Name) -> bool {
         let subject = subject(self.lang, name);
@@ -277,16 +286,22 @@ impl VersionRules {
     /// Adds the script `text` (read from `path`, named in errors).
     pub fn add_script(&mut self, path: &Path, text: &str) -> Result<()> {
         for e in entries(path, text, false, self.extern_blocks_global)? {
-            if let (false, false, Some(c)) = (e.local, e.pattern.wild, &e.consumer) {
-                self.consumer_of.insert(e.pattern.text.clone(), c.clone());
-            }
-            if e.local {
-                self.local.add(e.pattern);
-            } else {
-                self.global.add(e.pattern);
-            }
+            self.add_pattern(e.pattern, e.local, e.consumer.as_deref());
         }
         Ok(())
+    }
+
+    /// Adds one pattern, global or local, as a script listing it under `consumer`'s comment
+    /// would (a plan's rules, built without rendering its script).
+    pub fn add_pattern(&mut self, pattern: SymbolPattern, local: bool, consumer: Option<&str>) {
+        if let (false, false, Some(c)) = (local, pattern.wild, consumer) {
+            self.consumer_of.insert(pattern.text.clone(), c.to_string());
+        }
+        if local {
+            self.local.add(pattern);
+        } else {
+            self.global.add(pattern);
+        }
     }
 
     /// True when no script was added.
