@@ -69,7 +69,16 @@ fn images<H: FileHeader<Endian = Endianness>>(data: &[u8]) -> Vec<Part> {
 
 /// The offset of the next `\x7fELF` in `bytes`.
 fn find_magic(bytes: &[u8]) -> Option<usize> {
-    bytes.windows(4).position(|w| w == b"\x7fELF")
+    let mut at = 0;
+    // `\x7f` is rare in objects' data: its position first, then the other three bytes.
+    while let Some(i) = bytes.get(at..)?.iter().position(|&b| b == 0x7f) {
+        let start = at + i;
+        if bytes.get(start..start + 4) == Some(b"\x7fELF") {
+            return Some(start);
+        }
+        at = start + 1;
+    }
+    None
 }
 
 /// The length of the executable or shared object whose header starts `bytes`: the end of the
@@ -135,6 +144,29 @@ pub fn candidates(objects: &[&Path]) -> Vec<crate::inputs::Candidate> {
                 .into_iter()
                 .map(|part| crate::inputs::Candidate {
                     path: o.to_path_buf(),
+                    origin: crate::inputs::Origin::Collected,
+                    regular: true,
+                    part: Some(part),
+                })
+                .collect()
+        })
+        .collect();
+    found.into_iter().flatten().collect()
+}
+
+/// The images embedded in the relocatable objects a link reads (already mapped), as consumer
+/// candidates, in the link's order.
+pub fn candidates_in_link(files: &super::link_model::LinkFiles) -> Vec<crate::inputs::Candidate> {
+    use rayon::prelude::*;
+    let found: Vec<Vec<crate::inputs::Candidate>> = files
+        .files
+        .par_iter()
+        .filter(|f| f.kind == super::link_model::FileKind::Object)
+        .map(|f| {
+            images_in_object(f.bytes.get())
+                .into_iter()
+                .map(|part| crate::inputs::Candidate {
+                    path: f.path.clone(),
                     origin: crate::inputs::Origin::Collected,
                     regular: true,
                     part: Some(part),

@@ -283,7 +283,9 @@ fn check_output_path(tailored: &Path, cmd: &LinkCommand) -> Result<()> {
         }
     }
     let target = real(tailored);
-    let same = |p: &Path| real(p) == target;
+    // Only a file of the same name can be the same file (real paths cost a walk each: 1,300
+    // inputs for musl).
+    let same = |p: &Path| p.file_name() == tailored.file_name() && real(p) == target;
     if same(&cmd.output) {
         return Err(Error::Usage(format!(
             "-o {}: that is the link command's own output (the generic image); name another file",
@@ -500,28 +502,154 @@ fn fingerprint(argv: &[String], script: &str, stats: &InputStats, consumers: &[P
     h.finalize().to_hex().to_string()
 }
 
-/// What a stamp file holds: the fingerprint of the tailored link (line 1) and the record of
-/// the generic image it was planned from (line 2).
+/// What a stamp file holds: the fingerprint of the tailored link (line 1), the record of the
+/// generic image it was planned from (`generic ...`), and the request that made it with the
+/// identity of the image it wrote (`request ...`).
 struct Stamp {
     tailored: String,
     generic: Option<String>,
+    request: Option<String>,
 }
 
 impl Stamp {
     fn read(path: &Path) -> Option<Stamp> {
         let text = std::fs::read_to_string(path).ok()?;
         let mut lines = text.lines();
+        let tailored = lines.next()?.to_string();
+        let (mut generic, mut request) = (None, None);
+        for line in lines {
+            match line.strip_prefix("request ") {
+                Some(r) => request = Some(r.to_string()),
+                None if line.starts_with("generic ") => generic = Some(line.to_string()),
+                None => {}
+            }
+        }
         Some(Stamp {
-            tailored: lines.next()?.to_string(),
-            generic: lines.next().map(str::to_string),
+            tailored,
+            generic,
+            request,
         })
     }
 
     fn render(&self) -> String {
-        match &self.generic {
-            Some(g) => format!("{}\n{g}\n", self.tailored),
-            None => format!("{}\n", self.tailored),
+        let mut s = format!("{}\n", self.tailored);
+        for line in [
+            &self.generic,
+            &self.request.as_ref().map(|r| format!("request {r}")),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            s.push_str(line);
+            s.push('\n');
         }
+        s
+    }
+}
+
+/// What a request of `tailor link` is, as a fingerprint: tailor's version, every option, the
+/// directory it runs in, the environment the driver reads, the command's programs as `PATH`
+/// finds them, and the identity (size, mtime, inode) of every file it names — the command's
+/// inputs and response files, the consumers and the files listing them, keep lists, the
+/// profile, the trees `--embed` carries. The same fingerprint, with the image tailor wrote
+/// still in place, means the same result: nothing is read or linked.
+fn request_fingerprint(
+    opts: &LinkOptions,
+    cmd: &LinkCommand,
+    stats: &InputStats,
+    set: &inputs::InputSet,
+) -> String {
+    let mut h = blake3::Hasher::new();
+    let mut field = |bytes: &[u8]| {
+        h.update(&(bytes.len() as u64).to_le_bytes());
+        h.update(bytes);
+    };
+    field(env!("CARGO_PKG_VERSION").as_bytes());
+    field(format!("{opts:?}").as_bytes());
+    let cwd = std::env::current_dir().unwrap_or_default();
+    field(cwd.as_os_str().as_encoded_bytes());
+    for var in [
+        "PATH",
+        "LIBRARY_PATH",
+        "GCC_EXEC_PREFIX",
+        "COMPILER_PATH",
+        "LD_RUN_PATH",
+    ] {
+        field(std::env::var_os(var).unwrap_or_default().as_encoded_bytes());
+    }
+    for (p, m) in &stats.0 {
+        field(p.as_os_str().as_encoded_bytes());
+        if let Some((len, t)) = m {
+            let since = t.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
+            field(&len.to_le_bytes());
+            field(&since.as_nanos().to_le_bytes());
+        }
+    }
+    let mut files: Vec<PathBuf> = Vec::new();
+    if let Some(program) = find_program(&cmd.argv()[0]) {
+        files.push(program);
+    }
+    files.extend(set.candidates.iter().map(|c| c.path.clone()));
+    files.extend(set.read_files.iter().cloned());
+    files.extend(opts.keep.iter().cloned());
+    files.extend(opts.profile.iter().map(|p| p.config.clone()));
+    for (_, dir) in &opts.embed {
+        // An unreadable tree only makes the fingerprint differ: embedding reports it.
+        let mut visited = Default::default();
+        let _ = crate::inputs::walk::walk_files(dir, &mut visited, &mut |p| files.push(p));
+    }
+    for f in &files {
+        field(f.as_os_str().as_encoded_bytes());
+        field(identity(f).unwrap_or_default().as_bytes());
+    }
+    h.finalize().to_hex().to_string()
+}
+
+/// `program` as the shell finds it (a path as given, else the first match in `PATH`).
+fn find_program(program: &str) -> Option<PathBuf> {
+    if program.contains('/') {
+        return Some(PathBuf::from(program));
+    }
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|d| d.join(program))
+        .find(|p| p.is_file())
+}
+
+/// The files `tailor link` writes for a request.
+struct Outputs {
+    image: PathBuf,
+    others: Vec<PathBuf>,
+}
+
+impl Outputs {
+    fn of(opts: &LinkOptions, image: &Path) -> Self {
+        let mut others: Vec<PathBuf> = opts.report.iter().chain(&opts.depfile).cloned().collect();
+        if opts.size {
+            others.push(with_suffix(image, ".stripped"));
+        }
+        Outputs {
+            image: image.to_path_buf(),
+            others,
+        }
+    }
+
+    fn exist(&self) -> bool {
+        self.image.exists() && self.others.iter().all(|p| p.exists())
+    }
+
+    /// The identity of the image as written.
+    fn identities(&self) -> String {
+        identity(&self.image).unwrap_or_default()
+    }
+
+    /// Whether every output is there and the image is the one `stamp` recorded.
+    fn recorded(&self, stamp: &Stamp) -> bool {
+        self.exist()
+            && stamp
+                .request
+                .as_deref()
+                .and_then(|r| r.split_once(' '))
+                .is_some_and(|(_, id)| id == self.identities())
     }
 }
 
@@ -621,20 +749,70 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
     // The consumers are named and checked before anything is linked.
     let mut set = collect_inputs(&opts.inputs)?;
     crate::analysis::check_named(&set)?;
-    super::add_embedded_consumers(&mut set, &cmd, log);
     let keep_texts = inputs::read_symbol_lists("--keep", &opts.keep)?;
     let keep = plan::parse_keep(&keep_texts)?;
     let stats = InputStats::read(&cmd)?;
     let stamp_path = with_suffix(&tailored_path, ".tailor-stamp");
     let previous = Stamp::read(&stamp_path);
-    let generic = generic_image(
-        &cmd,
-        &stats,
-        previous.as_ref().and_then(|s| s.generic.as_deref()),
-        work.path(),
-        log,
-    )?;
-    t.phase("inputs checked, generic image");
+    // Nothing changed since the last run (the request, every file it names, the outputs):
+    // nothing to do, before any reading or linking.
+    let request = request_fingerprint(opts, &cmd, &stats, &set);
+    let outputs = Outputs::of(opts, &tailored_path);
+    if let Some(p) = &previous {
+        let asked = p
+            .request
+            .as_deref()
+            .and_then(|r| r.split_once(' '))
+            .map(|r| r.0);
+        if asked == Some(request.as_str()) && outputs.recorded(p) {
+            let _ = writeln!(
+                log,
+                "tailor: {} is up to date (nothing changed since it was linked; {:.1} ms)",
+                tailored_path.display(),
+                started.elapsed().as_secs_f64() * 1e3
+            );
+            return Ok(Status::Ok);
+        }
+    }
+    t.phase("inputs checked");
+    // A profile removes the objects of its disabled features from the tailored link.
+    let (removed, profiled_cmd) = match &opts.profile {
+        Some(p) => {
+            let removed = profile_removals(&cmd, p)?;
+            let paths: Vec<PathBuf> = removed.iter().map(|r| PathBuf::from(&r.1)).collect();
+            (removed, cmd.without_inputs(&paths))
+        }
+        None => (Vec::new(), cmd.clone()),
+    };
+    // The link tailor runs is read (its driver asked, every input mapped) while the generic
+    // image links: the prediction needs only the generic's exports.
+    let (generic, link_read) = std::thread::scope(|s| {
+        let reader = s.spawn(|| {
+            let mut t = super::Timings::start();
+            super::gc::read_link(&profiled_cmd, opts.linker, &mut t)
+        });
+        let generic = generic_image(
+            &cmd,
+            &stats,
+            previous.as_ref().and_then(|s| s.generic.as_deref()),
+            work.path(),
+            log,
+        );
+        let read = reader
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (generic, read)
+    });
+    let (generic, link_read) = (generic?, link_read?);
+    t.phase("generic image, link read");
+    for c in crate::analysis::embedded::candidates_in_link(&link_read.files) {
+        let _ = writeln!(
+            log,
+            "tailor: consumer embedded in the link: {}",
+            c.display_name().display()
+        );
+        set.candidates.push(c);
+    }
 
     // Analysis and plan, over the generic image.
     let loaded = LoadedProvider::load(&ProviderArg::Elf(generic.path.clone()))?;
@@ -669,18 +847,7 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
         provider_name: &provider_name,
         by_name: opts.by_name,
     };
-    // A profile removes the objects of its disabled features from the tailored link.
-    let (removed, profiled_cmd) = match &opts.profile {
-        Some(p) => {
-            let removed = profile_removals(&cmd, p)?;
-            let paths: Vec<PathBuf> = removed.iter().map(|r| PathBuf::from(&r.1)).collect();
-            (removed, cmd.without_inputs(&paths))
-        }
-        None => (Vec::new(), cmd.clone()),
-    };
-    // The one prediction of the tailored link: its by-name fixed point, and the report's map.
-    let read = super::gc::read_link(&profiled_cmd, opts.linker, &mut t)?;
-    let prediction = planning.predict_link(&read, &mut t)?;
+    let prediction = planning.predict_link(&link_read, &mut t)?;
     let roots = super::planning::sorted_by_name_roots(&prediction);
     let hits = planning.hits(&roots);
     t.phase("by-name fixed point over the link's live sections");
@@ -721,17 +888,19 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
         opts.linker,
         &extra,
     );
-    let stamp = Stamp {
+    let mut stamp = Stamp {
         tailored: fingerprint(&final_argv, &script, &stats, &consumer_paths),
         generic: generic.record.clone(),
+        request: None,
     };
     // A report asked for at a new place is written, so the link runs again.
-    if tailored_path.exists()
-        && opts.report.as_ref().is_none_or(|r| r.exists())
+    if outputs.exist()
         && previous
             .as_ref()
             .is_some_and(|p| p.tailored == stamp.tailored)
     {
+        stamp.request = Some(format!("{request} {}", outputs.identities()));
+        output::write_if_changed(&stamp_path, stamp.render().as_bytes())?;
         let _ = writeln!(
             log,
             "tailor: {} is up to date (nothing changed since it was linked; {:.1} ms)",
@@ -848,7 +1017,6 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
     } else {
         None
     };
-    output::write_if_changed(&stamp_path, stamp.render().as_bytes())?;
     if let Some(dep) = &opts.depfile {
         let mut deps: Vec<PathBuf> = cmd
             .inputs
@@ -913,6 +1081,9 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
         };
         output::write_if_changed(path, &bytes)?;
     }
+    // The stamp last, once every output is in place (the image's identity is in it).
+    stamp.request = Some(format!("{request} {}", outputs.identities()));
+    output::write_if_changed(&stamp_path, stamp.render().as_bytes())?;
     emit(out, render_table(&report).as_bytes())?;
     t.phase("reported");
     Ok(Status::Ok)
