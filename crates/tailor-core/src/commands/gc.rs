@@ -201,7 +201,9 @@ fn options<'a>(p: &'a Prepared, placer: Option<&'a Placer<'a>>, by_name: bool) -
                 .as_ref()
                 .and_then(|s| s.entry().map(str::to_string))
         })
-        .or_else(|| Some("_start".to_string()));
+        // GNU ld roots only an entry named by -e or ENTRY (its built-in script has
+        // ENTRY(_start)); lld and mold default to `_start`.
+        .or_else(|| (p.linker != Linker::Bfd).then(|| "_start".to_string()));
     let entry_from = match (&p.script, &entry) {
         (Some(s), Some(e)) => s.defined_from(e, p.linker == Linker::Bfd),
         _ => Vec::new(),
@@ -220,13 +222,19 @@ fn options<'a>(p: &'a Prepared, placer: Option<&'a Placer<'a>>, by_name: bool) -
         fini: p.args.fini.clone().unwrap_or_else(|| "_fini".into()),
         exports: gc::ExportPolicy {
             shared: p.args.shared,
+            dynamic: p.args.shared
+                || p.args.pie
+                || p.files
+                    .files
+                    .iter()
+                    .any(|f| f.kind == link_model::FileKind::Shared),
             export_dynamic: p.args.export_dynamic,
             gc_keep_exported: p.args.gc_keep_exported,
             version: &p.version,
             dynamic_list: &p.dynamic_list,
         },
         script: placer,
-        start_stop_gc: p.args.start_stop_gc.unwrap_or(false),
+        start_stop_gc: p.args.start_stop_gc.unwrap_or(p.linker == Linker::Lld),
         by_name,
     }
 }
