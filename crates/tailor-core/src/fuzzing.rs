@@ -146,6 +146,7 @@ pub fn object_reader(data: &[u8]) {
             fini: "_fini".into(),
             exports: gc::ExportPolicy {
                 shared: true,
+                dynamic: true,
                 export_dynamic: false,
                 gc_keep_exported: false,
                 version: &none,

@@ -12,83 +12,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::e2e::{e2e, E2e};
+use common::gc_sections::{assert_same, linker_removed, predicted_removed, tailor_gc};
 use common::*;
 
-type Removed = BTreeSet<(String, String)>;
-
-/// Runs a link with `--print-gc-sections`; parses GNU ld's
-/// `removing unused section 'S' in file 'F'` and lld's and mold's `removing unused section F:(S)`.
-fn linker_removed(dir: &Path, argv: &[String]) -> Removed {
-    let out = run(Command::new(&argv[0])
-        .args(&argv[1..])
-        .arg("-Wl,--print-gc-sections")
-        .current_dir(dir));
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let mut set = Removed::new();
-    for line in text.lines() {
-        if let Some(rest) = line.split("removing unused section '").nth(1) {
-            let (section, file) = rest
-                .split_once("' in file '")
-                .unwrap_or_else(|| panic!("unparsed GNU ld line: {line}"));
-            set.insert((file.trim_end_matches('\'').to_string(), section.to_string()));
-        } else if let Some(rest) = line.strip_prefix("removing unused section ") {
-            let (file, section) = rest
-                .rsplit_once(":(")
-                .unwrap_or_else(|| panic!("unparsed lld/mold line: {line}"));
-            set.insert((file.to_string(), section.trim_end_matches(')').to_string()));
-        }
-    }
-    set
-}
-
-fn tailor_gc(dir: &Path, args: &[&str], argv: &[String]) -> serde_json::Value {
-    let out = tailor()
-        .arg("gc")
-        .args(["--format", "json"])
-        .args(args)
-        .arg("--")
-        .args(argv)
-        .current_dir(dir)
-        .output()
-        .expect("running tailor gc");
-    assert!(
-        out.status.success(),
-        "tailor gc {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("gc JSON")
-}
-
-fn predicted_removed(report: &serde_json::Value) -> Removed {
-    report["removed"]
-        .as_array()
-        .expect("removed array")
-        .iter()
-        .map(|r| {
-            (
-                r["file"].as_str().unwrap().to_string(),
-                r["section"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
-
-fn assert_same(what: &str, predicted: &Removed, actual: &Removed) {
-    let only_p: Vec<_> = predicted.difference(actual).take(10).collect();
-    let only_a: Vec<_> = actual.difference(predicted).take(10).collect();
-    assert!(
-        only_p.is_empty() && only_a.is_empty(),
-        "{what}: tailor predicted {} removed sections, the linker removed {}.\n\
-         predicted only: {only_p:?}\nlinker only: {only_a:?}",
-        predicted.len(),
-        actual.len()
-    );
-    eprintln!("{what}: {} removed sections, identical", actual.len());
-}
+/// How to ask for the removed sections (the links run through the compiler driver).
+const PRINT: &str = "-Wl,--print-gc-sections";
 
 fn need_linkers() {
     need_tool("ld", "binutils");
@@ -148,7 +76,7 @@ fn musl_removed_sections_match_gnu_ld_lld_and_mold() {
                 .map(|s| vec![format!("-Wl,--version-script={}", s.display())])
                 .unwrap_or_default();
             let argv = musl_link(&e, linker, &out, &extra);
-            let actual = linker_removed(&musl, &argv);
+            let actual = linker_removed(&musl, &argv, PRINT);
             // The command is given without the script: `--version-script` supplies it.
             let base = musl_link(&e, linker, &out, &[]);
             let mut args = vec!["--no-by-name"];
@@ -187,7 +115,7 @@ fn lua_executables_removed_sections_match_every_linker() {
                     .map(|s| s.to_string()),
             );
             argv.extend(fuse(linker));
-            let actual = linker_removed(&objs, &argv);
+            let actual = linker_removed(&objs, &argv, PRINT);
             let report = tailor_gc(&objs, &[], &argv);
             assert_same(
                 &format!("lua {case}, {linker}"),
@@ -675,7 +603,7 @@ fn fixture_links_match_every_linker() {
             let mut v: Vec<String> = argv.iter().map(|s| s.to_string()).collect();
             v.extend(["-Wl,--gc-sections".into(), "-o".into(), "out".into()]);
             v.extend(fuse(linker));
-            let actual = linker_removed(d, &v);
+            let actual = linker_removed(d, &v, PRINT);
             let report = tailor_gc(d, &[], &v);
             assert_same(
                 &format!("{name}, {linker}"),
@@ -759,7 +687,7 @@ fn kernel_scripts_late_keep_and_script_defined_entry_match_gnu_ld_and_lld() {
                     .iter()
                     .map(|s| s.to_string()),
             );
-            let actual = linker_removed(d, &argv);
+            let actual = linker_removed(d, &argv, PRINT);
             let predicted = predicted_removed(&tailor_gc(d, &[], &argv));
             assert_same(&format!("{script}, {linker}"), &predicted, &actual);
             // What the rules are about.
@@ -836,7 +764,7 @@ fn cxx_version_script_patterns_match_every_linker() {
             v.push(format!("-Wl,--version-script={script}"));
             v.extend(["-o".into(), "libapi.so".into()]);
             v.extend(fuse(linker));
-            let actual = linker_removed(d, &v);
+            let actual = linker_removed(d, &v, PRINT);
             assert!(
                 !actual.is_empty(),
                 "{script}, {linker}: the linker removed nothing: the test shows nothing"

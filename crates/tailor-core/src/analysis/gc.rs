@@ -22,6 +22,10 @@ use crate::inputs::version_rules::{Scope, VersionRules};
 /// What the link exports, which decides the exported-symbol roots.
 pub struct ExportPolicy<'a> {
     pub shared: bool,
+    /// The output has dynamic sections (a shared library or PIE, or a shared library among
+    /// the inputs): GNU ld roots no export of an executable without them, whatever
+    /// `--export-dynamic` says (`bfd_elf_gc_sections`: `dynamic_sections_created`).
+    pub dynamic: bool,
     pub export_dynamic: bool,
     pub gc_keep_exported: bool,
     /// The version scripts in force (the command's, or tailor's plan).
@@ -45,7 +49,7 @@ pub struct GcOptions<'a> {
     pub exports: ExportPolicy<'a>,
     /// The script placing sections (`-T`, or GNU ld's built-in one); `KEEP` rules are roots.
     pub script: Option<&'a Placer<'a>>,
-    /// `-z start-stop-gc` (GNU ld's default: off).
+    /// `-z start-stop-gc` (GNU ld's default: off; lld's: on).
     pub start_stop_gc: bool,
     /// Run the by-name fixed point.
     pub by_name: bool,
@@ -265,10 +269,13 @@ pub fn build_graph(link: &Link<'_>, opts: &GcOptions<'_>) -> Graph {
             }
         }
     }
-    let start_stop_edges = match opts.linker {
+    // A live reference to `__start_X` keeps every `X`: GNU ld and lld unless
+    // `-z start-stop-gc` (lld's default, where only `__libc_*` sections stay, for glibc's
+    // libc.a: MarkLive.cpp); mold 1.x always (it roots every such section anyway).
+    let start_stop_edges = |name: &[u8]| match opts.linker {
         Linker::Bfd => !opts.start_stop_gc,
-        // lld 14 and mold 1.x keep `X` when a live section refers to `__start_X`.
-        Linker::Lld | Linker::Mold => true,
+        Linker::Lld => !opts.start_stop_gc || name.starts_with(b"__libc_"),
+        Linker::Mold => true,
     };
     let per_object: Vec<Vec<(u32, Edge)>> = link
         .objects
@@ -295,7 +302,7 @@ pub fn build_graph(link: &Link<'_>, opts: &GcOptions<'_>) -> Graph {
                                 kind: EdgeKind::Reloc(ri),
                             },
                         )),
-                        Target::StartStop(name) if start_stop_edges => {
+                        Target::StartStop(name) if start_stop_edges(name) => {
                             for &to in by_c_name.get(name).map(Vec::as_slice).unwrap_or(&[]) {
                                 v.push((
                                     from,
@@ -309,7 +316,9 @@ pub fn build_graph(link: &Link<'_>, opts: &GcOptions<'_>) -> Graph {
                         _ => {}
                     }
                 }
-                if s.flags & u64::from(elf::SHF_LINK_ORDER) != 0 {
+                // mold 1.10 keeps neither an `SHF_LINK_ORDER` section with the section it
+                // is linked to nor a group's members together (tests/gc_units.rs).
+                if s.flags & u64::from(elf::SHF_LINK_ORDER) != 0 && opts.linker != Linker::Mold {
                     let parent = s.link as usize;
                     if parent != 0 && parent < o.elf.sections.len() {
                         v.push((
@@ -322,7 +331,12 @@ pub fn build_graph(link: &Link<'_>, opts: &GcOptions<'_>) -> Graph {
                     }
                 }
             }
-            for (_, _, members) in &o.elf.groups {
+            let groups = if opts.linker == Linker::Mold {
+                &[][..]
+            } else {
+                &o.elf.groups[..]
+            };
+            for (_, _, members) in groups {
                 for &a in members {
                     for &b in members {
                         if a != b && !dropped(opts.linker, o, a as usize) {
@@ -708,6 +722,9 @@ pub fn export_reason(link: &Link<'_>, opts: &GcOptions<'_>, gi: u32) -> Option<&
     }
     if hidden {
         return None;
+    }
+    if !p.shared && !p.dynamic && opts.linker == Linker::Bfd {
+        return p.gc_keep_exported.then_some("--gc-keep-exported");
     }
     if p.shared {
         return Some(if p.version.is_empty() {

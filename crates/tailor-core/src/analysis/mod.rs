@@ -10,12 +10,16 @@ pub mod elf;
 pub mod embedded;
 pub mod exports;
 pub mod gc;
+#[cfg(test)]
+mod gc_tests;
 pub mod link_model;
 pub mod needs;
 pub mod objfile;
 pub mod predict;
 pub mod retained;
 pub mod syscalls;
+#[cfg(test)]
+pub(crate) mod test_links;
 pub mod truncation;
 
 use std::path::{Path, PathBuf};

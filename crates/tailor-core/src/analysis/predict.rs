@@ -83,10 +83,7 @@ impl LinkRead {
         }
         let files = link_model::read_files(&args, &cwd, &search, &prefetched)?;
         t.phase("inputs read");
-        let mut undefined = args.undefined.clone();
-        if linker != Linker::Bfd {
-            undefined.push(args.entry.clone().unwrap_or_else(|| "_start".into()));
-        }
+        let undefined = undefined_symbols(&args, linker);
         Ok(LinkRead {
             args,
             linker,
@@ -96,6 +93,25 @@ impl LinkRead {
             cwd,
             undefined,
         })
+    }
+
+    /// A link already read: `files` in memory (the unit tests' links), `args` as parsed.
+    pub fn from_parts(
+        args: LinkerArgs,
+        linker: Linker,
+        script: Option<Script>,
+        files: LinkFiles,
+    ) -> Self {
+        let undefined = undefined_symbols(&args, linker);
+        LinkRead {
+            args,
+            linker,
+            script,
+            dynamic_list: VersionRules::default(),
+            files,
+            cwd: PathBuf::from("."),
+            undefined,
+        }
     }
 
     /// The command's own version scripts, as its linker reads them.
@@ -117,6 +133,16 @@ impl LinkRead {
         }
         Ok(link)
     }
+}
+
+/// Symbols the command line makes undefined: `-u`, and for lld and mold the entry (so that
+/// it pulls archive members).
+fn undefined_symbols(args: &LinkerArgs, linker: Linker) -> Vec<String> {
+    let mut undefined = args.undefined.clone();
+    if linker != Linker::Bfd {
+        undefined.push(args.entry.clone().unwrap_or_else(|| "_start".into()));
+    }
+    undefined
 }
 
 /// What the predicted link exports.
@@ -174,7 +200,9 @@ fn options<'a>(
                 .as_ref()
                 .and_then(|s| s.entry().map(str::to_string))
         })
-        .or_else(|| Some("_start".to_string()));
+        // GNU ld roots only an entry named by -e or ENTRY (its built-in script has
+        // ENTRY(_start)); lld and mold default to `_start`.
+        .or_else(|| (p.linker != Linker::Bfd).then(|| "_start".to_string()));
     let entry_from = match (&p.script, &entry) {
         (Some(s), Some(e)) => s.defined_from(e, p.linker == Linker::Bfd),
         _ => Vec::new(),
@@ -193,13 +221,19 @@ fn options<'a>(
         fini: p.args.fini.clone().unwrap_or_else(|| "_fini".into()),
         exports: gc::ExportPolicy {
             shared: p.args.shared,
+            dynamic: p.args.shared
+                || p.args.pie
+                || p.files
+                    .files
+                    .iter()
+                    .any(|f| f.kind == link_model::FileKind::Shared),
             export_dynamic: p.args.export_dynamic,
             gc_keep_exported: p.args.gc_keep_exported,
             version: &exports.version,
             dynamic_list: &exports.dynamic_list,
         },
         script: placer,
-        start_stop_gc: p.args.start_stop_gc.unwrap_or(false),
+        start_stop_gc: p.args.start_stop_gc.unwrap_or(p.linker == Linker::Lld),
         by_name: exports.by_name,
     }
 }

@@ -7,6 +7,8 @@ pub mod ldscript;
 pub mod libtool;
 pub mod link_command;
 pub mod linker_args;
+#[cfg(test)]
+mod linker_args_tests;
 pub mod make_profile;
 pub mod manifest;
 pub mod mapped;

@@ -4,6 +4,7 @@
 
 pub mod browser;
 pub mod e2e;
+pub mod gc_sections;
 pub mod libfix;
 pub mod libs;
 pub mod osv;

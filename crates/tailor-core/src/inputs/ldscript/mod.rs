@@ -9,6 +9,8 @@ pub mod dump;
 mod lex;
 mod parse;
 pub mod placement;
+#[cfg(test)]
+mod placement_tests;
 
 use std::path::{Path, PathBuf};
 
