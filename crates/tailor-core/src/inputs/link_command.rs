@@ -316,8 +316,24 @@ impl LinkCommand {
 
     /// Finds output, inputs, `-shared` and export controls.
     fn scan(&mut self) -> Result<()> {
+        let mut output = self.scan_linker_arguments();
+        // A driver's own `-o` is taken over a `-Wl,-o`.
+        if let Some(o) = self.scan_driver_arguments() {
+            output = o;
+        }
+        self.output = PathBuf::from(output.ok_or_else(|| {
+            Error::Usage(format!(
+                "link command has no output (-o FILE): {}",
+                self.display()
+            ))
+        })?);
+        Ok(())
+    }
+
+    /// The linker arguments' part of `scan`; returns the output they name.
+    fn scan_linker_arguments(&mut self) -> Option<String> {
         let linker = self.linker_stream();
-        let mut output: Option<String> = None;
+        let mut output = None;
         for item in linker_options::items(&linker.tokens) {
             match item.kind {
                 Kind::Input(t) if self.kind == ToolKind::Linker => self.inputs.push(t.into()),
@@ -332,11 +348,18 @@ impl LinkCommand {
                 self.export_controls.push(item.text(&linker.tokens));
             }
         }
+        output
+    }
+
+    /// A driver's own arguments' part of `scan`; returns the output they name, if they have
+    /// `-o` (`Some(None)`: `-o` without a value).
+    fn scan_driver_arguments(&mut self) -> Option<Option<String>> {
         let driver = self.driver_stream();
+        let mut output = None;
         for item in driver_options::items(&driver.tokens) {
             match (item.kind, item.meaning(), item.value()) {
                 (driver_options::Kind::Input(t), _, _) => self.inputs.push(t.into()),
-                (_, DriverMeaning::Output, v) => output = v.map(str::to_string),
+                (_, DriverMeaning::Output, v) => output = Some(v.map(str::to_string)),
                 (_, DriverMeaning::Script, Some(v)) => self.inputs.push(v.into()),
                 (_, DriverMeaning::Shared, _) => self.shared = true,
                 (_, DriverMeaning::ExportDynamic, _) => {
@@ -345,13 +368,7 @@ impl LinkCommand {
                 _ => {}
             }
         }
-        self.output = PathBuf::from(output.ok_or_else(|| {
-            Error::Usage(format!(
-                "link command has no output (-o FILE): {}",
-                self.display()
-            ))
-        })?);
-        Ok(())
+        output
     }
 
     /// The command as a shell-like line (for messages).
@@ -463,6 +480,39 @@ impl LinkCommand {
             .any(|item| control(item) == c)
     }
 
+    /// The arguments each `Arg` keeps, `-o` rewritten to `out`, export controls dropped when
+    /// `drop_controls`, `-fuse-ld=` when switching `linker`. An option and its value may come
+    /// from two (`-Xlinker --version-script -Xlinker old.map`): each keeps its own.
+    fn kept_arguments(
+        &self,
+        out: &str,
+        drop_controls: bool,
+        linker: Option<Linker>,
+    ) -> Vec<Vec<String>> {
+        let mut kept = vec![Vec::new(); self.args.len()];
+        let stream = self.linker_stream();
+        for item in linker_options::items(&stream.tokens) {
+            if drop_controls && control(&item) != Control::None {
+                continue;
+            }
+            let tokens = match item.meaning() {
+                Some(Meaning::Output) => item.with_value(&stream.tokens, out),
+                _ => stream.tokens[item.start..item.start + item.len].to_vec(),
+            };
+            stream.keep(item.start, tokens, &mut kept);
+        }
+        let stream = self.driver_stream();
+        for item in driver_options::items(&stream.tokens) {
+            let tokens = match item.meaning() {
+                DriverMeaning::Output => item.with_value(&stream.tokens, out),
+                DriverMeaning::FuseLd if linker.is_some() => continue,
+                _ => stream.tokens[item.start..item.start + item.len].to_vec(),
+            };
+            stream.keep(item.start, tokens, &mut kept);
+        }
+        kept
+    }
+
     /// Rebuilds the argv: `-o` replaced, export controls dropped when `add` is given (then
     /// `add` appended as linker options), the linker switched.
     fn rewrite(
@@ -471,30 +521,7 @@ impl LinkCommand {
         add: Option<&[String]>,
         linker: Option<Linker>,
     ) -> Vec<String> {
-        let out = output.display().to_string();
-        // The arguments each `Arg` keeps, rewritten: an option and its value may come from
-        // two (`-Xlinker --version-script -Xlinker old.map`).
-        let mut kept = vec![Vec::new(); self.args.len()];
-        let stream = self.linker_stream();
-        for item in linker_options::items(&stream.tokens) {
-            if add.is_some() && control(&item) != Control::None {
-                continue;
-            }
-            let tokens = match item.meaning() {
-                Some(Meaning::Output) => item.with_value(&stream.tokens, &out),
-                _ => stream.tokens[item.start..item.start + item.len].to_vec(),
-            };
-            stream.keep(item.start, tokens, &mut kept);
-        }
-        let stream = self.driver_stream();
-        for item in driver_options::items(&stream.tokens) {
-            let tokens = match item.meaning() {
-                DriverMeaning::Output => item.with_value(&stream.tokens, &out),
-                DriverMeaning::FuseLd if linker.is_some() => continue,
-                _ => stream.tokens[item.start..item.start + item.len].to_vec(),
-            };
-            stream.keep(item.start, tokens, &mut kept);
-        }
+        let kept = self.kept_arguments(&output.display().to_string(), add.is_some(), linker);
         let program = match (self.kind, linker) {
             (ToolKind::Linker, Some(l)) => l.program().to_string(),
             _ => self.argv()[0].clone(),
