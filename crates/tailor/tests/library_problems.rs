@@ -205,8 +205,11 @@ fn p02_the_generic_image_is_the_commands() {
         !nm_defined(&out).iter().any(|e| e.contains('@')),
         "planned from the command without a version script: no versions"
     );
-    // A tailored image in the generic's place is never taken as generic.
+    // A tailored image in the generic's place is never taken as generic, when tailor plans
+    // again (the same request with the image it wrote still in place is up to date: the
+    // generic's file is no input of the tailored link, so the stamp goes).
     std::fs::copy(&out, z.path(&z.lib)).unwrap();
+    std::fs::remove_file(format!("{o}.tailor-stamp")).unwrap();
     let stderr = ok(&z.tailor(&args, &argv), "tailor link over a tailored image");
     assert!(stderr.contains("carries tailor's plan"), "{stderr}");
 }

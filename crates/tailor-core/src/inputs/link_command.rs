@@ -1,10 +1,14 @@
 //! Stage 1, inputs: a provider's link command, as the user copies it from their build — a
 //! compiler driver (gcc, cc, clang, g++) or a linker (ld, ld.bfd, ld.lld, mold) — with
 //! `@response` files expanded and `-Wl,`/`-Xlinker` options understood: its output, its input
-//! files, its export controls; and the same command rewritten for a tailored link.
+//! files, its export controls; and the same command rewritten for a tailored link. Options are
+//! read through the tables of `linker_options` and `driver_options`, as `linker_args` reads
+//! them for the link model.
 
 use std::path::{Path, PathBuf};
 
+use super::driver_options::{self, Meaning as DriverMeaning};
+use super::linker_options::{self, Item, Kind, Meaning};
 use crate::error::{Error, Result};
 
 /// Whether the command runs a compiler driver or a linker directly.
@@ -82,125 +86,6 @@ pub struct LinkCommand {
     pub export_controls: Vec<String>,
     args: Vec<Arg>,
 }
-
-/// Linker options that take their value as the next argument (GNU ld, lld and mold spellings;
-/// the `--opt=value` and joined `-Lpath` forms need no entry).
-pub(crate) const LINKER_OPTS_WITH_VALUE: &[&str] = &[
-    "-o",
-    "-L",
-    "-l",
-    "-T",
-    "-e",
-    "-m",
-    "-z",
-    "-u",
-    "-y",
-    "-Y",
-    "-F",
-    "-f",
-    "-h",
-    "-R",
-    "-a",
-    "-A",
-    "-b",
-    "-G",
-    "-O",
-    "-c",
-    "-dT",
-    "-Ttext",
-    "-Tdata",
-    "-Tbss",
-    "-Ttext-segment",
-    "-soname",
-    "--soname",
-    "-rpath",
-    "--rpath",
-    "-rpath-link",
-    "--rpath-link",
-    "--version-script",
-    "-version-script",
-    "--dynamic-list",
-    "--dynamic-linker",
-    "-dynamic-linker",
-    "--defsym",
-    "--script",
-    "--entry",
-    "--undefined",
-    "--output",
-    "--library",
-    "--library-path",
-    "-Map",
-    "--Map",
-    "--sort-section",
-    "--exclude-libs",
-    "-plugin",
-    "--plugin",
-    "-plugin-opt",
-    "--plugin-opt",
-    "-init",
-    "-fini",
-    "--wrap",
-    "--section-start",
-    "--just-symbols",
-    "--retain-symbols-file",
-    "--out-implib",
-    "--sysroot",
-    "--hash-style",
-    "--export-dynamic-symbol",
-    "--export-dynamic-symbol-list",
-    "--require-defined",
-    "--trace-symbol",
-    "--filter",
-    "--auxiliary",
-    "--format",
-    "--architecture",
-    "--emulation",
-    "-P",
-    "--depaudit",
-    "--audit",
-    "--image-base",
-    "--thread-count",
-    "--icf",
-    "--package-metadata",
-    "--version-script-file",
-    "--error-limit",
-    "--dependency-file",
-];
-
-/// Driver options that take their value as the next argument.
-pub(crate) const DRIVER_OPTS_WITH_VALUE: &[&str] = &[
-    "-o",
-    "-x",
-    "-T",
-    "-L",
-    "-l",
-    "-I",
-    "-D",
-    "-U",
-    "-include",
-    "-imacros",
-    "-isystem",
-    "-iquote",
-    "-idirafter",
-    "-MF",
-    "-MT",
-    "-MQ",
-    "-Xassembler",
-    "-Xpreprocessor",
-    "-e",
-    "-u",
-    "-z",
-    "-B",
-    "-specs",
-    "--sysroot",
-    "-target",
-    "--target",
-    "-arch",
-    "-Xclang",
-    "-aux-info",
-    "-dumpbase",
-    "-dumpdir",
-];
 
 pub(crate) fn is_driver(program: &str) -> bool {
     let base = program.rsplit('/').next().unwrap_or(program);
@@ -286,7 +171,7 @@ pub(crate) fn split_response(text: &str) -> Vec<String> {
     args
 }
 
-/// What a linker argument does to exports.
+/// What a linker option does to exports, from the table's meaning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Control {
     /// Not an export control.
@@ -294,6 +179,8 @@ enum Control {
     /// `--version-script`: replaced by tailor's.
     VersionScript,
     /// `--dynamic-list`: binding only in a shared library (kept); exports in an executable.
+    /// (`--dynamic-list-data` and the C++ ones name no file and pass through: they keep data,
+    /// or C++ operators and typeinfo, preemptible, which consumers' COPY relocations need.)
     DynamicList,
     /// `--export-dynamic-symbol*`, `--retain-symbols-file`: more exports than the plan.
     ExtraExports,
@@ -301,40 +188,34 @@ enum Control {
     NoGc,
 }
 
-fn classify(opt: &str) -> Control {
-    let name = opt.split('=').next().unwrap_or(opt);
-    match name.trim_start_matches('-') {
-        "version-script" | "version-script-file" => Control::VersionScript,
-        // `--dynamic-list-data`, `--dynamic-list-cpp-new` and `--dynamic-list-cpp-typeinfo`
-        // name no file: they keep data (or C++ operators, typeinfo) preemptible, which
-        // consumers' COPY relocations need, and pass through unchanged.
-        "dynamic-list" => Control::DynamicList,
-        "export-dynamic-symbol" | "export-dynamic-symbol-list" | "retain-symbols-file" => {
-            Control::ExtraExports
-        }
-        "no-gc-sections" => Control::NoGc,
+fn control(item: &Item) -> Control {
+    match item.meaning() {
+        Some(Meaning::VersionScript) => Control::VersionScript,
+        Some(Meaning::DynamicList) => Control::DynamicList,
+        Some(Meaning::ExtraExports) => Control::ExtraExports,
+        Some(Meaning::GcSections(false)) => Control::NoGc,
         _ => Control::None,
     }
 }
 
-/// Splits a linker argument stream into options (with their separate values) and inputs.
-/// Returns (index of first token, token count, is_input) per item.
-fn linker_items(tokens: &[String]) -> Vec<(usize, usize, bool)> {
-    let mut items = Vec::new();
-    let mut i = 0;
-    while i < tokens.len() {
-        let t = &tokens[i];
-        let takes_value = LINKER_OPTS_WITH_VALUE.contains(&t.as_str());
-        let n = if takes_value && i + 1 < tokens.len() {
-            2
-        } else {
-            1
-        };
-        let input = !t.starts_with('-') || t == "-";
-        items.push((i, n, input));
-        i += n;
+/// Arguments with the index of the [`Arg`] each came from.
+struct Stream {
+    tokens: Vec<String>,
+    origin: Vec<usize>,
+}
+
+impl Stream {
+    fn push(&mut self, arg: usize, token: &str) {
+        self.tokens.push(token.to_string());
+        self.origin.push(arg);
     }
-    items
+
+    /// Puts an item's (possibly rewritten) arguments back with the args they came from.
+    fn keep(&self, start: usize, rewritten: Vec<String>, kept: &mut [Vec<String>]) {
+        for (k, t) in rewritten.into_iter().enumerate() {
+            kept[self.origin[start + k]].push(t);
+        }
+    }
 }
 
 impl LinkCommand {
@@ -369,17 +250,21 @@ impl LinkCommand {
         match kind {
             ToolKind::Linker => args.extend(expanded.into_iter().map(Arg::Plain)),
             ToolKind::Driver => {
-                let mut it = expanded.into_iter();
-                while let Some(a) = it.next() {
-                    if let Some(list) = a.strip_prefix("-Wl,") {
-                        args.push(Arg::Wl(list.split(',').map(str::to_string).collect()));
-                    } else if a == "-Xlinker" {
-                        let v = it
-                            .next()
-                            .ok_or_else(|| Error::Usage("-Xlinker without a value".into()))?;
-                        args.push(Arg::Xlinker(v));
-                    } else {
-                        args.push(Arg::Plain(a));
+                for item in driver_options::items(&expanded) {
+                    match (item.meaning(), item.value()) {
+                        (DriverMeaning::LinkerArgs, Some(list)) => {
+                            args.push(Arg::Wl(list.split(',').map(str::to_string).collect()))
+                        }
+                        (DriverMeaning::Xlinker, Some(v)) => args.push(Arg::Xlinker(v.into())),
+                        (DriverMeaning::Xlinker, None) => {
+                            return Err(Error::Usage("-Xlinker without a value".into()))
+                        }
+                        _ => args.extend(
+                            expanded[item.start..item.start + item.len]
+                                .iter()
+                                .cloned()
+                                .map(Arg::Plain),
+                        ),
                     }
                 }
             }
@@ -398,86 +283,43 @@ impl LinkCommand {
     }
 
     /// The linker arguments in order (a linker's own, or a driver's `-Wl`/`-Xlinker` ones).
-    fn linker_tokens(&self) -> Vec<String> {
-        let mut v = Vec::new();
-        for a in &self.args[1..] {
+    fn linker_stream(&self) -> Stream {
+        let mut s = Stream {
+            tokens: Vec::new(),
+            origin: Vec::new(),
+        };
+        for (k, a) in self.args.iter().enumerate().skip(1) {
             match (self.kind, a) {
-                (ToolKind::Linker, Arg::Plain(s)) => v.push(s.clone()),
-                (ToolKind::Driver, Arg::Wl(list)) => v.extend(list.iter().cloned()),
-                (ToolKind::Driver, Arg::Xlinker(s)) => v.push(s.clone()),
+                (ToolKind::Linker, Arg::Plain(t)) | (ToolKind::Driver, Arg::Xlinker(t)) => {
+                    s.push(k, t)
+                }
+                (ToolKind::Driver, Arg::Wl(list)) => list.iter().for_each(|t| s.push(k, t)),
                 _ => {}
             }
         }
-        v
+        s
+    }
+
+    /// A driver's own arguments in order (none for a linker).
+    fn driver_stream(&self) -> Stream {
+        let mut s = Stream {
+            tokens: Vec::new(),
+            origin: Vec::new(),
+        };
+        for (k, a) in self.args.iter().enumerate().skip(1) {
+            if let (ToolKind::Driver, Arg::Plain(t)) = (self.kind, a) {
+                s.push(k, t);
+            }
+        }
+        s
     }
 
     /// Finds output, inputs, `-shared` and export controls.
     fn scan(&mut self) -> Result<()> {
-        let tokens = self.linker_tokens();
-        let mut output: Option<String> = None;
-        for (i, n, input) in linker_items(&tokens) {
-            let t = &tokens[i];
-            if input && self.kind == ToolKind::Linker {
-                self.inputs.push(PathBuf::from(t));
-            }
-            match t.as_str() {
-                "-o" | "--output" if n == 2 => output = Some(tokens[i + 1].clone()),
-                "-shared" | "--shared" | "-Bshareable" => self.shared = true,
-                _ if t.starts_with("--output=") => {
-                    output = Some(t["--output=".len()..].to_string())
-                }
-                _ if t.starts_with("-o")
-                    && t.len() > 2
-                    && !t.starts_with("-o-")
-                    && self.kind == ToolKind::Linker
-                    && !t.starts_with("--") =>
-                {
-                    output = Some(t[2..].to_string())
-                }
-                _ => {}
-            }
-            if classify(t) != Control::None {
-                let mut s = t.clone();
-                if n == 2 {
-                    s = format!("{s} {}", tokens[i + 1]);
-                }
-                self.export_controls.push(s);
-            }
-        }
-        if self.kind == ToolKind::Driver {
-            let plain: Vec<String> = self.args[1..]
-                .iter()
-                .filter_map(|a| match a {
-                    Arg::Plain(s) => Some(s.clone()),
-                    _ => None,
-                })
-                .collect();
-            let mut i = 0;
-            while i < plain.len() {
-                let t = &plain[i];
-                if DRIVER_OPTS_WITH_VALUE.contains(&t.as_str()) {
-                    if t == "-o" {
-                        output = plain.get(i + 1).cloned();
-                    }
-                    if t == "-T" {
-                        if let Some(v) = plain.get(i + 1) {
-                            self.inputs.push(PathBuf::from(v));
-                        }
-                    }
-                    i += 2;
-                    continue;
-                }
-                if let Some(o) = t.strip_prefix("-o").filter(|o| !o.is_empty()) {
-                    output = Some(o.to_string());
-                } else if t == "-shared" {
-                    self.shared = true;
-                } else if t == "-rdynamic" {
-                    self.export_controls.push(t.clone());
-                } else if !t.starts_with('-') {
-                    self.inputs.push(PathBuf::from(t));
-                }
-                i += 1;
-            }
+        let mut output = self.scan_linker_arguments();
+        // A driver's own `-o` is taken over a `-Wl,-o`.
+        if let Some(o) = self.scan_driver_arguments() {
+            output = o;
         }
         self.output = PathBuf::from(output.ok_or_else(|| {
             Error::Usage(format!(
@@ -486,6 +328,47 @@ impl LinkCommand {
             ))
         })?);
         Ok(())
+    }
+
+    /// The linker arguments' part of `scan`; returns the output they name.
+    fn scan_linker_arguments(&mut self) -> Option<String> {
+        let linker = self.linker_stream();
+        let mut output = None;
+        for item in linker_options::items(&linker.tokens) {
+            match item.kind {
+                Kind::Input(t) if self.kind == ToolKind::Linker => self.inputs.push(t.into()),
+                _ => {}
+            }
+            match (item.meaning(), item.value()) {
+                (Some(Meaning::Output), Some(v)) => output = Some(v.to_string()),
+                (Some(Meaning::Shared), _) => self.shared = true,
+                _ => {}
+            }
+            if control(&item) != Control::None {
+                self.export_controls.push(item.text(&linker.tokens));
+            }
+        }
+        output
+    }
+
+    /// A driver's own arguments' part of `scan`; returns the output they name, if they have
+    /// `-o` (`Some(None)`: `-o` without a value).
+    fn scan_driver_arguments(&mut self) -> Option<Option<String>> {
+        let driver = self.driver_stream();
+        let mut output = None;
+        for item in driver_options::items(&driver.tokens) {
+            match (item.kind, item.meaning(), item.value()) {
+                (driver_options::Kind::Input(t), _, _) => self.inputs.push(t.into()),
+                (_, DriverMeaning::Output, v) => output = Some(v.map(str::to_string)),
+                (_, DriverMeaning::Script, Some(v)) => self.inputs.push(v.into()),
+                (_, DriverMeaning::Shared, _) => self.shared = true,
+                (_, DriverMeaning::ExportDynamic, _) => {
+                    self.export_controls.push(item.text(&driver.tokens))
+                }
+                _ => {}
+            }
+        }
+        output
     }
 
     /// The command as a shell-like line (for messages).
@@ -581,34 +464,53 @@ impl LinkCommand {
         self.control_files(Control::VersionScript)
     }
 
-    fn control_files(&self, control: Control) -> Vec<PathBuf> {
-        let tokens = self.linker_tokens();
-        let mut out = Vec::new();
-        for (i, n, _) in linker_items(&tokens) {
-            let t = &tokens[i];
-            if classify(t) != control {
-                continue;
-            }
-            if let Some((_, v)) = t.split_once('=') {
-                out.push(PathBuf::from(v));
-            } else if n == 2 {
-                out.push(PathBuf::from(&tokens[i + 1]));
-            }
-        }
-        out
+    fn control_files(&self, c: Control) -> Vec<PathBuf> {
+        let linker = self.linker_stream();
+        linker_options::items(&linker.tokens)
+            .iter()
+            .filter(|item| control(item) == c)
+            .filter_map(|item| item.value().map(PathBuf::from))
+            .collect()
     }
 
     fn had(&self, c: Control) -> bool {
-        self.linker_tokens().iter().any(|t| classify(t) == c)
+        let linker = self.linker_stream();
+        linker_options::items(&linker.tokens)
+            .iter()
+            .any(|item| control(item) == c)
     }
 
-    fn drop_control(&self, c: Control) -> bool {
-        match c {
-            Control::None => false,
-            // Replaced by the narrowed list (shared library) or by --export-dynamic.
-            Control::DynamicList => true,
-            Control::VersionScript | Control::ExtraExports | Control::NoGc => true,
+    /// The arguments each `Arg` keeps, `-o` rewritten to `out`, export controls dropped when
+    /// `drop_controls`, `-fuse-ld=` when switching `linker`. An option and its value may come
+    /// from two (`-Xlinker --version-script -Xlinker old.map`): each keeps its own.
+    fn kept_arguments(
+        &self,
+        out: &str,
+        drop_controls: bool,
+        linker: Option<Linker>,
+    ) -> Vec<Vec<String>> {
+        let mut kept = vec![Vec::new(); self.args.len()];
+        let stream = self.linker_stream();
+        for item in linker_options::items(&stream.tokens) {
+            if drop_controls && control(&item) != Control::None {
+                continue;
+            }
+            let tokens = match item.meaning() {
+                Some(Meaning::Output) => item.with_value(&stream.tokens, out),
+                _ => stream.tokens[item.start..item.start + item.len].to_vec(),
+            };
+            stream.keep(item.start, tokens, &mut kept);
         }
+        let stream = self.driver_stream();
+        for item in driver_options::items(&stream.tokens) {
+            let tokens = match item.meaning() {
+                DriverMeaning::Output => item.with_value(&stream.tokens, out),
+                DriverMeaning::FuseLd if linker.is_some() => continue,
+                _ => stream.tokens[item.start..item.start + item.len].to_vec(),
+            };
+            stream.keep(item.start, tokens, &mut kept);
+        }
+        kept
     }
 
     /// Rebuilds the argv: `-o` replaced, export controls dropped when `add` is given (then
@@ -619,100 +521,33 @@ impl LinkCommand {
         add: Option<&[String]>,
         linker: Option<Linker>,
     ) -> Vec<String> {
-        let out = output.display().to_string();
-        let filter = |tokens: &[String]| -> Vec<String> {
-            let mut kept = Vec::new();
-            for (i, n, _) in linker_items(tokens) {
-                let t = &tokens[i];
-                if add.is_some() && self.drop_control(classify(t)) {
-                    continue;
-                }
-                match t.as_str() {
-                    "-o" | "--output" if n == 2 => {
-                        kept.push(t.clone());
-                        kept.push(out.clone());
-                        continue;
-                    }
-                    _ if t.starts_with("--output=") => {
-                        kept.push(format!("--output={out}"));
-                        continue;
-                    }
-                    _ if self.kind == ToolKind::Linker
-                        && t.starts_with("-o")
-                        && t.len() > 2
-                        && !t.starts_with("--") =>
-                    {
-                        kept.push(format!("-o{out}"));
-                        continue;
-                    }
-                    _ => {}
-                }
-                kept.extend(tokens[i..i + n].iter().cloned());
-            }
-            kept
+        let kept = self.kept_arguments(&output.display().to_string(), add.is_some(), linker);
+        let program = match (self.kind, linker) {
+            (ToolKind::Linker, Some(l)) => l.program().to_string(),
+            _ => self.argv()[0].clone(),
         };
-        let mut argv = Vec::new();
-        match self.kind {
-            ToolKind::Linker => {
-                let program = match linker {
-                    Some(l) => l.program().to_string(),
-                    None => self.argv()[0].clone(),
-                };
-                argv.push(program);
-                argv.extend(filter(&self.argv()[1..]));
-                if let Some(add) = add {
-                    argv.extend(add.iter().cloned());
-                }
+        let mut argv = vec![program];
+        for (a, kept) in self.args.iter().zip(kept).skip(1) {
+            match a {
+                Arg::Plain(_) => argv.extend(kept),
+                Arg::Wl(_) if !kept.is_empty() => argv.push(format!("-Wl,{}", kept.join(","))),
+                Arg::Wl(_) => {}
+                Arg::Xlinker(_) => kept.into_iter().for_each(|k| {
+                    argv.push("-Xlinker".into());
+                    argv.push(k);
+                }),
             }
+        }
+        match self.kind {
+            ToolKind::Linker => argv.extend(add.unwrap_or_default().iter().cloned()),
             ToolKind::Driver => {
-                let mut it = self.args.iter();
-                if let Some(Arg::Plain(p)) = it.next() {
-                    argv.push(p.clone());
-                }
-                let mut skip_value = false;
-                for a in it {
-                    match a {
-                        Arg::Plain(s) => {
-                            if skip_value {
-                                skip_value = false;
-                                argv.push(out.clone());
-                                continue;
-                            }
-                            if s == "-o" {
-                                skip_value = true;
-                                argv.push(s.clone());
-                            } else if s.starts_with("-o") && s.len() > 2 {
-                                argv.push(format!("-o{out}"));
-                            } else if linker.is_some() && s.starts_with("-fuse-ld=") {
-                                continue;
-                            } else {
-                                argv.push(s.clone());
-                            }
-                        }
-                        Arg::Wl(list) => {
-                            let kept = filter(list);
-                            if !kept.is_empty() {
-                                argv.push(format!("-Wl,{}", kept.join(",")));
-                            }
-                        }
-                        Arg::Xlinker(s) => {
-                            let kept = filter(std::slice::from_ref(s));
-                            for k in kept {
-                                argv.push("-Xlinker".into());
-                                argv.push(k);
-                            }
-                        }
-                    }
-                }
                 if let Some(l) = linker {
                     argv.push(format!("-fuse-ld={}", l.fuse_name()));
                 }
-                if let Some(add) = add {
-                    // -Xlinker, not -Wl: a path may hold a comma.
-                    for f in add {
-                        argv.push("-Xlinker".into());
-                        argv.push(f.clone());
-                    }
+                // -Xlinker, not -Wl: a path may hold a comma.
+                for f in add.unwrap_or_default() {
+                    argv.push("-Xlinker".into());
+                    argv.push(f.clone());
                 }
             }
         }

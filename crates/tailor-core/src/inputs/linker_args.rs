@@ -8,7 +8,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::link_command::{split_response, LinkCommand, Linker, ToolKind, LINKER_OPTS_WITH_VALUE};
+use super::driver_options;
+use super::link_command::{split_response, LinkCommand, Linker, ToolKind};
+use super::linker_options::{self, Form, Kind, Meaning, ZMeaning};
 use crate::error::{Error, Result};
 
 /// One input as the linker meets it.
@@ -68,6 +70,9 @@ pub struct LinkerArgs {
     pub emulation: Option<String>,
     /// `--defsym` names (defined by the linker, in no section).
     pub defsyms: Vec<String>,
+    /// Options met that change what the link keeps or finds and that the model does not
+    /// read (`--wrap`, `--start-lib`, ...), as written.
+    pub unmodelled: Vec<String>,
     /// The whole command line, for messages.
     pub argv: Vec<String>,
 }
@@ -145,33 +150,23 @@ fn collapse_inputs(args: &[String]) -> (Vec<String>, Vec<Vec<String>>) {
     let mut out = Vec::new();
     let mut runs: Vec<Vec<String>> = Vec::new();
     let mut in_run = false;
-    let mut i = 0;
-    while i < args.len() {
-        let a = &args[i];
-        if super::link_command::DRIVER_OPTS_WITH_VALUE.contains(&a.as_str()) {
-            out.push(a.clone());
-            if let Some(v) = args.get(i + 1) {
-                out.push(v.clone());
+    for item in driver_options::items(args) {
+        match item.kind {
+            driver_options::Kind::Input(a) if is_linker_input_name(a) => {
+                if !in_run {
+                    runs.push(Vec::new());
+                    out.push(format!("{PLACEHOLDER}{}.o", runs.len() - 1));
+                    in_run = true;
+                }
+                if let Some(r) = runs.last_mut() {
+                    r.push(a.to_string());
+                }
             }
-            in_run = false;
-            i += 2;
-            continue;
+            _ => {
+                out.extend_from_slice(&args[item.start..item.start + item.len]);
+                in_run = false;
+            }
         }
-        let is_input = !a.starts_with('-') && is_linker_input_name(a);
-        if is_input {
-            if !in_run {
-                runs.push(Vec::new());
-                out.push(format!("{PLACEHOLDER}{}.o", runs.len() - 1));
-                in_run = true;
-            }
-            if let Some(r) = runs.last_mut() {
-                r.push(a.clone());
-            }
-        } else {
-            out.push(a.clone());
-            in_run = false;
-        }
-        i += 1;
     }
     (out, runs)
 }
@@ -203,14 +198,37 @@ fn expand_placeholders(words: Vec<String>, runs: &[Vec<String>]) -> Vec<String> 
     out
 }
 
-fn strip_dashes(t: &str) -> &str {
-    t.strip_prefix("--")
-        .or_else(|| t.strip_prefix('-'))
-        .unwrap_or(t)
+/// The flags that apply to the inputs after them (what `--push-state` saves).
+#[derive(Debug, Clone, Copy, Default)]
+struct InputState {
+    whole: bool,
+    as_needed: bool,
+    static_only: bool,
+}
+
+/// The state of a parse: the input flags, the saved ones and the groups.
+#[derive(Debug, Default)]
+struct State {
+    now: InputState,
+    saved: Vec<InputState>,
+    group: u32,
+    groups: u32,
+}
+
+impl State {
+    fn input(&self, item: InputName) -> LinkerInput {
+        LinkerInput {
+            item,
+            whole_archive: self.now.whole,
+            as_needed: self.now.as_needed,
+            static_only: self.now.static_only,
+            group: self.group,
+        }
+    }
 }
 
 impl LinkerArgs {
-    /// Reads a linker command line (program first).
+    /// Reads a linker command line (program first), through the table of linker options.
     pub fn parse(words: &[String], linker: Option<Linker>) -> Result<Self> {
         let mut a = LinkerArgs {
             linker,
@@ -218,135 +236,27 @@ impl LinkerArgs {
             argv: words.to_vec(),
             ..Default::default()
         };
-        let mut whole = false;
-        let mut as_needed = false;
-        let mut static_only = false;
-        let mut group = 0u32;
-        let mut groups = 0u32;
-        let mut i = 1;
-        while i < words.len() {
-            let t = words[i].as_str();
-            i += 1;
-            if !t.starts_with('-') || t == "-" {
-                a.inputs.push(LinkerInput {
-                    item: InputName::Path(PathBuf::from(t)),
-                    whole_archive: whole,
-                    as_needed,
-                    static_only,
-                    group,
-                });
-                continue;
-            }
-            // `--opt=value`, `-opt value`, joined short forms.
-            let (name, inline) = match strip_dashes(t).split_once('=') {
-                Some((n, v)) if t.starts_with("--") || !matches!(n, "l" | "L") => {
-                    (n, Some(v.to_string()))
+        let tokens = words.get(1..).unwrap_or_default();
+        let mut state = State::default();
+        for item in linker_options::items(tokens) {
+            match item.kind {
+                Kind::Input(t) => a
+                    .inputs
+                    .push(state.input(InputName::Path(PathBuf::from(t)))),
+                Kind::Unknown(_) => {}
+                Kind::Option {
+                    form: Form::Missing,
+                    ..
+                } => {
+                    return Err(Error::Usage(format!(
+                        "linker option `{}` needs a value",
+                        item.text(tokens)
+                    )))
                 }
-                _ => (strip_dashes(t), None),
-            };
-            let takes_value =
-                LINKER_OPTS_WITH_VALUE.contains(&t) || matches!(name, "init" | "fini");
-            let mut value = |inline: Option<String>| -> Result<String> {
-                if let Some(v) = inline {
-                    return Ok(v);
-                }
-                let v = words
-                    .get(i)
-                    .cloned()
-                    .ok_or_else(|| Error::Usage(format!("linker option `{t}` needs a value")))?;
-                i += 1;
-                Ok(v)
-            };
-            match name {
-                "o" | "output" => a.output = Some(PathBuf::from(value(inline)?)),
-                "L" | "library-path" => a.library_paths.push(PathBuf::from(value(inline)?)),
-                "l" | "library" => {
-                    let v = value(inline)?;
-                    a.inputs
-                        .push(library(&v, whole, as_needed, static_only, group));
-                }
-                "T" | "script" | "dT" | "default-script" => {
-                    a.scripts.push(PathBuf::from(value(inline)?))
-                }
-                "e" | "entry" => a.entry = Some(value(inline)?),
-                "u" | "undefined" | "require-defined" => a.undefined.push(value(inline)?),
-                "init" => a.init = Some(value(inline)?),
-                "fini" => a.fini = Some(value(inline)?),
-                "m" => a.emulation = Some(value(inline)?),
-                "shared" | "Bshareable" => a.shared = true,
-                "pie" | "pic-executable" => a.pie = true,
-                "no-pie" => a.pie = false,
-                "r" | "relocatable" | "i" => a.relocatable = true,
-                "static" | "Bstatic" | "dn" | "non_shared" => static_only = true,
-                "Bdynamic" | "dy" | "call_shared" => static_only = false,
-                "whole-archive" => whole = true,
-                "no-whole-archive" => whole = false,
-                "as-needed" => as_needed = true,
-                "no-as-needed" => as_needed = false,
-                "start-group" | "(" => {
-                    groups += 1;
-                    group = groups;
-                }
-                "end-group" | ")" => group = 0,
-                "E" | "export-dynamic" => a.export_dynamic = true,
-                "no-export-dynamic" => a.export_dynamic = false,
-                "gc-keep-exported" => a.gc_keep_exported = true,
-                "gc-sections" => a.gc_sections = true,
-                "no-gc-sections" => a.gc_sections = false,
-                "version-script" | "version-script-file" => {
-                    a.version_scripts.push(PathBuf::from(value(inline)?))
-                }
-                "dynamic-list" => a.dynamic_lists.push(PathBuf::from(value(inline)?)),
-                "exclude-libs" => {
-                    let v = value(inline)?;
-                    a.exclude_libs
-                        .extend(v.split([',', ':']).map(str::to_string));
-                }
-                "defsym" => {
-                    let v = value(inline)?;
-                    a.defsyms
-                        .push(v.split('=').next().unwrap_or("").trim().to_string());
-                }
-                "z" => {
-                    let v = value(inline)?;
-                    match v.as_str() {
-                        "start-stop-gc" => a.start_stop_gc = Some(true),
-                        "nostart-stop-gc" => a.start_stop_gc = Some(false),
-                        _ => {}
-                    }
-                }
-                _ if t.starts_with("-l") && t.len() > 2 => {
-                    a.inputs
-                        .push(library(&t[2..], whole, as_needed, static_only, group));
-                }
-                _ if t.starts_with("-L") && t.len() > 2 => {
-                    a.library_paths.push(PathBuf::from(&t[2..]))
-                }
-                _ if t.starts_with("-T")
-                    && t.len() > 2
-                    && !t.starts_with("-Tt")
-                    && !t.starts_with("-Td")
-                    && !t.starts_with("-Tb") =>
-                {
-                    a.scripts.push(PathBuf::from(&t[2..]))
-                }
-                _ if t.starts_with("-e")
-                    && t.len() > 2
-                    && !t.starts_with("-export")
-                    && !t.starts_with("-eh")
-                    && !t.starts_with("-entry") =>
-                {
-                    a.entry = Some(t[2..].to_string())
-                }
-                _ if t.starts_with("-u") && t.len() > 2 && !t.starts_with("-un") => {
-                    a.undefined.push(t[2..].to_string())
-                }
-                _ if t.starts_with("-m") && t.len() > 2 && !t.starts_with("-ma") => {
-                    a.emulation = Some(t[2..].to_string())
-                }
-                _ => {
-                    if takes_value && inline.is_none() {
-                        i += 1;
+                Kind::Option { option, value, .. } => {
+                    a.apply(option.meaning, value.unwrap_or(""), &mut state);
+                    if option.meaning == Meaning::Unmodelled {
+                        a.unmodelled.push(item.text(tokens));
                     }
                 }
             }
@@ -357,6 +267,55 @@ impl LinkerArgs {
             ));
         }
         Ok(a)
+    }
+
+    /// What one option of the table does to the link model (`v`: its value, or empty).
+    fn apply(&mut self, meaning: Meaning, v: &str, state: &mut State) {
+        match meaning {
+            Meaning::PassThrough | Meaning::Unmodelled => {}
+            Meaning::Library => self.inputs.push(state.input(library(v))),
+            Meaning::LibraryPath => self.library_paths.push(PathBuf::from(v)),
+            Meaning::WholeArchive(on) => state.now.whole = on,
+            Meaning::AsNeeded(on) => state.now.as_needed = on,
+            Meaning::StaticOnly(on) => state.now.static_only = on,
+            Meaning::StartGroup => {
+                state.groups += 1;
+                state.group = state.groups;
+            }
+            Meaning::EndGroup => state.group = 0,
+            Meaning::PushState => state.saved.push(state.now),
+            Meaning::PopState => {
+                if let Some(saved) = state.saved.pop() {
+                    state.now = saved;
+                }
+            }
+            Meaning::Output => self.output = Some(PathBuf::from(v)),
+            Meaning::Shared => self.shared = true,
+            Meaning::Pie(on) => self.pie = on,
+            Meaning::Relocatable => self.relocatable = true,
+            Meaning::Emulation => self.emulation = Some(v.to_string()),
+            Meaning::Script => self.scripts.push(PathBuf::from(v)),
+            Meaning::Entry => self.entry = Some(v.to_string()),
+            Meaning::Undefined => self.undefined.push(v.to_string()),
+            Meaning::Init => self.init = Some(v.to_string()),
+            Meaning::Fini => self.fini = Some(v.to_string()),
+            Meaning::ExportDynamic(on) => self.export_dynamic = on,
+            Meaning::GcSections(on) => self.gc_sections = on,
+            Meaning::GcKeepExported => self.gc_keep_exported = true,
+            Meaning::Z => match linker_options::z_meaning(v) {
+                ZMeaning::StartStopGc(on) => self.start_stop_gc = Some(on),
+                ZMeaning::PassThrough => {}
+            },
+            Meaning::Defsym => self
+                .defsyms
+                .push(v.split('=').next().unwrap_or("").trim().to_string()),
+            Meaning::ExcludeLibs => self
+                .exclude_libs
+                .extend(v.split([',', ':']).map(str::to_string)),
+            Meaning::VersionScript => self.version_scripts.push(PathBuf::from(v)),
+            Meaning::DynamicList => self.dynamic_lists.push(PathBuf::from(v)),
+            Meaning::ExtraExports => {}
+        }
     }
 
     /// The file a `-l` input names: every `-L` directory in order, then `extra` (the
@@ -391,17 +350,16 @@ impl LinkerArgs {
     }
 }
 
-fn library(v: &str, whole: bool, as_needed: bool, static_only: bool, group: u32) -> LinkerInput {
-    let (name, exact) = match v.strip_prefix(':') {
-        Some(f) => (f.to_string(), true),
-        None => (v.to_string(), false),
-    };
-    LinkerInput {
-        item: InputName::Library { name, exact },
-        whole_archive: whole,
-        as_needed,
-        static_only,
-        group,
+fn library(v: &str) -> InputName {
+    match v.strip_prefix(':') {
+        Some(f) => InputName::Library {
+            name: f.to_string(),
+            exact: true,
+        },
+        None => InputName::Library {
+            name: v.to_string(),
+            exact: false,
+        },
     }
 }
 

@@ -3,12 +3,14 @@
 //! manifests and lists read (for depfiles). Whether a candidate is ELF is decided when it is
 //! mapped and read (`analysis::read_inputs`), in parallel.
 
+pub(crate) mod driver_options;
 pub mod ldscript;
 pub mod libtool;
 pub mod link_command;
 pub mod linker_args;
 #[cfg(test)]
 mod linker_args_tests;
+pub(crate) mod linker_options;
 pub mod make_profile;
 pub mod manifest;
 pub mod mapped;
