@@ -852,6 +852,7 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
     let hits = planning.hits(&roots);
     t.phase("by-name fixed point over the link's live sections");
     let (needs, plan, script) = planning.plan(Some(&hits), GroupBy::Consumer);
+    t.phase("planned");
     let consumer_paths = consumers.paths();
     let unbound = consumers.unbound(&needs, &provider);
     for name in &plan.keep_not_exported {
@@ -865,6 +866,7 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
     let stage = Staging::new(&tailored_path)?;
     let staged_image = stage.image();
     let embedded = embed_objects(opts, &cmd, &staged_image, &script, &plan, &consumers.names)?;
+    t.phase("embedded objects");
     let script_path = stage.beside(".map");
     output::write_if_changed(&script_path, script.as_bytes())?;
     let dynamic_list = narrowed_dynamic_list(&cmd, &plan, &staged_image)?;
