@@ -14,6 +14,7 @@ pub mod link_model;
 pub mod needs;
 pub mod objfile;
 pub mod retained;
+pub mod string_flow;
 pub mod syscalls;
 pub mod truncation;
 
