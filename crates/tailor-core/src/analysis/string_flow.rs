@@ -336,9 +336,10 @@ impl<'l, 'd> StringFlow<'l, 'd> {
         }
     }
 
-    /// A jump: inside the function, a branch; to another function or section, a tail call
-    /// (its argument registers are the callee's parameters) or, to a part gcc split off the
-    /// same function (`foo.cold`), its continuation with every register as it is.
+    /// A jump: inside the function, a branch; through a relocation to another function, a
+    /// tail call (its argument registers are the callee's parameters); to a part gcc split off
+    /// the same function (`foo.cold`) or to code past the function's symbol without a
+    /// relocation, its continuation with every register as it is.
     fn branch(
         &mut self,
         f: &Func<'_>,
@@ -363,7 +364,9 @@ impl<'l, 'd> StringFlow<'l, 'd> {
             });
         }
         let place = self.branch_target(f, ins)?;
-        let returned = if self.is_split_part(place) {
+        // A jump the assembler resolved leaves the function's symbol but not its code.
+        let continued = f.reloc_in(ins).is_none() || self.is_split_part(place);
+        let returned = if continued {
             self.summary(place, held, depth)?
         } else {
             match held & (ARGS | VECTOR) {
