@@ -355,6 +355,114 @@ fn by_name_fixed_point_keeps_the_dynamic_linkers_own_lookups() {
     );
 }
 
+/// Strings equal to a function's name, each reaching a different kind of code: a parameter
+/// its callee ignores and a variadic (printf-like) argument are no lookups; `dlsym`, `strcmp`
+/// and a store to memory may be. `noipa` keeps gcc from inlining or cloning the callees.
+const BY_NAME_FLOW: &str = r#"#include <dlfcn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+void target_ignored(void) {}
+void target_logged(void) {}
+void target_dlsym(void) {}
+void target_compared(void) {}
+void target_stored(void) {}
+struct lock { int state; };
+__attribute__((noipa)) void lock_init(struct lock *l, const char *name) { (void)name; l->state = 0; }
+__attribute__((noipa)) void log_note(const char *fmt, ...) {
+    va_list ap; va_start(ap, fmt); vfprintf(stderr, fmt, ap); va_end(ap);
+}
+static struct lock the_lock;
+const char *saved;
+void entry_ignored(void) { lock_init(&the_lock, "target_ignored"); }
+void entry_logged(void) { log_note("%s\n", "target_logged"); }
+void *entry_dlsym(void) { return dlsym(RTLD_DEFAULT, "target_dlsym"); }
+int entry_compared(const char *s) { return strcmp(s, "target_compared") == 0; }
+void entry_stored(void) { saved = "target_stored"; }
+"#;
+
+/// The names the by-name fixed point keeps in `report`.
+fn by_name_exports(report: &serde_json::Value) -> BTreeSet<String> {
+    report["by_name"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["export"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn by_name_strings_that_reach_no_lookup_keep_nothing() {
+    need_tool("ld", "binutils");
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    write(dir, "lib.c", BY_NAME_FLOW);
+    write(
+        dir,
+        "main.c",
+        "void entry_ignored(void); void entry_logged(void); void *entry_dlsym(void);\n\
+         int entry_compared(const char *); void entry_stored(void);\n\
+         int main(int c, char **v) { entry_ignored(); entry_logged(); entry_stored();\n\
+         return entry_dlsym() != 0 && entry_compared(v[c - 1]); }\n",
+    );
+    let flags = ["-O2", "-ffunction-sections", "-fdata-sections", "-c"];
+    gcc(dir, &[&flags[..], &["lib.c", "main.c"]].concat());
+    let link: Vec<String> = [
+        "gcc",
+        "main.o",
+        "lib.o",
+        "-Wl,--gc-sections",
+        "-ldl",
+        "-o",
+        "prog",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let found = by_name_exports(&tailor_gc(dir, &[], &link));
+    let may_be_looked_up = ["target_compared", "target_dlsym", "target_stored"];
+    assert_eq!(
+        found,
+        may_be_looked_up.iter().map(|s| s.to_string()).collect(),
+        "by-name roots of the executable"
+    );
+    // In a shared object, lock_init and log_note are exported: another object's definitions
+    // may run in their place, and may look the names up.
+    gcc(
+        dir,
+        &[
+            "-O2",
+            "-fPIC",
+            "-ffunction-sections",
+            "-fdata-sections",
+            "-c",
+            "lib.c",
+        ],
+    );
+    write(dir, "lib.map", "{ global: entry_*; local: *; };\n");
+    let shared: Vec<String> = [
+        "gcc",
+        "-shared",
+        "lib.o",
+        "-Wl,--gc-sections",
+        "-Wl,--version-script=lib.map",
+        "-ldl",
+        "-o",
+        "lib.so",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let found = by_name_exports(&tailor_gc(dir, &[], &shared));
+    assert!(
+        ["target_ignored", "target_logged"]
+            .iter()
+            .chain(&may_be_looked_up)
+            .all(|n| found.contains(*n)),
+        "by-name roots of the shared object: {found:?}"
+    );
+}
+
 fn tiny_link(dir: &Path) -> Vec<String> {
     write(
         dir,

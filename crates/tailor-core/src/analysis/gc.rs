@@ -165,7 +165,7 @@ pub fn collect(link: &Link<'_>, opts: &GcOptions<'_>) -> GcResult {
     if opts.by_name {
         let mut scanned = vec![false; n];
         loop {
-            let found = by_name_pass(link, &live, &mut scanned, &roots);
+            let found = by_name_pass(link, &live, &mut scanned, &roots, opts.exports.shared);
             if found.is_empty() {
                 break;
             }
@@ -746,8 +746,15 @@ pub fn export_reason(link: &Link<'_>, opts: &GcOptions<'_>, gi: u32) -> Option<&
 }
 
 /// One by-name pass: strings referenced from newly live sections that name a defined,
-/// not-yet-exported global.
-fn by_name_pass(link: &Link<'_>, live: &[bool], scanned: &mut [bool], roots: &[Root]) -> Vec<Root> {
+/// not-yet-exported global, and that may reach a lookup ([`super::string_flow`]; `shared`:
+/// the output is a shared object, whose exported functions another may interpose).
+fn by_name_pass(
+    link: &Link<'_>,
+    live: &[bool],
+    scanned: &mut [bool],
+    roots: &[Root],
+    shared: bool,
+) -> Vec<Root> {
     let mut rooted: Vec<bool> = vec![false; link.globals.len()];
     for r in roots {
         if let RootReason::Export { global, .. } | RootReason::ByName { global, .. } = r.reason {
@@ -755,6 +762,7 @@ fn by_name_pass(link: &Link<'_>, live: &[bool], scanned: &mut [bool], roots: &[R
         }
     }
     let mut found = Vec::new();
+    let mut flow = super::string_flow::StringFlow::new(link, shared);
     for o in &link.objects {
         let mut names_of_functions: Option<Vec<(u32, u64, u64)>> = None;
         for (si, s) in o.elf.sections.iter().enumerate() {
@@ -810,6 +818,9 @@ fn by_name_pass(link: &Link<'_>, live: &[bool], scanned: &mut [bool], roots: &[R
                     let Some(section) = link.def_section(g) else {
                         continue;
                     };
+                    if !flow.may_reach_lookup(id as u32, ri) {
+                        continue;
+                    }
                     rooted[gi as usize] = true;
                     found.push(Root {
                         section,

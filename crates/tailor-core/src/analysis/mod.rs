@@ -17,6 +17,7 @@ pub mod needs;
 pub mod objfile;
 pub mod predict;
 pub mod retained;
+pub mod string_flow;
 pub mod syscalls;
 #[cfg(test)]
 pub(crate) mod test_links;
