@@ -32,9 +32,14 @@ pub struct ReverseTrie<'a> {
     nodes: Vec<(u32, u32, Option<&'a [u8]>)>,
     /// Edges (byte, child), grouped by node, sorted by byte within a node.
     edges: Vec<(u8, u32)>,
-    /// The root's children by last byte (0: none): most strings end in a byte no export
-    /// ends with, and are rejected with one load.
+    /// The root's children by last byte (0: none).
     root: [u32; 256],
+    /// One bit per (byte before the last, last byte) of a string that can end in an export
+    /// (any first byte for a one-byte name; 0 stands for "no byte", the string's start): 8 KiB,
+    /// so most strings are rejected with one L1 load before the trie is walked.
+    tails: Box<[u64; 1024]>,
+    /// Length of the shortest name (a shorter string ends in none).
+    min_len: usize,
 }
 
 impl Default for ReverseTrie<'_> {
@@ -43,8 +48,15 @@ impl Default for ReverseTrie<'_> {
             nodes: Vec::new(),
             edges: Vec::new(),
             root: [0; 256],
+            tails: Box::new([0; 1024]),
+            min_len: usize::MAX,
         }
     }
+}
+
+/// Index of the (byte before the last, last byte) pair in [`ReverseTrie::tails`].
+fn tail_index(before: u8, last: u8) -> usize {
+    usize::from(before) << 8 | usize::from(last)
 }
 
 impl<'a> ReverseTrie<'a> {
@@ -53,7 +65,10 @@ impl<'a> ReverseTrie<'a> {
         // Build with per-node child lists, then flatten into sorted edge runs.
         let mut children: Vec<Vec<(u8, u32)>> = vec![Vec::new()];
         let mut terminal: Vec<Option<&'a [u8]>> = vec![None];
+        let mut trie = ReverseTrie::default();
         for name in names.filter(|n| !n.is_empty()) {
+            trie.add_tail(name);
+            trie.min_len = trie.min_len.min(name.len());
             let mut node = 0usize;
             for &b in name.iter().rev() {
                 node = match children[node].iter().find(|e| e.0 == b) {
@@ -69,7 +84,6 @@ impl<'a> ReverseTrie<'a> {
             }
             terminal[node] = Some(name);
         }
-        let mut trie = ReverseTrie::default();
         for (kids, end) in children.iter_mut().zip(terminal) {
             kids.sort_unstable();
             trie.nodes
@@ -80,6 +94,22 @@ impl<'a> ReverseTrie<'a> {
             trie.root[usize::from(byte)] = child;
         }
         trie
+    }
+
+    /// Marks the last two bytes of `name` (of a one-byte name: that byte after any byte).
+    fn add_tail(&mut self, name: &[u8]) {
+        let mut set = |i: usize| self.tails[i / 64] |= 1 << (i % 64);
+        match name {
+            [.., before, last] => set(tail_index(*before, *last)),
+            [last] => (0..=255).for_each(|before| set(tail_index(before, *last))),
+            [] => {}
+        }
+    }
+
+    /// Whether a string whose last bytes are `before`, `last` can end in an export.
+    fn may_end(&self, before: u8, last: u8) -> bool {
+        let i = tail_index(before, last);
+        self.tails[i / 64] & 1 << (i % 64) != 0
     }
 
     fn child(&self, node: u32, byte: u8) -> Option<u32> {
@@ -146,8 +176,12 @@ pub fn scan_with<'n: 's, 's>(
         let mut start = 0;
         while start < bytes.len() {
             let end = (start + CHUNK).min(bytes.len());
-            for_each_nul(&bytes[start..end], |nul| {
-                trie.suffixes_ending_at(bytes, start + nul, |name, at, suffix| {
+            for_each_string_end(bytes, start, end, trie.min_len, |nul| {
+                let before = if nul >= 2 { bytes[nul - 2] } else { 0 };
+                if !trie.may_end(before, bytes[nul - 1]) {
+                    return;
+                }
+                trie.suffixes_ending_at(bytes, nul, |name, at, suffix| {
                     hits.push(ByNameHit {
                         name,
                         section: ro.section,
@@ -165,30 +199,84 @@ pub fn scan_with<'n: 's, 's>(
     hits
 }
 
-/// Calls `f` with the index of every NUL byte of `data`, in order. Hot loop: eight bytes at a
-/// time, looking at single bytes only in words that hold a NUL (string data has few).
-fn for_each_nul(data: &[u8], mut f: impl FnMut(usize)) {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    let mut chunks = data.chunks_exact(8);
-    let mut base = 0;
-    for chunk in &mut chunks {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let v = u64::from_le_bytes(word);
-        if v.wrapping_sub(LO) & !v & HI != 0 {
-            for (i, &b) in chunk.iter().enumerate() {
-                if b == 0 {
-                    f(base + i);
-                }
-            }
+/// High bit of each byte of `v` set when that byte is not NUL (exact: no carry crosses bytes).
+fn nonzero_bytes(v: u64) -> u64 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    ((v & LOW7).wrapping_add(LOW7) | v) & 0x8080_8080_8080_8080
+}
+
+/// The eight bytes of `data` from `at` as a little-endian word, NUL past the end.
+fn word_at(data: &[u8], at: usize) -> u64 {
+    match data.get(at..at + 8) {
+        Some(w) => u64::from_le_bytes(w.try_into().unwrap_or_default()),
+        None => {
+            let mut word = [0u8; 8];
+            let part = data.get(at..).unwrap_or(&[]);
+            word[..part.len()].copy_from_slice(part);
+            u64::from_le_bytes(word)
         }
+    }
+}
+
+/// Calls `f` with the index of every NUL byte in `data[from..to]` that ends a string of at
+/// least `min_len` bytes (the bytes before `data` count as NULs), in order. `from` is a
+/// multiple of 8.
+///
+/// Hot loop: read-only data is a third NULs and most "strings" in it are bytes of binary
+/// tables (the `dlsym` users of /usr: 334 MB, 112 M NULs, 36 M string ends, 23 M of them
+/// ending strings of one or two bytes). A byte loop over the words holding a NUL, with a trie
+/// step at every string end, scanned 0.68 GB/s (CPU time); this makes an exact mask of the
+/// ends of strings long enough to hold an export, eight bytes at a time, and visits only those.
+fn for_each_string_end(data: &[u8], from: usize, to: usize, min_len: usize, f: impl FnMut(usize)) {
+    // The mask is built with a fixed number of shifts; a shorter bound only visits more ends.
+    match min_len {
+        0 | 1 => string_ends::<1>(data, from, to, f),
+        2 => string_ends::<2>(data, from, to, f),
+        3 => string_ends::<3>(data, from, to, f),
+        _ => string_ends::<4>(data, from, to, f),
+    }
+}
+
+/// [`for_each_string_end`] for strings of at least `LEN` (1 to 7) bytes.
+fn string_ends<const LEN: u32>(data: &[u8], from: usize, to: usize, mut f: impl FnMut(usize)) {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut prev = match from.checked_sub(8) {
+        Some(at) => nonzero_bytes(word_at(data, at)),
+        None => 0,
+    };
+    let mut visit = |base: usize, v: u64, keep: u64, prev: &mut u64| {
+        let nonzero = nonzero_bytes(v);
+        // Byte i ends a long enough string when it is NUL and bytes i-1 ..= i-LEN are not.
+        let mut ends = !nonzero & HIGH & keep;
+        for back in 1..=LEN {
+            ends &= nonzero << (8 * back) | *prev >> (64 - 8 * back);
+        }
+        *prev = nonzero;
+        while ends != 0 {
+            f(base + ends.trailing_zeros() as usize / 8);
+            ends &= ends - 1;
+        }
+    };
+    let body = data.get(from..to).unwrap_or(&[]);
+    let mut words = body.chunks_exact(8);
+    let mut base = from;
+    for w in &mut words {
+        visit(
+            base,
+            u64::from_le_bytes(w.try_into().unwrap_or_default()),
+            !0,
+            &mut prev,
+        );
         base += 8;
     }
-    for (i, &b) in chunks.remainder().iter().enumerate() {
-        if b == 0 {
-            f(base + i);
-        }
+    let rest = words.remainder().len();
+    if rest > 0 {
+        visit(
+            base,
+            word_at(data, base),
+            (1u64 << (8 * rest)) - 1,
+            &mut prev,
+        );
     }
 }
 
@@ -230,14 +318,44 @@ mod tests {
     }
 
     #[test]
-    fn nul_positions() {
-        let data: Vec<u8> = (0..100u8)
-            .map(|i| if i % 7 == 3 { 0 } else { b'a' + i % 26 })
+    fn string_end_positions() {
+        // Strings and NUL runs of many lengths, at every alignment (a fixed pseudo-random mix).
+        let mut x = 7u32;
+        let data: Vec<u8> = (0..400)
+            .map(|_| {
+                x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                if (x >> 16) % 5 < 2 {
+                    0
+                } else {
+                    b'a' + ((x >> 8) % 26) as u8
+                }
+            })
             .collect();
-        let mut got = Vec::new();
-        for_each_nul(&data, |i| got.push(i));
-        let want: Vec<usize> = (0..100).filter(|i| i % 7 == 3).collect();
-        assert_eq!(got, want);
+        for min_len in 1..=6 {
+            for from in (0..64).step_by(8) {
+                for to in [from, from + 1, from + 7, from + 8, from + 13, 301, 400] {
+                    let mut got = Vec::new();
+                    for_each_string_end(&data, from, to, min_len, |i| got.push(i));
+                    let want: Vec<usize> = (from..to)
+                        .filter(|&i| {
+                            let run = data[..i].iter().rev().take_while(|&&b| b != 0).count();
+                            data[i] == 0 && run >= min_len.min(4)
+                        })
+                        .collect();
+                    assert_eq!(got, want, "min_len {min_len}, {from}..{to}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn one_byte_names_and_string_starts() {
+        assert_eq!(hits(b"x\0ax\0", &["x"]), vec![("x".into(), 0, false)]);
+        assert_eq!(hits(b"\0ax\0", &["x"]), vec![("x".into(), 2, true)]);
+        assert_eq!(
+            hits(b"ax\0", &["ax", "x"]),
+            vec![("x".into(), 1, true), ("ax".into(), 0, false)]
+        );
     }
 
     #[test]
