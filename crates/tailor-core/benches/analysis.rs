@@ -1,5 +1,6 @@
 //! Micro-benchmarks of the hot loops on this machine's real files: reading a provider's facts
-//! (glibc), the by-name scan of its read-only data, and merging the needs of /usr/bin.
+//! (glibc), the by-name scan of its read-only data and of /usr/bin's `dlsym` users, and
+//! merging the needs of /usr/bin.
 //! `bench/race-version-script.sh` measures the whole command against the reference pipeline.
 
 use std::path::{Path, PathBuf};
@@ -39,6 +40,37 @@ fn benches(c: &mut Criterion) {
     c.bench_function("read_inputs(/usr/bin, imports)", |b| {
         b.iter(|| read_inputs(&set, ReadOptions::IMPORTS, None).expect("reading /usr/bin"))
     });
+    let maps: Vec<(PathBuf, Mapped)> = set
+        .candidates
+        .iter()
+        .filter_map(|c| Some((c.path.clone(), Mapped::open(&c.path).ok()?)))
+        .filter(|(_, m)| m.is_elf())
+        .collect();
+    let dlsym_users: Vec<elf::ElfFacts<'_>> = maps
+        .iter()
+        .filter_map(|(p, m)| elf::read_facts_with(p, m.bytes(), ReadOptions::IMPORTS).ok())
+        .filter(|f| f.imports_dlsym())
+        .collect();
+    let rodata_mb = dlsym_users
+        .iter()
+        .flat_map(|f| &f.rodata)
+        .map(|r| r.bytes.len())
+        .sum::<usize>()
+        >> 20;
+    let name = format!(
+        "byname::scan(dlsym users of /usr/bin: {} files, {rodata_mb} MiB)",
+        dlsym_users.len()
+    );
+    c.bench_function(&name, |b| {
+        b.iter(|| {
+            dlsym_users
+                .iter()
+                .map(|f| byname::scan(&f.rodata, &exports).len())
+                .sum::<usize>()
+        })
+    });
+    drop(dlsym_users);
+    drop(maps);
     let read = read_inputs(&set, ReadOptions::IMPORTS, None).expect("reading /usr/bin");
     let views = read.views();
     c.bench_function("needs::compute(/usr/bin vs libc)", |b| {
