@@ -16,6 +16,7 @@ pub mod glob;
 pub mod hash;
 pub mod inputs;
 pub mod output;
+pub(crate) mod progress;
 pub mod trace;
 pub mod verify;
 

@@ -11,9 +11,9 @@ use crate::hash::FxHashMap;
 /// One exported symbol.
 #[derive(Debug, Clone, Copy, serde::Serialize)]
 pub struct Export<'a> {
-    #[serde(serialize_with = "crate::output::ser_bytes")]
+    #[serde(serialize_with = "ser_bytes")]
     pub name: &'a [u8],
-    #[serde(serialize_with = "crate::output::ser_opt_bytes")]
+    #[serde(serialize_with = "ser_opt_bytes")]
     pub version: Option<&'a [u8]>,
     /// `name@@version` (default) rather than `name@version`.
     pub default_version: bool,
@@ -186,5 +186,21 @@ impl<'a> Exports<'a> {
     /// Number of distinct exported names.
     pub fn name_count(&self) -> usize {
         self.by_name.len()
+    }
+}
+
+/// Serializes a byte-string name as a (lossy UTF-8) string.
+pub fn ser_bytes<S: serde::Serializer>(b: &&[u8], s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(&String::from_utf8_lossy(b))
+}
+
+/// Serializes an optional byte-string name.
+pub fn ser_opt_bytes<S: serde::Serializer>(
+    b: &Option<&[u8]>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    match b {
+        Some(b) => s.serialize_some(&*String::from_utf8_lossy(b)),
+        None => s.serialize_none(),
     }
 }

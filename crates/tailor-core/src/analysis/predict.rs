@@ -36,7 +36,7 @@ pub struct LinkRead {
 
 impl LinkRead {
     /// Reads `link_cmd`'s link; `linker` overrides the linker the command runs. Errors are
-    /// tailor's reading of the command: [`crate::commands`] asks the linker to explain them.
+    /// tailor's reading of the command: the commands ask the linker to explain them.
     pub fn read(link_cmd: &LinkCommand, linker: Option<Linker>, t: &mut Timings) -> Result<Self> {
         let cwd = std::env::current_dir().map_err(|e| Error::io("reading", Path::new("."), e))?;
         // The files the command names are read while the driver is asked for its linker line.

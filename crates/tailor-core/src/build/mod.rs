@@ -48,9 +48,9 @@ pub fn run_link(
     let mut command = Command::new(&argv[0]);
     command.args(&argv[1..]);
     crate::trace::command(&command);
-    let bar = crate::output::progress::spinner(format!("{what} ({})", argv[0]));
+    let bar = crate::progress::spinner(format!("{what} ({})", argv[0]));
     let output = command.output();
-    crate::output::progress::done(bar);
+    crate::progress::done(bar);
     let output = output.map_err(|e| Error::spawn(what, &argv[0], short_command(argv), e))?;
     let elapsed = start.elapsed();
     let stderr = String::from_utf8_lossy(&output.stderr);

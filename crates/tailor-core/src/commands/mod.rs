@@ -204,7 +204,7 @@ fn progress_bar(len: u64, what: &'static str) -> Option<indicatif::ProgressBar> 
     if len < 500 {
         return None;
     }
-    crate::output::progress::spinner(format!("{what} ({len})"))
+    crate::progress::spinner(format!("{what} ({len})"))
 }
 
 /// Writes a command's result to stdout; a closed pipe is not an error.

@@ -3,7 +3,6 @@
 
 pub mod diff;
 pub mod html;
-pub(crate) mod progress;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -90,22 +89,6 @@ fn escape_make(p: &Path) -> String {
         }
     }
     out
-}
-
-/// Serializes a byte-string name as a (lossy UTF-8) string.
-pub fn ser_bytes<S: serde::Serializer>(b: &&[u8], s: S) -> std::result::Result<S::Ok, S::Error> {
-    s.serialize_str(&String::from_utf8_lossy(b))
-}
-
-/// Serializes an optional byte-string name.
-pub fn ser_opt_bytes<S: serde::Serializer>(
-    b: &Option<&[u8]>,
-    s: S,
-) -> std::result::Result<S::Ok, S::Error> {
-    match b {
-        Some(b) => s.serialize_some(&*String::from_utf8_lossy(b)),
-        None => s.serialize_none(),
-    }
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! Output: progress on stderr for the long steps (reading thousands of consumers, linking),
+//! Shared by every stage: progress on stderr for the long steps (reading thousands of consumers, linking),
 //! drawn only when stderr is a terminal; a pipe or a file never gets control characters.
 
 use std::io::IsTerminal;
