@@ -15,9 +15,6 @@ use object::Endianness;
 
 use crate::error::{Error, Result};
 
-/// `u32::MAX`: no group, no section.
-pub const NONE: u32 = u32::MAX;
-
 /// One section of an object.
 #[derive(Debug, Clone)]
 pub struct ObjSection<'d> {
@@ -28,8 +25,8 @@ pub struct ObjSection<'d> {
     pub align: u64,
     /// `sh_link` (the linked-to section of an `SHF_LINK_ORDER` section).
     pub link: u32,
-    /// The `SHT_GROUP` section holding this one, or [`NONE`].
-    pub group: u32,
+    /// The `SHT_GROUP` section holding this one (its index), if any.
+    pub group: Option<u32>,
     /// This section's relocations in [`ObjectFile::relocs`].
     pub relocs: Range<u32>,
     /// Whether the linkers treat this as a section of the output (not a symbol table, string
@@ -180,7 +177,7 @@ fn parse_generic<'d, H: FileHeader<Endian = Endianness>>(
             size: s.sh_size(endian).into(),
             align: s.sh_addralign(endian).into(),
             link: s.sh_link(endian),
-            group: NONE,
+            group: None,
             relocs: 0..0,
             modeled,
             data: bytes,
@@ -317,7 +314,7 @@ fn parse_generic<'d, H: FileHeader<Endian = Endianness>>(
                             section_name()
                         )));
                     }
-                    sections[m as usize].group = i as u32;
+                    sections[m as usize].group = Some(i as u32);
                     list.push(m);
                 }
                 groups.push((i as u32, signature, list));
