@@ -151,6 +151,9 @@ impl Reached {
     }
 }
 
+// As dense as the section id and edge it replaces (no separate tag).
+const _: () = assert!(std::mem::size_of::<Reached>() == 12);
+
 /// Where a linker script places a section.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Destination {

@@ -472,7 +472,7 @@ impl<'r> Prediction<'r> {
             .filter(|_| GcRules::of(self.linker).names_group_members_with_signature)
         {
             let obj = self.link.obj_of(s);
-            if let Some((_, sig, _)) = obj.elf.groups.iter().find(|g| g.0 == group) {
+            if let Some((_, sig, _)) = obj.elf.groups.iter().find(|g| g.0 == group.get()) {
                 return format!("{name}[{}]", String::from_utf8_lossy(sig));
             }
         }
