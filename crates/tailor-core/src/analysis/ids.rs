@@ -54,6 +54,11 @@ id! {
 }
 
 id! {
+    /// A consumer given to tailor (an ELF file whose needs are read): index in input order.
+    FileId
+}
+
+id! {
     /// A root of the garbage collection: index in `GcResult::roots`.
     RootId
 }
