@@ -137,7 +137,7 @@ pub fn object_reader(data: &[u8]) {
     let none = VersionRules::default();
     for linker in [Linker::Bfd, Linker::Lld, Linker::Mold] {
         let opts = gc::GcOptions {
-            linker,
+            rules: gc::GcRules::of(linker),
             entry: Some("_start".into()),
             entry_from: Vec::new(),
             script_symbols: Vec::new(),
@@ -161,7 +161,7 @@ pub fn object_reader(data: &[u8]) {
         let r = retained::retained_sizes(&result, &sizes);
         assert!(r.retained[0] <= u64::from(link.section_count));
         if let Some(s) = result.live.iter().rposition(|&l| l) {
-            let _ = retained::chains(&result, s as u32, 3);
+            let _ = retained::chains(&result, crate::analysis::ids::SectionId::from_index(s), 3);
         }
     }
 }

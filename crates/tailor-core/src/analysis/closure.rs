@@ -59,14 +59,14 @@ pub fn unbound(
             resolved.extend(
                 open.iter()
                     .copied()
-                    .filter(|&id| needs.consumers_of(id).any(|c| c as usize == file)),
+                    .filter(|&id| needs.consumers_of(id).any(|c| c.index() == file)),
             );
             continue;
         }
         let wanted: Vec<u32> = open
             .iter()
             .copied()
-            .filter(|&id| needs.consumers_of(id).any(|c| c as usize == file))
+            .filter(|&id| needs.consumers_of(id).any(|c| c.index() == file))
             .filter(|id| !resolved.contains(id))
             .collect();
         if wanted.is_empty() {

@@ -3,7 +3,7 @@
 //! edges), the roots each linker starts from, the mark from those roots, and the by-name
 //! fixed point (strings in live read-only data that name an export keep it).
 //!
-//! The three linkers differ in their roots; [`Rules`] says which one is modelled:
+//! The three linkers differ in their roots; [`GcRules`] says which one is modelled:
 //! GNU ld keeps what its linker script `KEEP`s (its built-in script by default), notes,
 //! `SHF_GNU_RETAIN` in GNU-ABI objects, the non-allocated sections of files that keep any
 //! allocated one, and the sections `__start_X`/`__stop_X` references name; lld and mold
@@ -13,10 +13,13 @@
 use object::elf;
 use rayon::prelude::*;
 
-use super::link_model::{Def, Link, Target};
+pub use super::gc_rules::GcRules;
+use super::gc_rules::{NonAllocKept, Reported};
+use super::ids::{GlobalId, ObjId, RootId, SectionId};
+use super::link_model::{Def, Link, Obj, Target};
+use super::objfile::ObjSection;
 use crate::hash::FxHashMap;
 use crate::inputs::ldscript::{Placement, Placer};
-use crate::inputs::link_command::Linker;
 use crate::inputs::version_rules::{Scope, VersionRules};
 
 /// What the link exports, which decides the exported-symbol roots.
@@ -36,7 +39,8 @@ pub struct ExportPolicy<'a> {
 
 /// Everything that decides the roots.
 pub struct GcOptions<'a> {
-    pub linker: Linker,
+    /// The linker's rules.
+    pub rules: GcRules,
     pub entry: Option<String>,
     /// When the script defines the entry symbol: the object symbols its value comes from
     /// ([`crate::inputs::ldscript::Script::defined_from`]).
@@ -49,7 +53,7 @@ pub struct GcOptions<'a> {
     pub exports: ExportPolicy<'a>,
     /// The script placing sections (`-T`, or GNU ld's built-in one); `KEEP` rules are roots.
     pub script: Option<&'a Placer<'a>>,
-    /// `-z start-stop-gc` (GNU ld's default: off; lld's: on).
+    /// `-z start-stop-gc` (the default is [`GcRules::start_stop_gc_default`]).
     pub start_stop_gc: bool,
     /// Run the by-name fixed point.
     pub by_name: bool,
@@ -60,17 +64,17 @@ pub struct GcOptions<'a> {
 pub enum RootReason {
     /// `-e`/`ENTRY`, `-u`, `-init`, `-fini`: (option, symbol).
     Symbol { option: &'static str, name: String },
-    /// An exported symbol (global id) and why it is exported.
-    Export { global: u32, why: &'static str },
+    /// An exported symbol and why it is exported.
+    Export { global: GlobalId, why: &'static str },
     /// A linker-script `KEEP` rule (index in the placer's rules).
     Keep { rule: u32 },
     /// A section the linker always keeps: notes, init/fini arrays, `SHF_GNU_RETAIN`, ...
     Kind(&'static str),
-    /// A string in a live read-only section names this export: (global, section id of the
-    /// string, offset of the string).
+    /// A string in a live read-only section names this export: the export, the section of
+    /// the string and the string's offset in it.
     ByName {
-        global: u32,
-        section: u32,
+        global: GlobalId,
+        section: SectionId,
         offset: u64,
     },
     /// A `.eh_frame` CIE's personality routine (lld and mold keep them all).
@@ -99,7 +103,7 @@ pub enum EdgeKind {
 /// One edge of the graph.
 #[derive(Debug, Clone, Copy)]
 pub struct Edge {
-    pub to: u32,
+    pub to: SectionId,
     pub kind: EdgeKind,
 }
 
@@ -110,9 +114,9 @@ pub struct Graph {
 }
 
 impl Graph {
-    pub fn out(&self, s: u32) -> &[Edge] {
-        let a = self.offsets[s as usize] as usize;
-        let b = self.offsets[s as usize + 1] as usize;
+    pub fn out(&self, s: SectionId) -> &[Edge] {
+        let a = self.offsets[s.index()] as usize;
+        let b = self.offsets[s.index() + 1] as usize;
         &self.edges[a..b]
     }
 }
@@ -120,31 +124,63 @@ impl Graph {
 /// A root: the section it keeps and why.
 #[derive(Debug, Clone)]
 pub struct Root {
-    pub section: u32,
+    pub section: SectionId,
     pub reason: RootReason,
 }
 
-/// `parent` value of a section no one reached.
-pub const UNREACHED: u32 = u32::MAX;
-/// `parent` values at or above this are roots: `ROOT_BASE + index in roots`.
-pub const ROOT_BASE: u32 = u32::MAX / 2;
+/// How the mark first reached a section: the last step of a shortest chain from a root.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Reached {
+    /// Not by the mark (dead, or live by a rule applied after it: GNU ld's `.group`
+    /// sections).
+    #[default]
+    Unreached,
+    /// A root keeps it.
+    Root(RootId),
+    /// An edge from a section the mark reached before.
+    Section { from: SectionId, edge: EdgeKind },
+}
+
+impl Reached {
+    /// The section it was reached from, if an edge reached it.
+    pub fn from_section(self) -> Option<SectionId> {
+        match self {
+            Reached::Section { from, .. } => Some(from),
+            _ => None,
+        }
+    }
+}
+
+// As dense as the section id and edge it replaces (no separate tag).
+const _: () = assert!(std::mem::size_of::<Reached>() == 12);
+
+/// Where a linker script places a section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Destination {
+    /// No rule places it (an orphan, placed by the linker's orphan rules), or it is not
+    /// modelled.
+    #[default]
+    Orphan,
+    /// In this output section (index in the script's placer).
+    Output(u32),
+    /// A `/DISCARD/` rule drops it.
+    Discarded,
+}
 
 /// The outcome: what is live and how it was reached.
 pub struct GcResult {
     pub graph: Graph,
     pub roots: Vec<Root>,
     pub live: Vec<bool>,
-    /// The predecessor on a shortest path from a root (a section id, `ROOT_BASE + root`,
-    /// or [`UNREACHED`]); the edge used is `parent_edge`.
-    pub parent: Vec<u32>,
-    pub parent_edge: Vec<Option<EdgeKind>>,
+    /// How each section was reached, by section id: its predecessor on a shortest chain
+    /// from a root.
+    pub reached: Vec<Reached>,
     /// Sections the linker reports on (see [`reportable`]).
     pub reportable: Vec<bool>,
     /// Sections the reports count (modelled, not dropped on reading).
     pub counted: Vec<bool>,
-    /// The output section (index in the script's placer) of each section, [`UNPLACED`] or
-    /// [`DISCARDED`]; empty without a script.
-    pub outputs: Vec<u32>,
+    /// Where the script places each section, by section id; empty without a script.
+    pub outputs: Vec<Destination>,
     /// The exports the by-name fixed point added.
     pub by_name_roots: usize,
 }
@@ -156,11 +192,10 @@ pub fn collect(link: &Link<'_>, opts: &GcOptions<'_>) -> GcResult {
     roots.extend(symbol_roots(link, opts));
     let n = link.section_count as usize;
     let mut live = vec![false; n];
-    let mut parent = vec![UNREACHED; n];
-    let mut parent_edge = vec![None; n];
-    let mut queue: Vec<u32> = Vec::new();
-    mark_roots(&roots, 0, &mut live, &mut parent, &mut queue);
-    propagate(&graph, &mut queue, &mut live, &mut parent, &mut parent_edge);
+    let mut reached = vec![Reached::Unreached; n];
+    let mut queue: Vec<SectionId> = Vec::new();
+    mark_roots(&roots, 0, &mut live, &mut reached, &mut queue);
+    propagate(&graph, &mut queue, &mut live, &mut reached);
     let mut by_name_roots = 0;
     if opts.by_name {
         let mut scanned = vec![false; n];
@@ -172,21 +207,22 @@ pub fn collect(link: &Link<'_>, opts: &GcOptions<'_>) -> GcResult {
             by_name_roots += found.len();
             let start = roots.len();
             roots.extend(found);
-            mark_roots(&roots, start, &mut live, &mut parent, &mut queue);
-            propagate(&graph, &mut queue, &mut live, &mut parent, &mut parent_edge);
+            mark_roots(&roots, start, &mut live, &mut reached, &mut queue);
+            propagate(&graph, &mut queue, &mut live, &mut reached);
         }
     }
-    if opts.linker == Linker::Bfd {
-        bfd_keep_non_alloc(link, &mut live, &mut parent, &mut roots);
-        bfd_group_liveness(link, &mut live);
+    if opts.rules.non_alloc == NonAllocKept::OfFilesKeepingCode {
+        keep_non_alloc_of_kept_files(link, &mut live, &mut reached, &mut roots);
     }
-    let (reportable, counted) = reportable(link, opts.linker);
+    if opts.rules.group_section_follows_first_member {
+        group_section_liveness(link, &mut live);
+    }
+    let (reportable, counted) = reportable(link, &opts.rules);
     GcResult {
         graph,
         roots,
         live,
-        parent,
-        parent_edge,
+        reached,
         reportable,
         counted,
         outputs: if opts.script.is_some() {
@@ -202,14 +238,14 @@ fn mark_roots(
     roots: &[Root],
     from: usize,
     live: &mut [bool],
-    parent: &mut [u32],
-    queue: &mut Vec<u32>,
+    reached: &mut [Reached],
+    queue: &mut Vec<SectionId>,
 ) {
     for (i, r) in roots.iter().enumerate().skip(from) {
-        let s = r.section as usize;
+        let s = r.section.index();
         if !live[s] {
             live[s] = true;
-            parent[s] = ROOT_BASE + i as u32;
+            reached[s] = Reached::Root(RootId::from_index(i));
             // Non-allocated sections are kept without following their relocations (every
             // linker: GNU ld marks them after the sweep, lld and mold without scanning).
             if !matches!(r.reason, RootReason::NonAlloc) {
@@ -219,24 +255,25 @@ fn mark_roots(
     }
 }
 
-/// Breadth-first marking, so `parent` gives shortest chains.
+/// Breadth-first marking, so `reached` gives shortest chains.
 fn propagate(
     graph: &Graph,
-    queue: &mut Vec<u32>,
+    queue: &mut Vec<SectionId>,
     live: &mut [bool],
-    parent: &mut [u32],
-    parent_edge: &mut [Option<EdgeKind>],
+    reached: &mut [Reached],
 ) {
     let mut head = 0;
     while head < queue.len() {
         let s = queue[head];
         head += 1;
         for e in graph.out(s) {
-            let t = e.to as usize;
+            let t = e.to.index();
             if !live[t] {
                 live[t] = true;
-                parent[t] = s;
-                parent_edge[t] = Some(e.kind);
+                reached[t] = Reached::Section {
+                    from: s,
+                    edge: e.kind,
+                };
                 queue.push(e.to);
             }
         }
@@ -244,10 +281,10 @@ fn propagate(
     queue.clear();
 }
 
-/// Sections of a COMDAT group another object already brought are dropped on reading by
-/// lld and mold; GNU ld keeps them until after GC (unreferenced, they are swept and printed).
-fn dropped(linker: Linker, o: &super::link_model::Obj<'_>, i: usize) -> bool {
-    linker != Linker::Bfd && o.discarded[i]
+/// Whether section `i` of `o` is dropped on reading: of a COMDAT group another object
+/// already brought, under [`GcRules::drops_duplicate_comdats`].
+fn dropped(rules: &GcRules, o: &Obj<'_>, i: usize) -> bool {
+    rules.drops_duplicate_comdats && o.discarded[i]
 }
 
 /// True for `.eh_frame` sections (their relocations are read per FDE, not as edges).
@@ -258,36 +295,31 @@ fn is_eh_frame(name: &[u8], sh_type: u32) -> bool {
 /// The edges of every object, built in parallel, then joined into rows.
 pub fn build_graph(link: &Link<'_>, opts: &GcOptions<'_>) -> Graph {
     // Sections named like C identifiers, for `__start_X`/`__stop_X`.
-    let mut by_c_name: FxHashMap<&[u8], Vec<u32>> = FxHashMap::default();
+    let rules = &opts.rules;
+    let mut by_c_name: FxHashMap<&[u8], Vec<SectionId>> = FxHashMap::default();
     for o in &link.objects {
         for (i, s) in o.elf.sections.iter().enumerate() {
-            if s.modeled
-                && !dropped(opts.linker, o, i)
-                && super::link_model::is_c_identifier(s.name)
-            {
-                by_c_name.entry(s.name).or_default().push(o.base + i as u32);
+            if s.modeled && !dropped(rules, o, i) && super::link_model::is_c_identifier(s.name) {
+                by_c_name
+                    .entry(s.name)
+                    .or_default()
+                    .push(o.base.offset(i as u32));
             }
         }
     }
-    // A live reference to `__start_X` keeps every `X`: GNU ld and lld unless
-    // `-z start-stop-gc` (lld's default, where only `__libc_*` sections stay, for glibc's
-    // libc.a: MarkLive.cpp); mold 1.x always (it roots every such section anyway).
-    let start_stop_edges = |name: &[u8]| match opts.linker {
-        Linker::Bfd => !opts.start_stop_gc,
-        Linker::Lld => !opts.start_stop_gc || name.starts_with(b"__libc_"),
-        Linker::Mold => true,
-    };
-    let per_object: Vec<Vec<(u32, Edge)>> = link
+    let start_stop_edges = |name: &[u8]| rules.start_stop_keeps(opts.start_stop_gc, name);
+    let per_object: Vec<Vec<(SectionId, Edge)>> = link
         .objects
         .par_iter()
         .enumerate()
         .map(|(oi, o)| {
+            let oi = ObjId::from_index(oi);
             let mut v = Vec::new();
             for (si, s) in o.elf.sections.iter().enumerate() {
-                if !s.modeled || dropped(opts.linker, o, si) {
+                if !s.modeled || dropped(rules, o, si) {
                     continue;
                 }
-                let from = o.base + si as u32;
+                let from = o.base.offset(si as u32);
                 if is_eh_frame(s.name, s.sh_type) {
                     eh_frame_edges(link, oi, si, &mut v);
                     continue;
@@ -316,13 +348,11 @@ pub fn build_graph(link: &Link<'_>, opts: &GcOptions<'_>) -> Graph {
                         _ => {}
                     }
                 }
-                // mold 1.10 keeps neither an `SHF_LINK_ORDER` section with the section it
-                // is linked to nor a group's members together (tests/gc_units.rs).
-                if s.flags & u64::from(elf::SHF_LINK_ORDER) != 0 && opts.linker != Linker::Mold {
+                if s.flags & u64::from(elf::SHF_LINK_ORDER) != 0 && rules.link_order_edges {
                     let parent = s.link as usize;
                     if parent != 0 && parent < o.elf.sections.len() {
                         v.push((
-                            o.base + parent as u32,
+                            o.base.offset(parent as u32),
                             Edge {
                                 to: from,
                                 kind: EdgeKind::LinkOrder,
@@ -331,19 +361,19 @@ pub fn build_graph(link: &Link<'_>, opts: &GcOptions<'_>) -> Graph {
                     }
                 }
             }
-            let groups = if opts.linker == Linker::Mold {
-                &[][..]
-            } else {
+            let groups = if rules.group_edges {
                 &o.elf.groups[..]
+            } else {
+                &[][..]
             };
             for (_, _, members) in groups {
                 for &a in members {
                     for &b in members {
-                        if a != b && !dropped(opts.linker, o, a as usize) {
+                        if a != b && !dropped(rules, o, a as usize) {
                             v.push((
-                                o.base + a,
+                                o.base.offset(a),
                                 Edge {
-                                    to: o.base + b,
+                                    to: o.base.offset(b),
                                     kind: EdgeKind::Group,
                                 },
                             ));
@@ -358,7 +388,7 @@ pub fn build_graph(link: &Link<'_>, opts: &GcOptions<'_>) -> Graph {
     let mut counts = vec![0u32; n + 1];
     for v in &per_object {
         for (from, _) in v {
-            counts[*from as usize + 1] += 1;
+            counts[from.index() + 1] += 1;
         }
     }
     for i in 0..n {
@@ -368,14 +398,14 @@ pub fn build_graph(link: &Link<'_>, opts: &GcOptions<'_>) -> Graph {
     let mut fill = counts.clone();
     let mut edges = vec![
         Edge {
-            to: 0,
+            to: SectionId(0),
             kind: EdgeKind::Group
         };
         total
     ];
     for v in per_object {
         for (from, e) in v {
-            let slot = &mut fill[from as usize];
+            let slot = &mut fill[from.index()];
             edges[*slot as usize] = e;
             *slot += 1;
         }
@@ -388,8 +418,8 @@ pub fn build_graph(link: &Link<'_>, opts: &GcOptions<'_>) -> Graph {
 
 /// The records of one `.eh_frame`: each FDE's function (its first relocation) gets edges to
 /// what the FDE's other relocations and its CIE's relocations name.
-fn eh_frame_edges(link: &Link<'_>, oi: usize, si: usize, out: &mut Vec<(u32, Edge)>) {
-    let o = &link.objects[oi];
+fn eh_frame_edges(link: &Link<'_>, oi: ObjId, si: usize, out: &mut Vec<(SectionId, Edge)>) {
+    let o = link.obj(oi);
     let eh = EhFrame::read(o, si);
     for &(start, end, cie) in &eh.records {
         let Some(cie_start) = cie else { continue };
@@ -428,7 +458,7 @@ struct EhFrame {
 }
 
 impl EhFrame {
-    fn read(o: &super::link_model::Obj<'_>, si: usize) -> Self {
+    fn read(o: &Obj<'_>, si: usize) -> Self {
         let s = &o.elf.sections[si];
         let (data, big) = (s.data, o.elf.big_endian);
         let read32 = |at: usize| -> Option<u32> {
@@ -482,89 +512,42 @@ impl EhFrame {
     }
 }
 
-/// Sections kept for what they are (by kind or by script rule), and where the script places each section (the output
-/// section's index in the placer; [`UNPLACED`] for orphans, discarded and unmodelled ones).
-fn section_roots(link: &Link<'_>, opts: &GcOptions<'_>) -> (Vec<Root>, Vec<u32>) {
-    let per_object: Vec<(Vec<Root>, Vec<u32>)> = link
+/// Sections kept for what they are (by kind or by script rule), and where the script places
+/// each section.
+fn section_roots(link: &Link<'_>, opts: &GcOptions<'_>) -> (Vec<Root>, Vec<Destination>) {
+    let rules = &opts.rules;
+    let per_object: Vec<(Vec<Root>, Vec<Destination>)> = link
         .objects
         .par_iter()
         .enumerate()
         .map(|(oi, o)| {
             let mut v = Vec::new();
-            let mut outputs = vec![UNPLACED; o.elf.sections.len()];
+            let mut outputs = vec![Destination::Orphan; o.elf.sections.len()];
             for (i, s) in o.elf.sections.iter().enumerate() {
-                if !s.modeled
-                    || dropped(opts.linker, o, i)
-                    || s.flags & u64::from(elf::SHF_EXCLUDE) != 0
+                if !s.modeled || dropped(rules, o, i) || s.flags & u64::from(elf::SHF_EXCLUDE) != 0
                 {
                     continue;
                 }
-                let id = o.base + i as u32;
-                let alloc = s.flags & u64::from(elf::SHF_ALLOC) != 0;
-                let in_group = s.group != super::objfile::NONE;
-                let link_order = s.flags & u64::from(elf::SHF_LINK_ORDER) != 0;
-                let retain = s.flags & u64::from(elf::SHF_GNU_RETAIN) != 0;
                 // A `KEEP` rule of the script (GNU ld's built-in one, or `-T`).
-                let placed = opts.script.map(|p| p.place(&link.input_section(oi, i)));
+                let placed = opts
+                    .script
+                    .map(|p| p.place(&link.input_section(ObjId::from_index(oi), i)));
                 let keep = match placed {
                     Some(Placement::Placed {
                         output, keep_rule, ..
                     }) => {
-                        outputs[i] = output;
+                        outputs[i] = Destination::Output(output);
                         keep_rule.map(|rule| RootReason::Keep { rule })
                     }
                     Some(Placement::Discarded { .. }) => {
-                        outputs[i] = DISCARDED;
+                        outputs[i] = Destination::Discarded;
                         None
                     }
                     _ => None,
                 };
-                let reason = match opts.linker {
-                    Linker::Bfd => {
-                        let by_kind = if s.sh_type == elf::SHT_NOTE && !in_group && !link_order {
-                            Some(RootReason::Kind("note section"))
-                        } else if retain && o.elf.gnu_osabi {
-                            Some(RootReason::Kind("SHF_GNU_RETAIN"))
-                        } else {
-                            None
-                        };
-                        keep.or(by_kind)
-                    }
-                    Linker::Lld | Linker::Mold => keep.or_else(|| {
-                        if retain {
-                            Some(RootReason::Kind("SHF_GNU_RETAIN"))
-                        } else if !alloc {
-                            // Live, but never scanned: `.debug_info` keeps no code alive
-                            // (lld's markLive, mold's `is_visited` without enqueueing).
-                            Some(RootReason::NonAlloc)
-                        } else if is_eh_frame(s.name, s.sh_type) {
-                            Some(RootReason::Kind(".eh_frame"))
-                        } else if link_order {
-                            None
-                        } else if matches!(
-                            s.sh_type,
-                            elf::SHT_INIT_ARRAY | elf::SHT_FINI_ARRAY | elf::SHT_PREINIT_ARRAY
-                        ) {
-                            Some(RootReason::Kind("init/fini array"))
-                        } else if s.sh_type == elf::SHT_NOTE && !in_group {
-                            Some(RootReason::Kind("note section"))
-                        } else if [&b".ctors"[..], b".dtors", b".init", b".fini", b".jcr"]
-                            .iter()
-                            .any(|p| s.name.starts_with(p))
-                        {
-                            Some(RootReason::Kind(".ctors/.dtors/.init/.fini section"))
-                        } else if opts.linker == Linker::Mold
-                            && super::link_model::is_c_identifier(s.name)
-                        {
-                            Some(RootReason::Kind("section named like a C identifier"))
-                        } else {
-                            None
-                        }
-                    }),
-                };
-                if let Some(reason) = reason {
+                if let Some(reason) = keep.or_else(|| kind_root(rules, o, s)) {
                     v.push(Root {
-                        section: id,
+                        section: o.base.offset(i as u32),
                         reason,
                     });
                 }
@@ -578,16 +561,49 @@ fn section_roots(link: &Link<'_>, opts: &GcOptions<'_>) -> (Vec<Root>, Vec<u32>)
         roots.extend(r);
         outputs.extend(o);
     }
-    if opts.linker != Linker::Bfd {
-        roots.extend(personality_roots(link, opts.linker == Linker::Lld));
+    if rules.personality_roots {
+        roots.extend(personality_roots(link, rules.fde_lsda_roots));
     }
     (roots, outputs)
 }
 
-/// `GcResult::outputs` of a section no script rule places (an orphan), or not modelled.
-pub const UNPLACED: u32 = u32::MAX;
-/// `GcResult::outputs` of a section a `/DISCARD/` rule drops.
-pub const DISCARDED: u32 = u32::MAX - 1;
+/// Why section `s` of `o` is a root by its kind, if it is.
+fn kind_root(rules: &GcRules, o: &Obj<'_>, s: &ObjSection<'_>) -> Option<RootReason> {
+    let alloc = s.flags & u64::from(elf::SHF_ALLOC) != 0;
+    let in_group = s.group.is_some();
+    let link_order = s.flags & u64::from(elf::SHF_LINK_ORDER) != 0;
+    let retain = s.flags & u64::from(elf::SHF_GNU_RETAIN) != 0
+        && (o.elf.gnu_osabi || !rules.retain_needs_gnu_osabi);
+    if retain {
+        Some(RootReason::Kind("SHF_GNU_RETAIN"))
+    } else if !alloc && rules.non_alloc == NonAllocKept::Every {
+        // Live, but never scanned: `.debug_info` keeps no code alive.
+        Some(RootReason::NonAlloc)
+    } else if rules.eh_frame_is_root && is_eh_frame(s.name, s.sh_type) {
+        Some(RootReason::Kind(".eh_frame"))
+    } else if link_order {
+        None
+    } else if rules.init_fini_by_kind
+        && matches!(
+            s.sh_type,
+            elf::SHT_INIT_ARRAY | elf::SHT_FINI_ARRAY | elf::SHT_PREINIT_ARRAY
+        )
+    {
+        Some(RootReason::Kind("init/fini array"))
+    } else if s.sh_type == elf::SHT_NOTE && !in_group {
+        Some(RootReason::Kind("note section"))
+    } else if rules.init_fini_by_kind
+        && [&b".ctors"[..], b".dtors", b".init", b".fini", b".jcr"]
+            .iter()
+            .any(|p| s.name.starts_with(p))
+    {
+        Some(RootReason::Kind(".ctors/.dtors/.init/.fini section"))
+    } else if rules.c_identifier_sections_are_roots && super::link_model::is_c_identifier(s.name) {
+        Some(RootReason::Kind("section named like a C identifier"))
+    } else {
+        None
+    }
+}
 
 /// lld and mold keep every CIE's personality routine; lld also every section an FDE names that
 /// is not code, not `SHF_LINK_ORDER` and in no group — the LSDAs (`.gcc_except_table.f`) of
@@ -595,6 +611,7 @@ pub const DISCARDED: u32 = u32::MAX - 1;
 fn personality_roots(link: &Link<'_>, fde_targets: bool) -> Vec<Root> {
     let mut v = Vec::new();
     for (oi, o) in link.objects.iter().enumerate() {
+        let oi = ObjId::from_index(oi);
         for (si, s) in o.elf.sections.iter().enumerate() {
             if !is_eh_frame(s.name, s.sh_type) || o.discarded[si] {
                 continue;
@@ -625,11 +642,9 @@ fn personality_roots(link: &Link<'_>, fde_targets: bool) -> Vec<Root> {
 
 /// Whether section id `to` is what lld keeps when an FDE names it: not code, not
 /// `SHF_LINK_ORDER`, in no section group.
-fn lsda_like(link: &Link<'_>, to: u32) -> bool {
-    let (o, s) = link.locate(to);
-    let sec = &link.objects[o].elf.sections[s];
-    sec.flags & (elf::SHF_EXECINSTR as u64 | elf::SHF_LINK_ORDER as u64) == 0
-        && sec.group == super::objfile::NONE
+fn lsda_like(link: &Link<'_>, to: SectionId) -> bool {
+    let sec = link.section(to);
+    sec.flags & (elf::SHF_EXECINSTR as u64 | elf::SHF_LINK_ORDER as u64) == 0 && sec.group.is_none()
 }
 
 /// Symbols kept by option (`-e`, `-u`, `-init`, `-fini`) and by export.
@@ -642,11 +657,10 @@ fn symbol_roots(link: &Link<'_>, opts: &GcOptions<'_>) -> Vec<Root> {
     for u in &opts.undefined {
         named.push(("-u", u));
     }
-    // GNU ld and lld root `_init`/`_fini` by default; mold only when -init/-fini name them.
-    if opts.linker != Linker::Mold || opts.init != "_init" {
+    if opts.rules.default_init_fini_roots || opts.init != "_init" {
         named.push(("-init", &opts.init));
     }
-    if opts.linker != Linker::Mold || opts.fini != "_fini" {
+    if opts.rules.default_init_fini_roots || opts.fini != "_fini" {
         named.push(("-fini", &opts.fini));
     }
     // An entry the script defines (`ENTRY(e)` with `PROVIDE_HIDDEN(e = start - SHIFT)`,
@@ -683,13 +697,11 @@ fn symbol_roots(link: &Link<'_>, opts: &GcOptions<'_>) -> Vec<Root> {
         let Some(section) = link.def_section(g) else {
             continue;
         };
-        if let Some(why) = export_reason(link, opts, gi as u32) {
+        let global = GlobalId::from_index(gi);
+        if let Some(why) = export_reason(link, opts, global) {
             v.push(Root {
                 section,
-                reason: RootReason::Export {
-                    global: gi as u32,
-                    why,
-                },
+                reason: RootReason::Export { global, why },
             });
         }
     }
@@ -697,16 +709,14 @@ fn symbol_roots(link: &Link<'_>, opts: &GcOptions<'_>) -> Vec<Root> {
 }
 
 /// Why global `gi` is exported (and so a root), if it is.
-pub fn export_reason(link: &Link<'_>, opts: &GcOptions<'_>, gi: u32) -> Option<&'static str> {
-    let g = &link.globals[gi as usize];
+pub fn export_reason(link: &Link<'_>, opts: &GcOptions<'_>, gi: GlobalId) -> Option<&'static str> {
+    let g = link.global_at(gi);
     let Def::Defined { obj, .. } = g.def else {
         return None;
     };
-    let no_export = link.objects[obj as usize].no_export;
+    let no_export = link.obj(obj).no_export;
     let p = &opts.exports;
-    // mold exports what a shared library's --dynamic-list names, whatever the version
-    // script says.
-    if opts.linker == Linker::Mold
+    if opts.rules.dynamic_list_exports_in_shared
         && p.shared
         && !g.is_hidden()
         && !no_export
@@ -723,7 +733,7 @@ pub fn export_reason(link: &Link<'_>, opts: &GcOptions<'_>, gi: u32) -> Option<&
     if hidden {
         return None;
     }
-    if !p.shared && !p.dynamic && opts.linker == Linker::Bfd {
+    if !p.shared && !p.dynamic && opts.rules.exports_need_dynamic_sections {
         return p.gc_keep_exported.then_some("--gc-keep-exported");
     }
     if p.shared {
@@ -758,7 +768,7 @@ fn by_name_pass(
     let mut rooted: Vec<bool> = vec![false; link.globals.len()];
     for r in roots {
         if let RootReason::Export { global, .. } | RootReason::ByName { global, .. } = r.reason {
-            rooted[global as usize] = true;
+            rooted[global.index()] = true;
         }
     }
     let mut found = Vec::new();
@@ -766,7 +776,7 @@ fn by_name_pass(
     for o in &link.objects {
         let mut names_of_functions: Option<Vec<(u32, u64, u64)>> = None;
         for (si, s) in o.elf.sections.iter().enumerate() {
-            let id = (o.base + si as u32) as usize;
+            let id = o.base.offset(si as u32).index();
             if !live[id] || scanned[id] || !s.modeled || s.flags & u64::from(elf::SHF_ALLOC) == 0 {
                 continue;
             }
@@ -805,28 +815,28 @@ fn by_name_pass(
                     {
                         continue;
                     }
-                    let g = &link.globals[gi as usize];
-                    if rooted[gi as usize] || g.is_hidden() {
+                    let g = link.global_at(gi);
+                    if rooted[gi.index()] || g.is_hidden() {
                         continue;
                     }
                     let Def::Defined { obj, .. } = g.def else {
                         continue;
                     };
-                    if link.objects[obj as usize].no_export {
+                    if link.obj(obj).no_export {
                         continue;
                     }
                     let Some(section) = link.def_section(g) else {
                         continue;
                     };
-                    if !flow.may_reach_lookup(id as u32, ri) {
+                    if !flow.may_reach_lookup(o.base.offset(si as u32), ri) {
                         continue;
                     }
-                    rooted[gi as usize] = true;
+                    rooted[gi.index()] = true;
                     found.push(Root {
                         section,
                         reason: RootReason::ByName {
                             global: gi,
-                            section: o.base + str_sec,
+                            section: o.base.offset(str_sec),
                             offset: off,
                         },
                     });
@@ -843,7 +853,7 @@ fn by_name_pass(
 const FUNCTION_NAME_STRINGS: [&[u8]; 3] = [b"__func__.", b"__FUNCTION__.", b"__PRETTY_FUNCTION__."];
 
 /// (section, start, end) of every function-name string object of an object file.
-fn function_name_strings(o: &super::link_model::Obj<'_>) -> Vec<(u32, u64, u64)> {
+fn function_name_strings(o: &Obj<'_>) -> Vec<(u32, u64, u64)> {
     o.elf
         .symbols
         .iter()
@@ -853,12 +863,7 @@ fn function_name_strings(o: &super::link_model::Obj<'_>) -> Vec<(u32, u64, u64)>
 }
 
 /// Whether the string at `off` of section `sec` is a function-name string.
-fn is_function_name(
-    o: &super::link_model::Obj<'_>,
-    ranges: &[(u32, u64, u64)],
-    sec: u32,
-    off: u64,
-) -> bool {
+fn is_function_name(o: &Obj<'_>, ranges: &[(u32, u64, u64)], sec: u32, off: u64) -> bool {
     let section_name = o
         .elf
         .sections
@@ -878,7 +883,7 @@ fn is_function_name(
 /// holding the reference at `offset` of section `sec`, or the one the string section is named
 /// after. Code printing its own name looks nothing up by it.
 fn names_its_own_function(
-    o: &super::link_model::Obj<'_>,
+    o: &Obj<'_>,
     sec: u32,
     offset: u64,
     string_section: &[u8],
@@ -975,18 +980,19 @@ fn string_at(bytes: &[u8], offset: u64) -> Option<&[u8]> {
     (len > 0).then(|| &bytes[o..o + len])
 }
 
-/// GNU ld keeps the non-allocated sections (not in groups, not link-ordered, debugging or
-/// without relocations) of every file that keeps an allocated, non-note section.
-fn bfd_keep_non_alloc(
+/// [`NonAllocKept::OfFilesKeepingCode`]: the non-allocated sections (not in groups, not
+/// link-ordered, debugging or without relocations) of every file that keeps an allocated,
+/// non-note section.
+fn keep_non_alloc_of_kept_files(
     link: &Link<'_>,
     live: &mut [bool],
-    parent: &mut [u32],
+    reached: &mut [Reached],
     roots: &mut Vec<Root>,
 ) {
     for o in &link.objects {
         let secs = &o.elf.sections;
         let some_kept = secs.iter().enumerate().any(|(i, s)| {
-            live[(o.base + i as u32) as usize]
+            live[o.base.offset(i as u32).index()]
                 && s.flags & u64::from(elf::SHF_ALLOC) != 0
                 && s.sh_type != elf::SHT_NOTE
         });
@@ -994,7 +1000,8 @@ fn bfd_keep_non_alloc(
             continue;
         }
         for (i, s) in secs.iter().enumerate() {
-            let id = (o.base + i as u32) as usize;
+            let section = o.base.offset(i as u32);
+            let id = section.index();
             if live[id] || !s.modeled || s.flags & u64::from(elf::SHF_ALLOC) != 0 {
                 continue;
             }
@@ -1007,14 +1014,14 @@ fn bfd_keep_non_alloc(
             ]
             .iter()
             .any(|p| s.name.starts_with(p));
-            if s.group == super::objfile::NONE
+            if s.group.is_none()
                 && s.flags & u64::from(elf::SHF_LINK_ORDER) == 0
                 && (debug || s.relocs.is_empty())
             {
                 live[id] = true;
-                parent[id] = ROOT_BASE + roots.len() as u32;
+                reached[id] = Reached::Root(RootId::from_index(roots.len()));
                 roots.push(Root {
-                    section: id as u32,
+                    section,
                     reason: RootReason::NonAlloc,
                 });
             }
@@ -1022,55 +1029,51 @@ fn bfd_keep_non_alloc(
     }
 }
 
-/// Sections the linker would name in `--print-gc-sections` if removed, and the sections the
-/// reports count: GNU ld names every non-empty section, its `.group` sections included (a
-/// group member as `name[signature]`); lld and mold also empty ones, but never `.eh_frame`,
-/// non-allocated sections or those they drop on reading (`.note.GNU-stack`, duplicate COMDAT
-/// groups, mold's mergeable sections).
-pub fn reportable(link: &Link<'_>, linker: Linker) -> (Vec<bool>, Vec<bool>) {
+/// Sections the linker would name in `--print-gc-sections` if removed ([`Reported`]), and
+/// the sections the reports count: modelled ones the linker does not drop on reading
+/// (`.group` sections too where the linker prints them).
+pub fn reportable(link: &Link<'_>, rules: &GcRules) -> (Vec<bool>, Vec<bool>) {
     let mut v = vec![false; link.section_count as usize];
     let mut counted = vec![false; link.section_count as usize];
     for o in &link.objects {
         for (i, s) in o.elf.sections.iter().enumerate() {
-            let id = (o.base + i as u32) as usize;
-            if linker == Linker::Bfd && s.sh_type == elf::SHT_GROUP {
+            let id = o.base.offset(i as u32).index();
+            if rules.reported == Reported::NonEmpty && s.sh_type == elf::SHT_GROUP {
                 counted[id] = true;
                 v[id] = s.size != 0;
                 continue;
             }
-            if !s.modeled || dropped(linker, o, i) || s.flags & u64::from(elf::SHF_EXCLUDE) != 0 {
+            if !s.modeled || dropped(rules, o, i) || s.flags & u64::from(elf::SHF_EXCLUDE) != 0 {
                 continue;
             }
             counted[id] = true;
-            let alloc = s.flags & u64::from(elf::SHF_ALLOC) != 0;
-            let yes = match linker {
-                Linker::Bfd => s.size != 0,
-                Linker::Lld => {
-                    alloc
-                        && !is_eh_frame(s.name, s.sh_type)
-                        && s.name != b".note.GNU-stack"
-                        && s.name != b".note.gnu.property"
-                }
-                Linker::Mold => {
-                    alloc
-                        && !is_eh_frame(s.name, s.sh_type)
-                        && s.flags & u64::from(elf::SHF_MERGE) == 0
-                        && s.name != b".note.GNU-stack"
-                        && s.name != b".note.gnu.property"
-                }
-            };
-            v[id] = yes;
+            v[id] = is_reported(rules.reported, s);
         }
     }
     (v, counted)
 }
 
-/// GNU ld sweeps a `.group` section with its first member.
-fn bfd_group_liveness(link: &Link<'_>, live: &mut [bool]) {
+/// Whether `--print-gc-sections` names section `s` (modelled, not dropped) if removed.
+fn is_reported(reported: Reported, s: &ObjSection<'_>) -> bool {
+    match reported {
+        Reported::NonEmpty => s.size != 0,
+        Reported::Allocated { mergeable } => {
+            s.flags & u64::from(elf::SHF_ALLOC) != 0
+                && !is_eh_frame(s.name, s.sh_type)
+                && (mergeable || s.flags & u64::from(elf::SHF_MERGE) == 0)
+                && s.name != b".note.GNU-stack"
+                && s.name != b".note.gnu.property"
+        }
+    }
+}
+
+/// [`GcRules::group_section_follows_first_member`]: a `.group` section is as live as its
+/// first member.
+fn group_section_liveness(link: &Link<'_>, live: &mut [bool]) {
     for o in &link.objects {
         for (g, _, members) in &o.elf.groups {
             if let Some(&first) = members.first() {
-                live[(o.base + g) as usize] = live[(o.base + first) as usize];
+                live[o.base.offset(*g).index()] = live[o.base.offset(first).index()];
             }
         }
     }

@@ -137,7 +137,7 @@ impl Case {
         };
         for o in &link.objects {
             for (i, s) in o.elf.sections.iter().enumerate() {
-                let id = (o.base + i as u32) as usize;
+                let id = o.base.offset(i as u32).index();
                 let key = (
                     o.display.clone(),
                     String::from_utf8_lossy(s.name).into_owned(),

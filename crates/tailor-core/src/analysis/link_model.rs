@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 use object::elf;
 use rayon::prelude::*;
 
-use super::objfile::{self, ObjectFile};
+use super::ids::{GlobalId, InputId, ObjId, SectionId};
+use super::objfile::{self, ObjSection, ObjectFile};
 use crate::error::{Error, Result};
 use crate::hash::{FxHashMap, FxHashSet};
 use crate::inputs::ldscript::{self, InputItem};
@@ -454,15 +455,15 @@ fn clean_path(p: &str) -> String {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Def {
     Undefined,
-    /// Defined in object `obj`'s symbol `sym`.
+    /// Defined in object `obj`'s symbol `sym` (its index in the object's symbol table).
     Defined {
-        obj: u32,
+        obj: ObjId,
         sym: u32,
         weak: bool,
     },
     /// A common symbol (allocated by the linker, in no input section).
     Common {
-        obj: u32,
+        obj: ObjId,
         sym: u32,
         size: u64,
     },
@@ -502,17 +503,17 @@ impl Global<'_> {
 
 /// A loaded object: a plain object or an extracted archive member.
 pub struct Obj<'d> {
-    /// Index in [`LinkFiles::files`].
-    pub file: u32,
+    /// Its file (the archive, for a member).
+    pub file: InputId,
     /// The member name, for archive members.
     pub member: Option<&'d [u8]>,
     /// `obj.o` or `lib.a(member.o)`, as GNU ld prints it.
     pub display: String,
     pub elf: ObjectFile<'d>,
     /// Section id of its section 0 (ids are dense over the link).
-    pub base: u32,
+    pub base: SectionId,
     /// Global id of each global symbol (symbol index − `first_global`).
-    pub global_ids: Vec<u32>,
+    pub global_ids: Vec<GlobalId>,
     /// Sections of COMDAT groups another object already defined.
     pub discarded: Vec<bool>,
     /// Its symbols are not exported (`--exclude-libs`).
@@ -524,29 +525,60 @@ pub struct Link<'d> {
     pub files: &'d LinkFiles,
     pub objects: Vec<Obj<'d>>,
     pub globals: Vec<Global<'d>>,
-    pub by_name: FxHashMap<&'d [u8], u32>,
+    pub by_name: FxHashMap<&'d [u8], GlobalId>,
     /// Total section ids.
     pub section_count: u32,
 }
 
 impl<'d> Link<'d> {
     /// The object and local section index of a section id.
-    pub fn locate(&self, id: u32) -> (usize, usize) {
+    pub fn locate(&self, id: SectionId) -> (ObjId, usize) {
         let i = self.objects.partition_point(|o| o.base <= id) - 1;
-        (i, (id - self.objects[i].base) as usize)
+        (
+            ObjId::from_index(i),
+            (id.0 - self.objects[i].base.0) as usize,
+        )
+    }
+
+    /// Object `o`.
+    pub fn obj(&self, o: ObjId) -> &Obj<'d> {
+        &self.objects[o.index()]
+    }
+
+    /// The object holding section `id`.
+    pub fn obj_of(&self, id: SectionId) -> &Obj<'d> {
+        self.obj(self.locate(id).0)
+    }
+
+    /// Section `id`.
+    pub fn section(&self, id: SectionId) -> &ObjSection<'d> {
+        let (o, i) = self.locate(id);
+        &self.obj(o).elf.sections[i]
+    }
+
+    /// Global `g`.
+    pub fn global_at(&self, g: GlobalId) -> &Global<'d> {
+        &self.globals[g.index()]
+    }
+
+    /// Every section id of the link.
+    pub fn section_ids(
+        &self,
+    ) -> impl DoubleEndedIterator<Item = SectionId> + ExactSizeIterator + Clone {
+        SectionId::all(self.section_count)
     }
 
     /// Section `si` of object `oi` as a linker script's rules see it: the file as ld names
     /// it (the member name for an archive member), its archive, the section's name and kind.
     pub fn input_section(
         &self,
-        oi: usize,
+        oi: ObjId,
         si: usize,
     ) -> crate::inputs::ldscript::placement::InputSection<'d> {
-        let o = &self.objects[oi];
+        let o = self.obj(oi);
         let s = &o.elf.sections[si];
         let files: &'d LinkFiles = self.files;
-        let display: &'d [u8] = files.files[o.file as usize].display.as_bytes();
+        let display: &'d [u8] = files.files[o.file.index()].display.as_bytes();
         crate::inputs::ldscript::placement::InputSection {
             file: o.member.unwrap_or(display),
             archive: o.member.map(|_| display),
@@ -558,7 +590,7 @@ impl<'d> Link<'d> {
 
     /// The global symbol named `name`.
     pub fn global(&self, name: &[u8]) -> Option<&Global<'d>> {
-        self.by_name.get(name).map(|&g| &self.globals[g as usize])
+        self.by_name.get(name).map(|&g| &self.globals[g.index()])
     }
 
     /// Applies the script's outright assignments ([`crate::inputs::ldscript::Script::overriding_definitions`]):
@@ -570,29 +602,29 @@ impl<'d> Link<'d> {
             let Some(&g) = self.by_name.get(name.as_bytes()) else {
                 continue;
             };
-            if !matches!(self.globals[g as usize].def, Def::Defined { .. }) {
+            if !matches!(self.globals[g.index()].def, Def::Defined { .. }) {
                 continue;
             }
             let source = from.iter().find_map(|f| {
                 let &fg = self.by_name.get(f.as_bytes())?;
-                match self.globals[fg as usize].def {
+                match self.globals[fg.index()].def {
                     d @ Def::Defined { .. } if fg != g => Some(d),
                     _ => None,
                 }
             });
             if let Some(def) = source {
-                self.globals[g as usize].def = def;
+                self.globals[g.index()].def = def;
             }
         }
     }
 
     /// The section id holding the definition of global `g`, if it is in a section.
-    pub fn def_section(&self, g: &Global<'_>) -> Option<u32> {
+    pub fn def_section(&self, g: &Global<'_>) -> Option<SectionId> {
         match g.def {
             Def::Defined { obj, sym, .. } => {
-                let o = &self.objects[obj as usize];
+                let o = self.obj(obj);
                 let s = o.elf.symbols[sym as usize].section()?;
-                Some(o.base + s)
+                Some(o.base.offset(s))
             }
             _ => None,
         }
@@ -603,7 +635,7 @@ struct Resolver<'d> {
     files: &'d LinkFiles,
     objects: Vec<Obj<'d>>,
     globals: Vec<Global<'d>>,
-    by_name: FxHashMap<&'d [u8], u32>,
+    by_name: FxHashMap<&'d [u8], GlobalId>,
     comdats: FxHashSet<&'d [u8]>,
 }
 
@@ -627,7 +659,7 @@ pub fn resolve<'d>(files: &'d LinkFiles, undefined: &'d [String]) -> Result<Link
     };
     for u in undefined {
         let g = r.intern(u.as_bytes());
-        r.globals[g as usize].undef_strong = true;
+        r.globals[g.index()].undef_strong = true;
     }
     let mut pre: Vec<Option<ObjectFile<'_>>> = Vec::with_capacity(parsed.len());
     for p in parsed {
@@ -663,7 +695,7 @@ pub fn resolve<'d>(files: &'d LinkFiles, undefined: &'d [String]) -> Result<Link
     }
     let mut base = 0u32;
     for o in &mut r.objects {
-        o.base = base;
+        o.base = SectionId(base);
         base = base
             .checked_add(o.elf.sections.len() as u32)
             .ok_or_else(|| Error::Usage("more than 4 billion sections".into()))?;
@@ -695,7 +727,7 @@ impl<'d> Resolver<'d> {
         match f.kind {
             FileKind::Object => {
                 if let Some(elf) = pre[i].take() {
-                    self.add_object(i as u32, None, f.display.clone(), elf, false);
+                    self.add_object(InputId::from_index(i), None, f.display.clone(), elf, false);
                 }
             }
             FileKind::Shared => self.add_shared(i)?,
@@ -794,7 +826,7 @@ impl<'d> Resolver<'d> {
         };
         let data = self.files.aligned.aligned(data);
         let elf = objfile::parse(&f.path, &display, data)?;
-        self.add_object(i as u32, Some(name), display, elf, f.excluded);
+        self.add_object(InputId::from_index(i), Some(name), display, elf, f.excluded);
         Ok(())
     }
 
@@ -819,7 +851,7 @@ impl<'d> Resolver<'d> {
                     continue;
                 }
                 let wanted = self.by_name.get(name).is_some_and(|&g| {
-                    let g = &self.globals[g as usize];
+                    let g = &self.globals[g.index()];
                     g.def == Def::Undefined && g.undef_strong && !g.dynamic_def
                 });
                 if !wanted {
@@ -849,11 +881,11 @@ impl<'d> Resolver<'d> {
         }
     }
 
-    fn intern(&mut self, name: &'d [u8]) -> u32 {
+    fn intern(&mut self, name: &'d [u8]) -> GlobalId {
         if let Some(&g) = self.by_name.get(name) {
             return g;
         }
-        let g = self.globals.len() as u32;
+        let g = GlobalId::from_index(self.globals.len());
         self.globals.push(Global {
             name,
             def: Def::Undefined,
@@ -868,13 +900,13 @@ impl<'d> Resolver<'d> {
 
     fn add_object(
         &mut self,
-        file: u32,
+        file: InputId,
         member: Option<&'d [u8]>,
         display: String,
         elf: ObjectFile<'d>,
         no_export: bool,
     ) {
-        let obj = self.objects.len() as u32;
+        let obj = ObjId::from_index(self.objects.len());
         let mut discarded = vec![false; elf.sections.len()];
         for (_, signature, members) in &elf.groups {
             if !self.comdats.insert(signature) {
@@ -891,14 +923,14 @@ impl<'d> Resolver<'d> {
             if sym.bind == elf::STB_LOCAL {
                 continue;
             }
-            let merged = &mut self.globals[g as usize].visibility;
+            let merged = &mut self.globals[g.index()].visibility;
             if visibility_rank(sym.visibility) > visibility_rank(*merged) {
                 *merged = sym.visibility;
             }
             let in_discarded = sym.section().is_some_and(|s| discarded[s as usize]);
             if sym.is_undefined() || in_discarded {
                 if !sym.is_weak() {
-                    self.globals[g as usize].undef_strong = true;
+                    self.globals[g.index()].undef_strong = true;
                 }
                 continue;
             }
@@ -927,15 +959,15 @@ impl<'d> Resolver<'d> {
             member,
             display,
             elf,
-            base: 0,
+            base: SectionId(0),
             global_ids,
             discarded,
             no_export,
         });
     }
 
-    fn define(&mut self, g: u32, new: Def) {
-        let slot = &mut self.globals[g as usize].def;
+    fn define(&mut self, g: GlobalId, new: Def) {
+        let slot = &mut self.globals[g.index()].def;
         *slot = match (*slot, new) {
             (Def::Undefined, n) => n,
             (Def::Common { .. }, n @ Def::Defined { .. }) => n,
@@ -955,7 +987,7 @@ impl<'d> Resolver<'d> {
         let needed = !f.as_needed
             || facts.definitions.iter().any(|d| {
                 self.by_name.get(d.name).is_some_and(|&g| {
-                    let g = &self.globals[g as usize];
+                    let g = &self.globals[g.index()];
                     g.def == Def::Undefined && g.undef_strong
                 })
             });
@@ -964,11 +996,11 @@ impl<'d> Resolver<'d> {
         }
         for d in &facts.definitions {
             let g = self.intern(d.name);
-            self.globals[g as usize].dynamic_def = true;
+            self.globals[g.index()].dynamic_def = true;
         }
         for imp in &facts.imports {
             let g = self.intern(imp.name);
-            self.globals[g as usize].ref_dynamic = true;
+            self.globals[g.index()].ref_dynamic = true;
         }
         Ok(())
     }
@@ -978,23 +1010,23 @@ impl<'d> Resolver<'d> {
 /// name, or nothing (undefined, absolute, common, in a shared library).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target<'d> {
-    Section(u32),
+    Section(SectionId),
     StartStop(&'d [u8]),
     None,
 }
 
 impl<'d> Link<'d> {
     /// Where symbol `sym` of object `obj` leads.
-    pub fn target(&self, obj: usize, sym: u32) -> Target<'d> {
-        let o = &self.objects[obj];
+    pub fn target(&self, obj: ObjId, sym: u32) -> Target<'d> {
+        let o = self.obj(obj);
         let s = &o.elf.symbols[sym as usize];
         if sym < o.elf.first_global || s.bind == elf::STB_LOCAL {
             return match s.section() {
-                Some(sec) => Target::Section(o.base + sec),
+                Some(sec) => Target::Section(o.base.offset(sec)),
                 None => Target::None,
             };
         }
-        let g = &self.globals[o.global_ids[(sym - o.elf.first_global) as usize] as usize];
+        let g = self.global_at(o.global_ids[(sym - o.elf.first_global) as usize]);
         match g.def {
             Def::Defined { .. } => match self.def_section(g) {
                 Some(id) => Target::Section(id),

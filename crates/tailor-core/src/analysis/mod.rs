@@ -10,8 +10,10 @@ pub mod elf;
 pub mod embedded;
 pub mod exports;
 pub mod gc;
+pub mod gc_rules;
 #[cfg(test)]
 mod gc_tests;
+pub mod ids;
 pub mod link_model;
 pub mod needs;
 pub mod objfile;

@@ -7,10 +7,8 @@ use rayon::prelude::*;
 use super::byname::{self, ByNameHit};
 use super::elf::ElfFacts;
 use super::exports::Exports;
+pub use super::ids::FileId;
 use crate::hash::FxHashMap;
-
-/// Index of a consumer (input file) in input order.
-pub type FileId = u32;
 
 /// One needed symbol, merged over all consumers.
 #[derive(Debug, Clone)]
@@ -94,7 +92,7 @@ pub fn compute<'a>(
             if let Some(size) = imp.copy_size {
                 need.copy_size = Some(need.copy_size.map_or(size, |s: u64| s.max(size)));
             }
-            consumers.push((id, file_id as FileId));
+            consumers.push((id, FileId::from_index(file_id)));
         }
     }
     // Which needed names other inputs define: one lookup per definition, in parallel by file.
@@ -146,14 +144,11 @@ fn definers<'a>(files: &[ElfFacts<'_>], symbols: &[Need<'a>]) -> Vec<(u32, FileI
     if files.iter().all(|f| f.definitions.is_empty()) {
         return Vec::new();
     }
-    // Versions of one name form a chain: `heads[name]` → id → `next[id]` → ... → NONE.
-    const NONE: u32 = u32::MAX;
+    // Versions of one name form a chain: `heads[name]` → id → `next[id]` → ... → None.
     let mut heads: FxHashMap<&'a [u8], u32> = FxHashMap::default();
-    let mut next = vec![NONE; symbols.len()];
+    let mut next: Vec<Option<u32>> = vec![None; symbols.len()];
     for (id, s) in symbols.iter().enumerate() {
-        let head = heads.entry(s.name).or_insert(NONE);
-        next[id] = *head;
-        *head = id as u32;
+        next[id] = heads.insert(s.name, id as u32);
     }
     files
         .par_iter()
@@ -166,10 +161,10 @@ fn definers<'a>(files: &[ElfFacts<'_>], symbols: &[Need<'a>]) -> Vec<(u32, FileI
                 .filter_map(move |d| heads.get(d.name).copied())
                 .flat_map(move |head| {
                     std::iter::successors(Some(head), move |&id| {
-                        next.get(id as usize).copied().filter(|&n| n != NONE)
+                        next.get(id as usize).copied().flatten()
                     })
                 })
-                .map(move |id| (id, file_id as FileId))
+                .map(move |id| (id, FileId::from_index(file_id)))
         })
         .collect()
 }
@@ -182,7 +177,7 @@ fn scan_all<'a>(files: &[ElfFacts<'a>], p: ProviderView<'_, 'a>) -> Vec<ByName<'
         .flat_map(|(id, f)| {
             f.by_name.iter().map(move |&hit| ByName {
                 hit,
-                source: HitSource::Consumer(id as FileId),
+                source: HitSource::Consumer(FileId::from_index(id)),
             })
         })
         .collect();

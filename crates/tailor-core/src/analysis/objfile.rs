@@ -6,6 +6,7 @@
 //! does not exist, a group listing a bad index each give one error naming the object and the
 //! section.
 
+use std::num::NonZeroU32;
 use std::ops::Range;
 use std::path::Path;
 
@@ -14,9 +15,6 @@ use object::read::elf::{FileHeader, Rel, Rela, SectionHeader, Sym};
 use object::Endianness;
 
 use crate::error::{Error, Result};
-
-/// `u32::MAX`: no group, no section.
-pub const NONE: u32 = u32::MAX;
 
 /// One section of an object.
 #[derive(Debug, Clone)]
@@ -28,8 +26,8 @@ pub struct ObjSection<'d> {
     pub align: u64,
     /// `sh_link` (the linked-to section of an `SHF_LINK_ORDER` section).
     pub link: u32,
-    /// The `SHT_GROUP` section holding this one, or [`NONE`].
-    pub group: u32,
+    /// The `SHT_GROUP` section holding this one (its index, never 0), if any.
+    pub group: Option<NonZeroU32>,
     /// This section's relocations in [`ObjectFile::relocs`].
     pub relocs: Range<u32>,
     /// Whether the linkers treat this as a section of the output (not a symbol table, string
@@ -180,7 +178,7 @@ fn parse_generic<'d, H: FileHeader<Endian = Endianness>>(
             size: s.sh_size(endian).into(),
             align: s.sh_addralign(endian).into(),
             link: s.sh_link(endian),
-            group: NONE,
+            group: None,
             relocs: 0..0,
             modeled,
             data: bytes,
@@ -291,6 +289,9 @@ fn parse_generic<'d, H: FileHeader<Endian = Endianness>>(
                 }
             }
             elf::SHT_GROUP => {
+                let Some(group) = NonZeroU32::new(i as u32) else {
+                    return Err(fail("section 0 is a group section".into()));
+                };
                 let Some((_flags, members)) = s
                     .group(endian, data)
                     .map_err(|e| fail(format!("section {i} `{}`: {e}", section_name())))?
@@ -317,7 +318,7 @@ fn parse_generic<'d, H: FileHeader<Endian = Endianness>>(
                             section_name()
                         )));
                     }
-                    sections[m as usize].group = i as u32;
+                    sections[m as usize].group = Some(group);
                     list.push(m);
                 }
                 groups.push((i as u32, signature, list));

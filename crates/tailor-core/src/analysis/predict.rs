@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use object::elf;
 use serde::Serialize;
 
-use super::gc::{self, EdgeKind, GcOptions, GcResult, RootReason, ROOT_BASE};
+use super::gc::{self, Destination, EdgeKind, GcOptions, GcResult, GcRules, Reached, RootReason};
+use super::ids::{GlobalId, SectionId};
 use super::link_model::{self, Link, LinkFiles};
 use super::retained;
 use crate::error::{Error, Result};
@@ -42,7 +43,7 @@ impl LinkRead {
         // The files the command names are read while the driver is asked for its linker line.
         let named: Vec<PathBuf> = link_cmd.inputs.clone();
         // So is GNU ld's built-in script, for the emulation ld defaults to (checked below).
-        let wants_default_script = linker.is_none_or(|l| l == Linker::Bfd);
+        let wants_default_script = linker.is_none_or(|l| GcRules::of(l).builtin_script);
         let (words, prefetched, speculative) = std::thread::scope(|s| {
             let reader = s.spawn(|| link_model::prefetch(&cwd, &named));
             let script = s.spawn(|| {
@@ -63,15 +64,16 @@ impl LinkRead {
         let mut args = LinkerArgs::parse(&words, detected)?;
         let linker = linker.or(detected).unwrap_or(Linker::Bfd);
         args.linker = Some(linker);
+        let builtin_script = GcRules::of(linker).builtin_script;
         t.phase("linker command, named inputs read");
-        // lld and mold have no built-in script: only a `-T` one places (and KEEPs) sections.
-        let script = if linker == Linker::Bfd || !args.scripts.is_empty() {
+        // Without a built-in script, only a `-T` one places (and KEEPs) sections.
+        let script = if builtin_script || !args.scripts.is_empty() {
             Some(linker_args::linker_script(&args, &cwd, None, speculative)?.0)
         } else {
             None
         };
-        let search = match (&script, linker) {
-            (Some(s), Linker::Bfd) => linker_args::search_dirs(s),
+        let search = match &script {
+            Some(s) if builtin_script => linker_args::search_dirs(s),
             _ => Vec::new(),
         };
         t.phase("linker script");
@@ -135,12 +137,17 @@ impl LinkRead {
     }
 }
 
-/// Symbols the command line makes undefined: `-u`, and for lld and mold the entry (so that
-/// it pulls archive members).
+/// Symbols the command line makes undefined: `-u`, and the entry where it pulls archive
+/// members ([`GcRules::entry_pulls_members`]).
 fn undefined_symbols(args: &LinkerArgs, linker: Linker) -> Vec<String> {
+    let rules = GcRules::of(linker);
     let mut undefined = args.undefined.clone();
-    if linker != Linker::Bfd {
-        undefined.push(args.entry.clone().unwrap_or_else(|| "_start".into()));
+    if rules.entry_pulls_members {
+        let entry = args
+            .entry
+            .clone()
+            .or_else(|| rules.default_entry.map(str::to_string));
+        undefined.extend(entry);
     }
     undefined
 }
@@ -191,6 +198,7 @@ fn options<'a>(
     exports: &'a PredictedExports,
     placer: Option<&'a Placer<'a>>,
 ) -> GcOptions<'a> {
+    let rules = GcRules::of(p.linker);
     let entry = p
         .args
         .entry
@@ -200,19 +208,17 @@ fn options<'a>(
                 .as_ref()
                 .and_then(|s| s.entry().map(str::to_string))
         })
-        // GNU ld roots only an entry named by -e or ENTRY (its built-in script has
-        // ENTRY(_start)); lld and mold default to `_start`.
-        .or_else(|| (p.linker != Linker::Bfd).then(|| "_start".to_string()));
+        .or_else(|| rules.default_entry.map(str::to_string));
     let entry_from = match (&p.script, &entry) {
-        (Some(s), Some(e)) => s.defined_from(e, p.linker == Linker::Bfd),
+        (Some(s), Some(e)) => s.defined_from(e, rules.entry_defined_in_output_sections_only),
         _ => Vec::new(),
     };
-    let script_symbols = match (&p.script, p.linker) {
-        (Some(s), Linker::Lld) => s.referenced_symbols(),
+    let script_symbols = match &p.script {
+        Some(s) if rules.script_symbols_are_roots => s.referenced_symbols(),
         _ => Vec::new(),
     };
     GcOptions {
-        linker: p.linker,
+        rules,
         entry,
         entry_from,
         script_symbols,
@@ -233,7 +239,7 @@ fn options<'a>(
             dynamic_list: &exports.dynamic_list,
         },
         script: placer,
-        start_stop_gc: p.args.start_stop_gc.unwrap_or(p.linker == Linker::Lld),
+        start_stop_gc: p.args.start_stop_gc.unwrap_or(rules.start_stop_gc_default),
         by_name: exports.by_name,
     }
 }
@@ -301,29 +307,31 @@ pub struct MapExport {
 
 /// The report's map of the prediction.
 pub fn section_map(n: &Prediction<'_>) -> SectionMap {
-    let count = n.link.section_count;
     let mut objects = Vec::with_capacity(n.link.objects.len());
     for o in &n.link.objects {
         let archive = o
             .member
-            .map(|_| n.link.files.files[o.file as usize].display.clone());
+            .map(|_| n.link.files.files[o.file.index()].display.clone());
         let object = match o.member {
             Some(m) => String::from_utf8_lossy(m).into_owned(),
             None => o.display.clone(),
         };
         objects.push(MapObject { archive, object });
     }
-    let shown = |s: u32| n.modeled(s) && n.alloc(s) && (n.live(s) || n.gc.reportable[s as usize]);
+    let shown =
+        |s: SectionId| n.modeled(s) && n.alloc(s) && (n.live(s) || n.gc.reportable[s.index()]);
     // Map index of each shown section id.
-    let mut index: Vec<Option<u32>> = vec![None; count as usize];
+    let mut index: Vec<Option<u32>> = vec![None; n.link.section_count as usize];
     let mut ids = Vec::new();
-    for s in 0..count {
+    for s in n.link.section_ids() {
         if shown(s) {
-            index[s as usize] = Some(ids.len() as u32);
+            index[s.index()] = Some(ids.len() as u32);
             ids.push(s);
         }
     }
-    let sizes: Vec<u64> = (0..count)
+    let sizes: Vec<u64> = n
+        .link
+        .section_ids()
         .map(|s| {
             if n.modeled(s) && n.alloc(s) {
                 n.size(s)
@@ -342,37 +350,13 @@ pub fn section_map(n: &Prediction<'_>) -> SectionMap {
         } else {
             removed_bytes += n.size(s);
         }
-        let (mut parent, mut root, mut via) = (None, None, None);
-        if kept {
-            // Up the shortest-path tree to a shown section or a root.
-            let mut at = s;
-            let mut edge = n.gc.parent_edge[s as usize];
-            loop {
-                let p = n.gc.parent[at as usize];
-                if p == gc::UNREACHED {
-                    break;
-                }
-                if p >= ROOT_BASE {
-                    if at == s {
-                        root = Some(p - ROOT_BASE);
-                    } else {
-                        parent = index[at as usize];
-                    }
-                    break;
-                }
-                if at == s {
-                    via = edge.map(|k| n.edge(p, k));
-                }
-                if let Some(i) = index[p as usize] {
-                    parent = Some(i);
-                    break;
-                }
-                at = p;
-                edge = n.gc.parent_edge[at as usize];
-            }
-        }
+        let (parent, root, via) = if kept {
+            reached_from(n, &index, s)
+        } else {
+            (None, None, None)
+        };
         sections.push(MapSection {
-            object: n.link.locate(s).0 as u32,
+            object: n.link.locate(s).0 .0,
             name: n.name(s),
             size: n.size(s),
             kept,
@@ -399,7 +383,7 @@ pub fn section_map(n: &Prediction<'_>) -> SectionMap {
                     .collect(),
                 name,
                 reason: n.reason(&root.reason),
-                size: sizes[root.section as usize],
+                size: sizes[root.section.index()],
                 retained: r.retained[r.root_node(i)],
             });
         }
@@ -419,6 +403,34 @@ pub fn section_map(n: &Prediction<'_>) -> SectionMap {
     }
 }
 
+/// How the map shows what keeps kept section `s`: up the shortest-chain tree to a shown
+/// section (`parent`, index in the map) or to the root that keeps `s` itself (`root`), and
+/// the edge into `s` in words.
+fn reached_from(
+    n: &Prediction<'_>,
+    index: &[Option<u32>],
+    s: SectionId,
+) -> (Option<u32>, Option<u32>, Option<String>) {
+    let mut via = None;
+    let mut at = s;
+    loop {
+        match n.gc.reached[at.index()] {
+            Reached::Unreached => return (None, None, via),
+            Reached::Root(r) if at == s => return (None, Some(r.0), via),
+            Reached::Root(_) => return (index[at.index()], None, via),
+            Reached::Section { from, edge } => {
+                if at == s {
+                    via = Some(n.edge(from, edge));
+                }
+                if let Some(i) = index[from.index()] {
+                    return (Some(i), None, via);
+                }
+                at = from;
+            }
+        }
+    }
+}
+
 /// The by-name roots the fixed point added.
 pub fn by_name_roots(names: &Prediction<'_>) -> Vec<ByNameRoot> {
     names
@@ -431,7 +443,7 @@ pub fn by_name_roots(names: &Prediction<'_>) -> Vec<ByNameRoot> {
                 section,
                 offset,
             } => Some(ByNameRoot {
-                name: names.link.globals[global as usize].name.to_vec(),
+                name: names.link.global_at(global).name.to_vec(),
                 place: names.place(section),
                 offset,
             }),
@@ -443,59 +455,62 @@ pub fn by_name_roots(names: &Prediction<'_>) -> Vec<ByNameRoot> {
 /// Names and sizes of the prediction's items, for every report.
 impl<'r> Prediction<'r> {
     /// The section with id `s`.
-    pub fn sec(&self, s: u32) -> &crate::analysis::objfile::ObjSection<'r> {
-        let (o, i) = self.link.locate(s);
-        &self.link.objects[o].elf.sections[i]
+    pub fn sec(&self, s: SectionId) -> &crate::analysis::objfile::ObjSection<'r> {
+        self.link.section(s)
     }
     /// The object holding section `s`, as the linker names it.
-    pub fn file(&self, s: u32) -> &str {
-        &self.link.objects[self.link.locate(s).0].display
+    pub fn file(&self, s: SectionId) -> &str {
+        &self.link.obj_of(s).display
     }
     /// The section's name as the linker prints it: GNU ld adds `[signature]` to a group
     /// member.
-    pub fn name(&self, s: u32) -> String {
+    pub fn name(&self, s: SectionId) -> String {
         let sec = self.sec(s);
         let name = String::from_utf8_lossy(sec.name);
-        if self.linker == Linker::Bfd && sec.group != crate::analysis::objfile::NONE {
-            let obj = &self.link.objects[self.link.locate(s).0];
-            if let Some((_, sig, _)) = obj.elf.groups.iter().find(|g| g.0 == sec.group) {
+        if let Some(group) = sec
+            .group
+            .filter(|_| GcRules::of(self.linker).names_group_members_with_signature)
+        {
+            let obj = self.link.obj_of(s);
+            if let Some((_, sig, _)) = obj.elf.groups.iter().find(|g| g.0 == group.get()) {
                 return format!("{name}[{}]", String::from_utf8_lossy(sig));
             }
         }
         name.into_owned()
     }
-    pub fn size(&self, s: u32) -> u64 {
+    pub fn size(&self, s: SectionId) -> u64 {
         self.sec(s).size
     }
-    pub fn live(&self, s: u32) -> bool {
-        self.gc.live[s as usize]
+    pub fn live(&self, s: SectionId) -> bool {
+        self.gc.live[s.index()]
     }
-    pub fn alloc(&self, s: u32) -> bool {
+    pub fn alloc(&self, s: SectionId) -> bool {
         self.sec(s).flags & u64::from(elf::SHF_ALLOC) != 0
     }
-    pub fn modeled(&self, s: u32) -> bool {
-        self.gc.counted[s as usize]
+    pub fn modeled(&self, s: SectionId) -> bool {
+        self.gc.counted[s.index()]
     }
     /// The output section the script places `s` in (orphans keep their own name).
-    pub fn output_section(&self, s: u32) -> Option<String> {
+    pub fn output_section(&self, s: SectionId) -> Option<String> {
         let placer = self.placer.as_ref()?;
-        Some(match self.gc.outputs.get(s as usize).copied()? {
-            gc::DISCARDED => "/DISCARD/".into(),
-            gc::UNPLACED => self.name(s),
-            o => placer.outputs[o as usize].name.clone(),
+        Some(match self.gc.outputs.get(s.index()).copied()? {
+            Destination::Discarded => "/DISCARD/".into(),
+            Destination::Orphan => self.name(s),
+            Destination::Output(o) => placer.outputs[o as usize].name.clone(),
         })
     }
-    pub fn sizes_where(&self, f: impl Fn(u32) -> bool) -> u64 {
-        (0..self.link.section_count)
+    pub fn sizes_where(&self, f: impl Fn(SectionId) -> bool) -> u64 {
+        self.link
+            .section_ids()
             .filter(|&s| self.modeled(s) && f(s))
             .map(|s| self.size(s))
             .sum()
     }
-    pub fn place(&self, s: u32) -> String {
+    pub fn place(&self, s: SectionId) -> String {
         format!("{}:{}", self.file(s), self.name(s))
     }
-    pub fn global_name(&self, g: u32) -> String {
-        crate::demangle::shown(self.link.globals[g as usize].name)
+    pub fn global_name(&self, g: GlobalId) -> String {
+        crate::demangle::shown(self.link.global_at(g).name)
     }
     /// A root's reason in words.
     pub fn reason(&self, r: &RootReason) -> String {
@@ -539,8 +554,8 @@ impl<'r> Prediction<'r> {
         }
     }
     /// An edge in words: `+0x1c -> printf`.
-    pub fn edge(&self, from: u32, kind: EdgeKind) -> String {
-        let obj = &self.link.objects[self.link.locate(from).0];
+    pub fn edge(&self, from: SectionId, kind: EdgeKind) -> String {
+        let obj = self.link.obj_of(from);
         let reloc = |ri: u32| {
             let r = &obj.elf.relocs[ri as usize];
             let sym = &obj.elf.symbols[r.sym as usize];

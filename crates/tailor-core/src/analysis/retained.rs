@@ -6,6 +6,7 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use super::gc::{EdgeKind, GcResult};
+use super::ids::SectionId;
 
 /// Node numbering of the dominator graph: 0 is the meta-root, `1..=roots` the roots, then
 /// one node per section.
@@ -13,13 +14,14 @@ pub struct Retained {
     pub roots: usize,
     /// Retained bytes by node.
     pub retained: Vec<u64>,
-    /// Immediate dominator by node (the meta-root dominates itself).
-    pub idom: Vec<u32>,
+    /// Immediate dominator by node (the meta-root dominates itself); `None` for nodes the
+    /// meta-root does not reach (dead sections).
+    pub idom: Vec<Option<u32>>,
 }
 
 impl Retained {
-    pub fn section_node(&self, s: u32) -> usize {
-        1 + self.roots + s as usize
+    pub fn section_node(&self, s: SectionId) -> usize {
+        1 + self.roots + s.index()
     }
     pub fn root_node(&self, r: usize) -> usize {
         1 + r
@@ -30,7 +32,7 @@ impl Retained {
 pub fn retained_sizes(gc: &GcResult, size: &[u64]) -> Retained {
     let roots = gc.roots.len();
     let n = 1 + roots + gc.live.len();
-    let sec = |s: u32| (1 + roots + s as usize) as u32;
+    let sec = |s: SectionId| (1 + roots + s.index()) as u32;
     // Successors.
     let succ = |v: usize, out: &mut Vec<u32>| {
         out.clear();
@@ -39,12 +41,12 @@ pub fn retained_sizes(gc: &GcResult, size: &[u64]) -> Retained {
         } else if v <= roots {
             out.push(sec(gc.roots[v - 1].section));
         } else {
-            let s = (v - 1 - roots) as u32;
+            let s = SectionId::from_index(v - 1 - roots);
             out.extend(
                 gc.graph
                     .out(s)
                     .iter()
-                    .filter(|e| gc.live[e.to as usize])
+                    .filter(|e| gc.live[e.to.index()])
                     .map(|e| sec(e.to)),
             );
         }
@@ -72,7 +74,8 @@ pub fn retained_sizes(gc: &GcResult, size: &[u64]) -> Retained {
         }
     }
     order.reverse();
-    let mut rpo_index = vec![u32::MAX; n];
+    // Set for every node the DFS reaches; only those are read.
+    let mut rpo_index = vec![0u32; n];
     for (i, &v) in order.iter().enumerate() {
         rpo_index[v as usize] = i as u32;
     }
@@ -85,25 +88,23 @@ pub fn retained_sizes(gc: &GcResult, size: &[u64]) -> Retained {
         }
     }
     // Cooper, Harvey, Kennedy: "A Simple, Fast Dominance Algorithm".
-    const UNDEF: u32 = u32::MAX;
-    let mut idom = vec![UNDEF; n];
-    idom[0] = 0;
+    let mut idom: Vec<Option<u32>> = vec![None; n];
+    idom[0] = Some(0);
     let mut changed = true;
     while changed {
         changed = false;
         for &v in order.iter().skip(1) {
-            let mut new = UNDEF;
+            let mut new = None;
             for &p in &preds[v as usize] {
-                if idom[p as usize] == UNDEF {
+                if idom[p as usize].is_none() {
                     continue;
                 }
-                new = if new == UNDEF {
-                    p
-                } else {
-                    intersect(&idom, &rpo_index, p, new)
-                };
+                new = Some(match new {
+                    None => p,
+                    Some(q) => intersect(&idom, &rpo_index, p, q),
+                });
             }
-            if new != UNDEF && idom[v as usize] != new {
+            if new.is_some() && idom[v as usize] != new {
                 idom[v as usize] = new;
                 changed = true;
             }
@@ -116,8 +117,7 @@ pub fn retained_sizes(gc: &GcResult, size: &[u64]) -> Retained {
         }
     }
     for &v in order.iter().rev() {
-        let d = idom[v as usize];
-        if v != 0 && d != UNDEF {
+        if let Some(d) = idom[v as usize].filter(|_| v != 0) {
             retained[d as usize] += retained[v as usize];
         }
     }
@@ -128,13 +128,16 @@ pub fn retained_sizes(gc: &GcResult, size: &[u64]) -> Retained {
     }
 }
 
-fn intersect(idom: &[u32], rpo: &[u32], mut a: u32, mut b: u32) -> u32 {
+/// The nearest common dominator of `a` and `b`, both with a dominator: up the tree, whose
+/// every node on the way has one (the meta-root is its own).
+fn intersect(idom: &[Option<u32>], rpo: &[u32], mut a: u32, mut b: u32) -> u32 {
+    let up = |v: u32| idom[v as usize].unwrap_or(0);
     while a != b {
         while rpo[a as usize] > rpo[b as usize] {
-            a = idom[a as usize];
+            a = up(a);
         }
         while rpo[b as usize] > rpo[a as usize] {
-            b = idom[b as usize];
+            b = up(b);
         }
     }
     a
@@ -145,85 +148,105 @@ fn intersect(idom: &[u32], rpo: &[u32], mut a: u32, mut b: u32) -> u32 {
 #[derive(Debug, Clone)]
 pub struct Chain {
     pub root: usize,
-    pub hops: Vec<(u32, Option<(u32, EdgeKind)>)>,
+    pub hops: Vec<(SectionId, Option<(SectionId, EdgeKind)>)>,
 }
 
-/// Up to `k` shortest distinct chains from a root to section `target` (live).
-pub fn chains(gc: &GcResult, target: u32, k: usize) -> Vec<Chain> {
-    let n = gc.live.len();
-    // Predecessors over live edges: (from, kind).
-    let mut pred_count = vec![0u32; n + 1];
-    for s in 0..n {
-        if gc.live[s] {
-            for e in gc.graph.out(s as u32) {
-                if gc.live[e.to as usize] {
-                    pred_count[e.to as usize + 1] += 1;
-                }
-            }
+/// Live edges by target (compressed rows): `(from, kind)`, sorted by `from`.
+struct Preds {
+    offsets: Vec<u32>,
+    edges: Vec<(SectionId, EdgeKind)>,
+}
+
+impl Preds {
+    fn of(gc: &GcResult) -> Self {
+        let n = gc.live.len();
+        let live_edges = || {
+            (0..n)
+                .filter(|&s| gc.live[s])
+                .flat_map(|s| {
+                    let from = SectionId::from_index(s);
+                    gc.graph.out(from).iter().map(move |e| (from, e))
+                })
+                .filter(|(_, e)| gc.live[e.to.index()])
+        };
+        let mut offsets = vec![0u32; n + 1];
+        for (_, e) in live_edges() {
+            offsets[e.to.index() + 1] += 1;
         }
-    }
-    for i in 0..n {
-        pred_count[i + 1] += pred_count[i];
-    }
-    let mut fill = pred_count.clone();
-    let mut preds = vec![(u32::MAX, EdgeKind::Group); pred_count[n] as usize];
-    for s in 0..n {
-        if gc.live[s] {
-            for e in gc.graph.out(s as u32) {
-                if gc.live[e.to as usize] {
-                    let slot = &mut fill[e.to as usize];
-                    preds[*slot as usize] = (s as u32, e.kind);
-                    *slot += 1;
-                }
-            }
+        for i in 0..n {
+            offsets[i + 1] += offsets[i];
         }
-    }
-    // One edge per (from, to) pair: chains are distinct as section sequences.
-    for t in 0..n {
-        let (a, b) = (pred_count[t] as usize, pred_count[t + 1] as usize);
-        let row = &mut preds[a..b];
-        row.sort_by_key(|p| p.0);
-        let mut prev = u32::MAX;
-        for p in row.iter_mut() {
-            if p.0 == prev {
-                p.0 = u32::MAX;
-            } else {
-                prev = p.0;
-            }
+        let mut fill = offsets.clone();
+        let mut edges = vec![(SectionId(0), EdgeKind::Group); offsets[n] as usize];
+        for (from, e) in live_edges() {
+            let slot = &mut fill[e.to.index()];
+            edges[*slot as usize] = (from, e.kind);
+            *slot += 1;
         }
+        for t in 0..n {
+            edges[offsets[t] as usize..offsets[t + 1] as usize].sort_by_key(|p| p.0);
+        }
+        Preds { offsets, edges }
     }
-    // Distance from the nearest root section.
-    let mut roots_of: Vec<Vec<usize>> = vec![Vec::new(); n];
-    for (i, r) in gc.roots.iter().enumerate() {
-        roots_of[r.section as usize].push(i);
+
+    /// The live edges into `s`, one per source section (chains are distinct as section
+    /// sequences).
+    fn sources_of(&self, s: SectionId) -> impl Iterator<Item = (SectionId, EdgeKind)> + '_ {
+        let row =
+            &self.edges[self.offsets[s.index()] as usize..self.offsets[s.index() + 1] as usize];
+        row.iter()
+            .enumerate()
+            .filter(|&(i, p)| i == 0 || row[i - 1].0 != p.0)
+            .map(|(_, &p)| p)
     }
-    let mut dist = vec![u32::MAX; n];
-    let mut queue: Vec<u32> = Vec::new();
+}
+
+/// Distance of every live section from the nearest root section, over live edges.
+fn distances(gc: &GcResult, roots_of: &[Vec<usize>]) -> Vec<Option<u32>> {
+    let mut dist = vec![None; gc.live.len()];
+    let mut queue: Vec<SectionId> = Vec::new();
     for (s, r) in roots_of.iter().enumerate() {
         if !r.is_empty() {
-            dist[s] = 0;
-            queue.push(s as u32);
+            dist[s] = Some(0);
+            queue.push(SectionId::from_index(s));
         }
     }
     let mut head = 0;
     while head < queue.len() {
         let s = queue[head];
         head += 1;
+        let d = dist[s.index()].map_or(0, |d| d + 1);
         for e in gc.graph.out(s) {
-            if gc.live[e.to as usize] && dist[e.to as usize] == u32::MAX {
-                dist[e.to as usize] = dist[s as usize] + 1;
+            if gc.live[e.to.index()] && dist[e.to.index()].is_none() {
+                dist[e.to.index()] = Some(d);
                 queue.push(e.to);
             }
         }
     }
-    if dist[target as usize] == u32::MAX {
-        return Vec::new();
+    dist
+}
+
+/// A partial chain in the search: its section, the node it continues (towards the target)
+/// and the edge from this section into that one.
+type Node = (SectionId, Option<u32>, Option<EdgeKind>);
+
+/// Up to `k` shortest distinct chains from a root to section `target` (live).
+pub fn chains(gc: &GcResult, target: SectionId, k: usize) -> Vec<Chain> {
+    let n = gc.live.len();
+    let preds = Preds::of(gc);
+    let mut roots_of: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (i, r) in gc.roots.iter().enumerate() {
+        roots_of[r.section.index()].push(i);
     }
+    let dist = distances(gc, &roots_of);
+    let Some(target_dist) = dist[target.index()] else {
+        return Vec::new();
+    };
     // Best-first search backwards; the heuristic (distance to a root) is exact, so chains come
-    // out shortest first. Partial chains live in an arena: (section, parent, edge into parent).
-    let mut arena: Vec<(u32, u32, Option<EdgeKind>)> = vec![(target, u32::MAX, None)];
+    // out shortest first. Partial chains live in an arena.
+    let mut arena: Vec<Node> = vec![(target, None, None)];
     let mut heap = BinaryHeap::new();
-    heap.push(Reverse((dist[target as usize], 0u32, 0u32)));
+    heap.push(Reverse((target_dist, 0u32, 0u32)));
     let mut out = Vec::new();
     let mut pops = 0;
     while let Some(Reverse((_, len, node))) = heap.pop() {
@@ -232,50 +255,52 @@ pub fn chains(gc: &GcResult, target: u32, k: usize) -> Vec<Chain> {
             break;
         }
         let s = arena[node as usize].0;
-        for &root in &roots_of[s as usize] {
-            // Walk to the target: the arena chain runs from this root section forwards.
-            let mut hops = Vec::new();
-            let mut at = node;
-            let mut edge_in: Option<(u32, EdgeKind)> = None;
-            loop {
-                let (sec, parent, edge) = arena[at as usize];
-                hops.push((sec, edge_in));
-                if parent == u32::MAX {
-                    break;
-                }
-                edge_in = edge.map(|k| (sec, k));
-                at = parent;
-            }
-            out.push(Chain { root, hops });
+        for &root in &roots_of[s.index()] {
+            out.push(Chain {
+                root,
+                hops: hops_from(&arena, node),
+            });
             if out.len() >= k {
                 return out;
             }
         }
-        if !roots_of[s as usize].is_empty() {
+        if !roots_of[s.index()].is_empty() {
             continue;
         }
-        let (a, b) = (
-            pred_count[s as usize] as usize,
-            pred_count[s as usize + 1] as usize,
-        );
-        for &(p, kind) in &preds[a..b] {
-            if p == u32::MAX || dist[p as usize] == u32::MAX || on_chain(&arena, node, p) {
+        for (p, kind) in preds.sources_of(s) {
+            let Some(d) = dist[p.index()] else { continue };
+            if on_chain(&arena, node, p) {
                 continue;
             }
-            arena.push((p, node, Some(kind)));
+            arena.push((p, Some(node), Some(kind)));
             let id = arena.len() as u32 - 1;
-            heap.push(Reverse((len + 1 + dist[p as usize], len + 1, id)));
+            heap.push(Reverse((len + 1 + d, len + 1, id)));
         }
     }
     out
 }
 
-fn on_chain(arena: &[(u32, u32, Option<EdgeKind>)], mut node: u32, s: u32) -> bool {
-    while node != u32::MAX {
-        if arena[node as usize].0 == s {
+/// The chain from arena node `node` (a root's section) forwards to the target.
+fn hops_from(arena: &[Node], node: u32) -> Vec<(SectionId, Option<(SectionId, EdgeKind)>)> {
+    let mut hops = Vec::new();
+    let mut at = Some(node);
+    let mut edge_in: Option<(SectionId, EdgeKind)> = None;
+    while let Some(i) = at {
+        let (sec, next, edge) = arena[i as usize];
+        hops.push((sec, edge_in));
+        edge_in = edge.map(|k| (sec, k));
+        at = next;
+    }
+    hops
+}
+
+fn on_chain(arena: &[Node], node: u32, s: SectionId) -> bool {
+    let mut at = Some(node);
+    while let Some(i) = at {
+        if arena[i as usize].0 == s {
             return true;
         }
-        node = arena[node as usize].1;
+        at = arena[i as usize].1;
     }
     false
 }

@@ -26,6 +26,7 @@
 //! vtable), a reference from data, a switch table while it is live, or code this module
 //! does not decode.
 
+use super::ids::SectionId;
 use std::rc::Rc;
 
 use iced_x86::{
@@ -130,8 +131,9 @@ impl<'l, 'd> StringFlow<'l, 'd> {
     /// Whether the string that relocation `reloc` of section `section` (a section id of the
     /// link) refers to may reach a lookup by name. Only x86-64 code is followed: a reference
     /// from data, or from code of another machine, may.
-    pub fn may_reach_lookup(&mut self, section: u32, reloc: u32) -> bool {
+    pub fn may_reach_lookup(&mut self, section: SectionId, reloc: u32) -> bool {
         let (oi, si) = self.link.locate(section);
+        let oi = oi.index();
         let o = &self.link.objects[oi];
         let s = &o.elf.sections[si];
         if o.elf.machine != elf::EM_X86_64 || s.flags & u64::from(elf::SHF_EXECINSTR) == 0 {
@@ -431,19 +433,18 @@ impl<'l, 'd> StringFlow<'l, 'd> {
         if sym < o.elf.first_global || !s.is_global() {
             return Some((obj, sym));
         }
-        let g = self
-            .link
-            .globals
-            .get(*o.global_ids.get((sym - o.elf.first_global) as usize)? as usize)?;
+        let g = self.link.globals.get(
+            o.global_ids
+                .get((sym - o.elf.first_global) as usize)?
+                .index(),
+        )?;
         match g.def {
             Def::Defined { obj, .. }
-                if self.interposable
-                    && !g.is_hidden()
-                    && !self.link.objects[obj as usize].no_export =>
+                if self.interposable && !g.is_hidden() && !self.link.obj(obj).no_export =>
             {
                 None
             }
-            Def::Defined { obj, sym, .. } => Some((obj as usize, sym)),
+            Def::Defined { obj, sym, .. } => Some((obj.index(), sym)),
             _ => None,
         }
     }

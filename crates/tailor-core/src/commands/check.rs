@@ -11,6 +11,7 @@ use object::elf;
 use serde::Serialize;
 
 use super::{emit, to_json, Format, Status};
+use crate::analysis::ids::ObjId;
 use crate::analysis::link_model::{self, Link, Target};
 use crate::analysis::objfile::ObjSection;
 use crate::error::{Error, Result};
@@ -163,7 +164,7 @@ pub fn run(opts: &CheckOptions, out: &mut dyn Write, log: &mut dyn Write) -> Res
     let system: FxHashSet<&str> = link
         .objects
         .iter()
-        .filter(|o| !own.contains(&files.files[o.file as usize].path))
+        .filter(|o| !own.contains(&files.files[o.file.index()].path))
         .map(|o| o.display.as_str())
         .collect();
     let all = findings.len();
@@ -247,11 +248,12 @@ fn findings(
     let mut referenced = vec![false; n];
     let mut start_stop = FxHashSet::default();
     for (oi, o) in link.objects.iter().enumerate() {
+        let oi = ObjId::from_index(oi);
         for (si, s) in o.elf.sections.iter().enumerate() {
             if !s.modeled {
                 continue;
             }
-            placement[(o.base + si as u32) as usize] =
+            placement[o.base.offset(si as u32).index()] =
                 Some(placer.place(&link.input_section(oi, si)));
             if s.name == b".eh_frame" {
                 continue;
@@ -259,7 +261,9 @@ fn findings(
             for ri in s.relocs.clone() {
                 let r = &o.elf.relocs[ri as usize];
                 match link.target(oi, r.sym) {
-                    Target::Section(t) if t != o.base + si as u32 => referenced[t as usize] = true,
+                    Target::Section(t) if t != o.base.offset(si as u32) => {
+                        referenced[t.index()] = true
+                    }
                     Target::StartStop(name) => {
                         start_stop.insert(name);
                     }
@@ -427,8 +431,9 @@ fn orphans(cx: &Ctx<'_, '_>) -> Vec<Finding> {
     // One finding per (kind), naming the first object and counting the rest.
     let mut kinds: BTreeMap<String, (String, String, usize, u64, String)> = BTreeMap::new();
     for (oi, o) in cx.link.objects.iter().enumerate() {
+        let oi = ObjId::from_index(oi);
         for (si, s) in o.elf.sections.iter().enumerate() {
-            let id = (o.base + si as u32) as usize;
+            let id = o.base.offset(si as u32).index();
             // Notes are placed by type (GNU ld merges `.note.gnu.property` into a note it
             // creates itself); an empty orphan costs nothing.
             if cx.placement[id] != Some(Placement::Orphan)
@@ -505,7 +510,7 @@ fn special_names(cx: &Ctx<'_, '_>) -> Vec<Finding> {
             if s.name != expected.as_slice() {
                 continue;
             }
-            let p = cx.placement[(o.base + si) as usize];
+            let p = cx.placement[o.base.offset(si).index()];
             v.push(Finding {
                 code: "special-name",
                 file: o.display.clone(),
@@ -617,7 +622,7 @@ fn unkept(cx: &Ctx<'_, '_>, args: &LinkerArgs) -> Vec<Finding> {
     let keeps_anyway = |s: &ObjSection<'_>| s.flags & u64::from(elf::SHF_GNU_RETAIN) != 0;
     for o in &cx.link.objects {
         for (si, s) in o.elf.sections.iter().enumerate() {
-            let id = (o.base + si as u32) as usize;
+            let id = o.base.offset(si as u32).index();
             if !s.modeled || !alloc(s) || s.size == 0 || keeps_anyway(s) {
                 continue;
             }
@@ -712,7 +717,7 @@ fn retain_group_link_order(cx: &Ctx<'_, '_>) -> Vec<Finding> {
     let mut v = Vec::new();
     for o in &cx.link.objects {
         for (si, s) in o.elf.sections.iter().enumerate() {
-            let id = (o.base + si as u32) as usize;
+            let id = o.base.offset(si as u32).index();
             if s.flags & u64::from(elf::SHF_GNU_RETAIN) != 0 && !o.elf.gnu_osabi {
                 v.push(Finding {
                     code: "retain-ignored",
@@ -727,7 +732,7 @@ fn retain_group_link_order(cx: &Ctx<'_, '_>) -> Vec<Finding> {
             if s.flags & u64::from(elf::SHF_LINK_ORDER) != 0 && s.modeled {
                 let parent = s.link as usize;
                 if parent != 0 && parent < o.elf.sections.len() {
-                    let pid = o.base as usize + parent;
+                    let pid = o.base.index() + parent;
                     let discarded =
                         |p: Option<Placement>| matches!(p, Some(Placement::Discarded { .. }));
                     if discarded(cx.placement[id]) != discarded(cx.placement[pid]) {
@@ -754,7 +759,7 @@ fn retain_group_link_order(cx: &Ctx<'_, '_>) -> Vec<Finding> {
                 .filter(|&&m| o.elf.sections[m as usize].modeled)
                 .map(|&m| {
                     matches!(
-                        cx.placement[(o.base + m) as usize],
+                        cx.placement[o.base.offset(m).index()],
                         Some(Placement::Discarded { .. })
                     )
                 })

@@ -10,7 +10,8 @@ use serde::Serialize;
 
 use super::version_script::VersionScriptOptions;
 use super::{emit, to_json, Format, ReportFormat, Status, Timings};
-use crate::analysis::gc::{GcResult, RootReason, ROOT_BASE};
+use crate::analysis::gc::{GcResult, RootReason};
+use crate::analysis::ids::SectionId;
 use crate::analysis::link_model;
 use crate::analysis::predict::{self, LinkRead, PredictedExports, Prediction, SectionMap};
 use crate::analysis::retained;
@@ -154,8 +155,8 @@ fn report(
         link.section_count,
         result.live.iter().filter(|&&l| l).count(),
         live_alloc,
-        (0..link.section_count)
-            .filter(|&s| !result.live[s as usize] && result.reportable[s as usize])
+        link.section_ids()
+            .filter(|&s| !result.live[s.index()] && result.reportable[s.index()])
             .count(),
         result.roots.len(),
         result.by_name_roots
@@ -177,7 +178,7 @@ pub(crate) fn link_definers(
     for g in &link.globals {
         if let link_model::Def::Defined { obj, .. } | link_model::Def::Common { obj, .. } = g.def {
             d.globals
-                .insert(g.name.to_vec(), link.objects[obj as usize].display.clone());
+                .insert(g.name.to_vec(), link.obj(obj).display.clone());
         }
     }
     for o in &link.objects {
@@ -254,7 +255,7 @@ fn render_gc(n: &Prediction<'_>, format: ReportFormat) -> String {
     let (mut kept_alloc_bytes, mut kept_count) = (0u64, 0usize);
     let mut removed = Vec::new();
     let mut by_file: Vec<FileRow> = Vec::new();
-    let row_of = |o: &link_model::Obj<'_>, s: u32| SectionRow {
+    let row_of = |o: &link_model::Obj<'_>, s: SectionId| SectionRow {
         file: o.display.clone(),
         section: n.name(s),
         size: n.size(s),
@@ -269,7 +270,7 @@ fn render_gc(n: &Prediction<'_>, format: ReportFormat) -> String {
             removed: 0,
         };
         for i in 0..o.elf.sections.len() {
-            let s = o.base + i as u32;
+            let s = o.base.offset(i as u32);
             if !n.modeled(s) {
                 continue;
             }
@@ -282,7 +283,7 @@ fn render_gc(n: &Prediction<'_>, format: ReportFormat) -> String {
                 if want_kept {
                     kept.push(row_of(o, s));
                 }
-            } else if n.gc.reportable[s as usize] {
+            } else if n.gc.reportable[s.index()] {
                 row.removed += n.size(s);
                 removed.push(row_of(o, s));
             }
@@ -372,15 +373,15 @@ fn gc_text(r: &GcReport) -> String {
 }
 
 /// The sections an item names: a symbol, `file:section`, a section name, or an object.
-fn find_item(n: &Prediction<'_>, item: &str) -> Vec<u32> {
+fn find_item(n: &Prediction<'_>, item: &str) -> Vec<SectionId> {
     if let Some(g) = n.link.global(item.as_bytes()) {
         if let Some(s) = n.link.def_section(g) {
             return vec![s];
         }
     }
-    let all = 0..n.link.section_count;
+    let all = n.link.section_ids();
     if let Some((file, section)) = item.rsplit_once(':') {
-        let v: Vec<u32> = all
+        let v: Vec<SectionId> = all
             .clone()
             .filter(|&s| n.modeled(s) && n.name(s) == section && file_matches(n.file(s), file))
             .collect();
@@ -388,7 +389,7 @@ fn find_item(n: &Prediction<'_>, item: &str) -> Vec<u32> {
             return v;
         }
     }
-    let v: Vec<u32> = all
+    let v: Vec<SectionId> = all
         .clone()
         .filter(|&s| n.modeled(s) && n.name(s) == item)
         .collect();
@@ -401,7 +402,7 @@ fn find_item(n: &Prediction<'_>, item: &str) -> Vec<u32> {
         for sym in &o.elf.symbols {
             if sym.name == item.as_bytes() {
                 if let Some(si) = sym.section() {
-                    v.push(o.base + si);
+                    v.push(o.base.offset(si));
                 }
             }
         }
@@ -446,14 +447,15 @@ fn render_why(n: &Prediction<'_>, item: &str, all: usize, format: Format) -> Res
             "`{item}`: no symbol, section or object of that name in the link"
         )));
     }
-    let live: Vec<u32> = found.iter().copied().filter(|&s| n.live(s)).collect();
+    let live: Vec<SectionId> = found.iter().copied().filter(|&s| n.live(s)).collect();
     let mut report = WhyReport {
         item: item.to_string(),
         live: !live.is_empty(),
         chains: Vec::new(),
     };
     // The live section of the item closest to a root answers first.
-    let mut candidates: Vec<(usize, u32)> = live.iter().map(|&s| (depth(&n.gc, s), s)).collect();
+    let mut candidates: Vec<(usize, SectionId)> =
+        live.iter().map(|&s| (depth(&n.gc, s), s)).collect();
     candidates.sort();
     let k = all.max(1);
     for &(_, s) in &candidates {
@@ -509,10 +511,14 @@ fn render_why(n: &Prediction<'_>, item: &str, all: usize, format: Format) -> Res
     })
 }
 
-fn depth(gc: &GcResult, mut s: u32) -> usize {
+/// The number of edges from a root to `s` on its shortest chain.
+fn depth(gc: &GcResult, mut s: SectionId) -> usize {
     let mut d = 0;
-    while gc.parent[s as usize] < ROOT_BASE && d < 100_000 {
-        s = gc.parent[s as usize];
+    while let Some(from) = gc.reached[s.index()].from_section() {
+        if d >= 100_000 {
+            break;
+        }
+        s = from;
         d += 1;
     }
     d
@@ -544,7 +550,9 @@ fn render_top(
     limit: usize,
     format: Format,
 ) -> String {
-    let sizes: Vec<u64> = (0..n.link.section_count)
+    let sizes: Vec<u64> = n
+        .link
+        .section_ids()
         .map(|s| {
             if n.modeled(s) && n.alloc(s) {
                 n.size(s)
@@ -554,9 +562,11 @@ fn render_top(
         })
         .collect();
     let r = retained::retained_sizes(&n.gc, &sizes);
-    let total: u64 = (0..n.link.section_count)
+    let total: u64 = n
+        .link
+        .section_ids()
         .filter(|&s| n.live(s))
-        .map(|s| sizes[s as usize])
+        .map(|s| sizes[s.index()])
         .sum();
     let mut rows: Vec<TopRow> = if exports {
         let mut v: Vec<TopRow> = Vec::new();
@@ -566,7 +576,7 @@ fn render_top(
             {
                 v.push(TopRow {
                     item: n.global_name(global),
-                    size: Some(sizes[root.section as usize]),
+                    size: Some(sizes[root.section.index()]),
                     retained: Some(r.retained[r.root_node(i)]),
                 });
             }
@@ -574,11 +584,13 @@ fn render_top(
         v.sort_by(|a, b| b.retained.cmp(&a.retained).then(a.item.cmp(&b.item)));
         v
     } else {
-        let mut v: Vec<TopRow> = (0..n.link.section_count)
-            .filter(|&s| n.live(s) && sizes[s as usize] > 0)
+        let mut v: Vec<TopRow> = n
+            .link
+            .section_ids()
+            .filter(|&s| n.live(s) && sizes[s.index()] > 0)
             .map(|s| TopRow {
                 item: n.place(s),
-                size: Some(sizes[s as usize]),
+                size: Some(sizes[s.index()]),
                 retained: Some(r.retained[r.section_node(s)]),
             })
             .collect();

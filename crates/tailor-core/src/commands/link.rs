@@ -364,7 +364,7 @@ fn embed_objects(
                     "name": String::from_utf8_lossy(e.name),
                     "version": e.version.map(|v| String::from_utf8_lossy(v).into_owned()),
                     "reason": match e.reason {
-                        Reason::Consumer(c) => format!("imported by {}", consumer_names.get(c as usize).map_or("?", |s| s.as_str())),
+                        Reason::Consumer(c) => format!("imported by {}", consumer_names.get(c.index()).map_or("?", |s| s.as_str())),
                         Reason::ByName(_) => "looked up by name".to_string(),
                         Reason::Keep => "kept by --keep".to_string(),
                     },
@@ -1104,7 +1104,7 @@ fn section_map(
     for &(sym, file) in &needs.consumers {
         if let (Some(need), Some(name)) = (
             needs.symbols.get(sym as usize),
-            consumer_names.get(file as usize),
+            consumer_names.get(file.index()),
         ) {
             let v = consumers.entry(need.name).or_default();
             if !v.contains(name) {
@@ -1119,7 +1119,7 @@ fn section_map(
         e.reason = match entry.reason {
             Reason::Consumer(f) => format!(
                 "needed by {}",
-                consumer_names.get(f as usize).map_or("?", |s| s.as_str())
+                consumer_names.get(f.index()).map_or("?", |s| s.as_str())
             ),
             Reason::ByName(_) => "looked up by name".to_string(),
             Reason::Keep => "--keep".to_string(),

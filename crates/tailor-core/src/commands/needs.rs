@@ -160,7 +160,7 @@ pub fn build_report(c: &Consumers<'_>, needs: &Needs<'_>, provider: Option<&str>
         })
         .collect();
     let source_name = |s: HitSource| match s {
-        HitSource::Consumer(id) => c.names.get(id as usize).cloned().unwrap_or_default(),
+        HitSource::Consumer(id) => c.names.get(id.index()).cloned().unwrap_or_default(),
         HitSource::Provider => provider.unwrap_or_default().to_string(),
     };
     let by_name: Vec<ByNameReport> = needs
@@ -193,11 +193,11 @@ pub fn build_report(c: &Consumers<'_>, needs: &Needs<'_>, provider: Option<&str>
             provided: provider.map(|_| s.provided),
             defined_in: needs
                 .definers_of(id as u32)
-                .map(|f| c.names[f as usize].clone())
+                .map(|f| c.names[f.index()].clone())
                 .collect(),
             consumers: needs
                 .consumers_of(id as u32)
-                .map(|f| c.names[f as usize].clone())
+                .map(|f| c.names[f.index()].clone())
                 .collect(),
         })
         .collect();
@@ -209,7 +209,7 @@ pub fn build_report(c: &Consumers<'_>, needs: &Needs<'_>, provider: Option<&str>
             continue;
         }
         let who = match b.source {
-            HitSource::Consumer(id) => Some(c.names[id as usize].clone()),
+            HitSource::Consumer(id) => Some(c.names[id.index()].clone()),
             HitSource::Provider => None,
         };
         match only_by_name.iter_mut().find(|(n, _)| *n == b.hit.name) {

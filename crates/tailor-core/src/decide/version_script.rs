@@ -7,7 +7,7 @@
 use std::fmt::Write;
 
 use super::plan::{Plan, PlanEntry, Reason};
-use crate::analysis::needs::{HitSource, Needs};
+use crate::analysis::needs::{FileId, HitSource, Needs};
 use crate::inputs::link_command::Linker;
 use crate::inputs::version_rules::{Lang, SymbolPattern, VersionRules};
 
@@ -149,10 +149,7 @@ fn render_node(
         if this_block != last_block {
             match this_block {
                 Some(Reason::Consumer(c)) => {
-                    let name = cx
-                        .consumer_names
-                        .get(c as usize)
-                        .map_or("?", |s| s.as_str());
+                    let name = cx.consumer_names.get(c.index()).map_or("?", |s| s.as_str());
                     let _ = writeln!(out, "/*------- {} */", comment_safe(name));
                 }
                 Some(Reason::ByName(_)) => {
@@ -167,10 +164,9 @@ fn render_node(
         if let Reason::ByName(i) = e.reason {
             if let Some(b) = cx.needs.by_name.get(i as usize) {
                 let source = match b.source {
-                    HitSource::Consumer(c) => cx
-                        .consumer_names
-                        .get(c as usize)
-                        .map_or("?", |s| s.as_str()),
+                    HitSource::Consumer(c) => {
+                        cx.consumer_names.get(c.index()).map_or("?", |s| s.as_str())
+                    }
                     HitSource::Provider => cx.provider_name,
                 };
                 let _ = write!(
@@ -214,7 +210,7 @@ fn render_node(
 /// then keep.
 fn block(r: Reason) -> Reason {
     match r {
-        Reason::Consumer(_) => Reason::Consumer(0),
+        Reason::Consumer(_) => Reason::Consumer(FileId(0)),
         Reason::ByName(_) => Reason::ByName(0),
         Reason::Keep => Reason::Keep,
     }
@@ -233,7 +229,7 @@ pub fn rules(plan: &Plan<'_>, cx: &RenderContext<'_, '_>, linker: Linker) -> Ver
     for e in &sorted {
         let consumer = match (cx.group_by, e.reason) {
             (GroupBy::Consumer, Reason::Consumer(c)) => {
-                cx.consumer_names.get(c as usize).map(|s| s.as_str())
+                cx.consumer_names.get(c.index()).map(|s| s.as_str())
             }
             _ => None,
         };
@@ -282,8 +278,8 @@ mod tests {
             reason,
         };
         let entries = vec![
-            entry(b"puts", None, Reason::Consumer(0)),
-            entry(b"printf", Some(&b"V1"[..]), Reason::Consumer(1)),
+            entry(b"puts", None, Reason::Consumer(FileId(0))),
+            entry(b"printf", Some(&b"V1"[..]), Reason::Consumer(FileId(1))),
             entry(b"__dls3", None, Reason::ByName(0)),
             entry(b"kept", Some(&b"V2"[..]), Reason::Keep),
         ];

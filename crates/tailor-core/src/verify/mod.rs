@@ -146,7 +146,7 @@ pub fn verify(v: &VerifyInputs<'_, '_>, tailored: &Exports<'_>) -> VerifyReport 
     let names = |id: u32| -> Vec<String> {
         v.needs
             .consumers_of(id)
-            .filter_map(|f| v.consumer_names.get(f as usize).cloned())
+            .filter_map(|f| v.consumer_names.get(f.index()).cloned())
             .collect()
     };
     for (id, need) in v.needs.symbols.iter().enumerate() {
@@ -269,7 +269,7 @@ fn check_plan(
             Reason::Consumer(_) => continue, // checked against the needs above
             Reason::ByName(i) => {
                 let who = match v.needs.by_name.get(i as usize).map(|b| b.source) {
-                    Some(HitSource::Consumer(c)) => v.consumer_names.get(c as usize).cloned(),
+                    Some(HitSource::Consumer(c)) => v.consumer_names.get(c.index()).cloned(),
                     _ => Some("the provider itself".to_string()),
                 };
                 (who, "looked up by name")
