@@ -180,17 +180,27 @@ pub fn predict<'r>(
 ) -> Result<Prediction<'r>> {
     let link = read.resolve()?;
     t.phase("resolved");
+    Ok(mark(read, link, exports, t))
+}
+
+/// Marks `read`'s link, already resolved ([`LinkRead::resolve`]), with `exports` in force.
+pub fn mark<'r>(
+    read: &'r LinkRead,
+    link: Link<'r>,
+    exports: PredictedExports,
+    t: &mut Timings,
+) -> Prediction<'r> {
     let placer = read.script.as_ref().map(Placer::new);
     let result = gc::collect(&link, &options(read, &exports, placer.as_ref()));
     t.phase("marked");
-    Ok(Prediction {
+    Prediction {
         read,
         link,
         linker: read.linker,
         version: exports.version,
         gc: result,
         placer,
-    })
+    }
 }
 
 fn options<'a>(

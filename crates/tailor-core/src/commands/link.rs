@@ -125,6 +125,7 @@ fn with_suffix(p: &Path, suffix: &str) -> PathBuf {
 
 /// Size and modification time of each link input (response files too), read once, in
 /// parallel: the freshness check and the fingerprint both use them (1,300 objects for musl).
+#[derive(Clone)]
 struct InputStats(Vec<(PathBuf, Option<(u64, SystemTime)>)>);
 
 impl InputStats {
@@ -784,26 +785,33 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
         }
         None => (Vec::new(), cmd.clone()),
     };
-    // The link tailor runs is read (its driver asked, every input mapped) while the generic
-    // image links: the prediction needs only the generic's exports.
-    let (generic, link_read) = std::thread::scope(|s| {
-        let reader = s.spawn(|| {
-            let mut t = super::Timings::start();
-            super::gc::read_link(&profiled_cmd, opts.linker, &mut t)
-        });
-        let generic = generic_image(
-            &cmd,
-            &stats,
-            previous.as_ref().and_then(|s| s.generic.as_deref()),
-            work.path(),
-            log,
-        );
-        let read = reader
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (generic, read)
-    });
-    let (generic, link_read) = (generic?, link_read?);
+    // The link tailor runs is read (its driver asked, every input mapped) and resolved while
+    // the generic image links: the prediction needs only the generic's exports to mark.
+    let generic_job = {
+        let (cmd, stats) = (cmd.clone(), stats.clone());
+        let previous = previous.as_ref().and_then(|s| s.generic.clone());
+        let work = work.path().to_path_buf();
+        std::thread::spawn(move || {
+            let mut log = Vec::new();
+            let generic = generic_image(&cmd, &stats, previous.as_deref(), &work, &mut log);
+            (generic, log)
+        })
+    };
+    let link_read = super::gc::read_link(&profiled_cmd, opts.linker, &mut t);
+    let resolved = link_read.as_ref().ok().map(|r| r.resolve());
+    let (generic, generic_log) = generic_job
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+    let _ = log.write_all(&generic_log);
+    let generic = generic?;
+    let (link_read, resolved) = match (&link_read, resolved) {
+        (Ok(read), Some(resolved)) => (read, resolved?),
+        _ => {
+            return Err(link_read
+                .err()
+                .unwrap_or_else(|| Error::Usage("no link".into())))
+        }
+    };
     t.phase("generic image, link read");
     for c in crate::analysis::embedded::candidates_in_link(&link_read.files) {
         let _ = writeln!(
@@ -847,7 +855,7 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
         provider_name: &provider_name,
         by_name: opts.by_name,
     };
-    let prediction = planning.predict_link(&link_read, &mut t)?;
+    let prediction = planning.mark_link(link_read, resolved, &mut t);
     let roots = super::planning::sorted_by_name_roots(&prediction);
     let hits = planning.hits(&roots);
     t.phase("by-name fixed point over the link's live sections");
@@ -921,8 +929,21 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
         )
     };
     let argv = link_with(&embedded);
-    let mut link = build::run_link(&argv, "the tailored link", log)?;
-    t.phase("tailored link");
+    // The report's map of the prediction is drawn while the tailored link runs.
+    let (link, map) = std::thread::scope(|s| {
+        let map = s.spawn(|| {
+            opts.report
+                .as_ref()
+                .map(|_| section_map(&prediction, &plan, &needs, &consumers.names))
+        });
+        let link = build::run_link(&argv, "the tailored link", log);
+        (
+            link,
+            map.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+        )
+    });
+    let mut link = link?;
+    t.phase("tailored link, section map");
 
     // What the tailored image is compared with: the generic one, linked with the same linker
     // when `--linker` switched it.
@@ -1036,11 +1057,6 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
         .filter_map(|r| r.as_ref())
         .map(|r| r.elapsed)
         .sum::<Duration>();
-    let map = match &opts.report {
-        Some(_) => Some(section_map(&prediction, &plan, &needs, &consumers.names)),
-        None => None,
-    };
-    t.phase("section map for the report");
     let report = LinkReport {
         output: tailored_path.display().to_string(),
         generic: cmd.output.display().to_string(),

@@ -86,12 +86,24 @@ impl<'p, 'a> Planning<'p, 'a> {
     /// to the plan, so the list exports nothing beyond it here (on mold it would otherwise
     /// hide by-name roots behind exports).
     pub fn predict_link<'r>(&self, read: &'r LinkRead, t: &mut Timings) -> Result<Prediction<'r>> {
+        let link = read.resolve()?;
+        t.phase("resolved");
+        Ok(self.mark_link(read, link, t))
+    }
+
+    /// [`Self::predict_link`] on a link already resolved.
+    pub fn mark_link<'r>(
+        &self,
+        read: &'r LinkRead,
+        link: crate::analysis::link_model::Link<'r>,
+        t: &mut Timings,
+    ) -> Prediction<'r> {
         let exports = PredictedExports {
             version: self.base_rules(read.linker),
             dynamic_list: VersionRules::default(),
             by_name: self.by_name,
         };
-        predict::predict(read, exports, t)
+        predict::mark(read, link, exports, t)
     }
 
     /// The fixed point's by-name roots as hits on the provider's exports.
