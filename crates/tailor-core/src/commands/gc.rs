@@ -108,7 +108,7 @@ pub fn run(
             (version, read.dynamic_list.clone())
         }
         ExportSource::Plan(opts) => (
-            super::version_script::plan_rules(opts, read.linker, log)?,
+            super::version_script::plan_rules(opts, &read, log)?,
             read.dynamic_list.clone(),
         ),
     };

@@ -813,14 +813,7 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
         }
     };
     t.phase("generic image, link read");
-    for c in crate::analysis::embedded::candidates_in_link(&link_read.files) {
-        let _ = writeln!(
-            log,
-            "tailor: consumer embedded in the link: {}",
-            c.display_name().display()
-        );
-        set.candidates.push(c);
-    }
+    super::add_link_consumers(&mut set, link_read, log);
 
     // Analysis and plan, over the generic image.
     let loaded = LoadedProvider::load(&ProviderArg::Elf(generic.path.clone()))?;

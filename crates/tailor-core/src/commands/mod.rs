@@ -174,6 +174,22 @@ pub fn add_embedded_consumers(
     }
 }
 
+/// The consumers embedded in a link already read (its mapped objects), added to `set`.
+pub fn add_link_consumers(
+    set: &mut InputSet,
+    read: &crate::analysis::predict::LinkRead,
+    log: &mut dyn Write,
+) {
+    for c in analysis::embedded::candidates_in_link(&read.files) {
+        let _ = writeln!(
+            log,
+            "tailor: consumer embedded in the link: {}",
+            c.display_name().display()
+        );
+        set.candidates.push(c);
+    }
+}
+
 /// Maps, reads and unmaps every candidate in parallel (a spinner on a terminal); with
 /// `exports`, scans `dlsym` users for exported names. At least one ELF file must be found.
 pub fn read_consumers(

@@ -8,11 +8,11 @@ use super::provider::{LoadedProvider, ProviderArg};
 use super::{collect_inputs, emit, read_consumers, Consumers, Status, Timings};
 use crate::analysis::elf::ReadOptions;
 use crate::analysis::needs::HitSource;
+use crate::analysis::predict::LinkRead;
 use crate::decide::plan;
 use crate::decide::version_script::GroupBy;
 use crate::error::{Error, Result};
-use crate::inputs::link_command::LinkCommand;
-use crate::inputs::link_command::Linker;
+use crate::inputs::link_command::{LinkCommand, Linker};
 use crate::inputs::version_rules::VersionRules;
 use crate::inputs::{self, InputSpec};
 use crate::output::{self, WriteOutcome};
@@ -39,16 +39,22 @@ pub struct VersionScriptOptions {
 
 /// What the plan is made from, read as `opts` names it: consumers (and those embedded in
 /// `link`'s objects), provider and keep lists; `f` plans with them.
+///
+/// `read`: the link, already read — its mapped objects are searched for embedded consumers
+/// instead of reading the command's inputs again.
 fn with_planning<R>(
     opts: &VersionScriptOptions,
     link: Option<&LinkCommand>,
+    read: Option<&LinkRead>,
     log: &mut dyn Write,
     t: &mut Timings,
     f: impl FnOnce(&Planning<'_, '_>, &[PathBuf], &mut dyn Write, &mut Timings) -> Result<R>,
 ) -> Result<R> {
     let mut set = collect_inputs(&opts.inputs)?;
-    if let Some(cmd) = link {
-        super::add_embedded_consumers(&mut set, cmd, log);
+    match (read, link) {
+        (Some(read), _) => super::add_link_consumers(&mut set, read, log),
+        (None, Some(cmd)) => super::add_embedded_consumers(&mut set, cmd, log),
+        (None, None) => {}
     }
     t.phase("inputs collected");
     let loaded = LoadedProvider::load(&opts.provider)?;
@@ -86,14 +92,19 @@ fn with_planning<R>(
 /// `linker` reads them (`tailor gc --provider`: its own fixed point finds those).
 pub fn plan_rules(
     opts: &VersionScriptOptions,
-    linker: Linker,
+    read: &LinkRead,
     log: &mut dyn Write,
 ) -> Result<VersionRules> {
     let link = link_command(opts)?;
     let mut t = Timings::start();
-    with_planning(opts, link.as_ref(), log, &mut t, |planning, _, _, _| {
-        Ok(planning.base_rules(linker))
-    })
+    with_planning(
+        opts,
+        link.as_ref(),
+        Some(read),
+        log,
+        &mut t,
+        |planning, _, _, _| Ok(planning.base_rules(read.linker)),
+    )
 }
 
 fn link_command(opts: &VersionScriptOptions) -> Result<Option<LinkCommand>> {
@@ -133,6 +144,7 @@ pub fn run(
     let summary = with_planning(
         opts,
         link.as_ref(),
+        link_read.as_ref(),
         log,
         &mut t,
         |planning, read_files, log, t| {
