@@ -140,15 +140,7 @@ pub fn candidates(objects: &[&Path]) -> Vec<crate::inputs::Candidate> {
             let Ok(map) = crate::inputs::Mapped::open(o) else {
                 return Vec::new();
             };
-            images_in_object(map.bytes())
-                .into_iter()
-                .map(|part| crate::inputs::Candidate {
-                    path: o.to_path_buf(),
-                    origin: crate::inputs::Origin::Collected,
-                    regular: true,
-                    part: Some(part),
-                })
-                .collect()
+            candidates_of(o, map.bytes())
         })
         .collect();
     found.into_iter().flatten().collect()
@@ -158,23 +150,28 @@ pub fn candidates(objects: &[&Path]) -> Vec<crate::inputs::Candidate> {
 /// candidates, in the link's order.
 pub fn candidates_in_link(files: &super::link_model::LinkFiles) -> Vec<crate::inputs::Candidate> {
     use rayon::prelude::*;
+    let cwd = std::env::current_dir().unwrap_or_default();
     let found: Vec<Vec<crate::inputs::Candidate>> = files
         .files
         .par_iter()
         .filter(|f| f.kind == super::link_model::FileKind::Object)
-        .map(|f| {
-            images_in_object(f.bytes.get())
-                .into_iter()
-                .map(|part| crate::inputs::Candidate {
-                    path: f.path.clone(),
-                    origin: crate::inputs::Origin::Collected,
-                    regular: true,
-                    part: Some(part),
-                })
-                .collect()
-        })
+        // Named as the command names them: relative to the directory the link runs in.
+        .map(|f| candidates_of(f.path.strip_prefix(&cwd).unwrap_or(&f.path), f.bytes.get()))
         .collect();
     found.into_iter().flatten().collect()
+}
+
+/// The images embedded in `data`, the object at `path`, as consumer candidates.
+fn candidates_of(path: &Path, data: &[u8]) -> Vec<crate::inputs::Candidate> {
+    images_in_object(data)
+        .into_iter()
+        .map(|part| crate::inputs::Candidate {
+            path: path.to_path_buf(),
+            origin: crate::inputs::Origin::Collected,
+            regular: true,
+            part: Some(part),
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -339,17 +339,7 @@ pub fn section_map(n: &Prediction<'_>) -> SectionMap {
             ids.push(s);
         }
     }
-    let sizes: Vec<u64> = n
-        .link
-        .section_ids()
-        .map(|s| {
-            if n.modeled(s) && n.alloc(s) {
-                n.size(s)
-            } else {
-                0
-            }
-        })
-        .collect();
+    let sizes = n.allocated_sizes();
     let r = retained::retained_sizes(&n.gc, &sizes);
     let mut sections = Vec::with_capacity(ids.len());
     let (mut kept_bytes, mut removed_bytes) = (0, 0);
@@ -464,6 +454,20 @@ pub fn by_name_roots(names: &Prediction<'_>) -> Vec<ByNameRoot> {
 
 /// Names and sizes of the prediction's items, for every report.
 impl<'r> Prediction<'r> {
+    /// Each section's bytes in memory (0 for a section not modelled or not allocated), by id:
+    /// what retained sizes add up.
+    pub fn allocated_sizes(&self) -> Vec<u64> {
+        self.link
+            .section_ids()
+            .map(|s| {
+                if self.modeled(s) && self.alloc(s) {
+                    self.size(s)
+                } else {
+                    0
+                }
+            })
+            .collect()
+    }
     /// The section with id `s`.
     pub fn sec(&self, s: SectionId) -> &crate::analysis::objfile::ObjSection<'r> {
         self.link.section(s)

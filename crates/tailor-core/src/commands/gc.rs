@@ -550,17 +550,7 @@ fn render_top(
     limit: usize,
     format: Format,
 ) -> String {
-    let sizes: Vec<u64> = n
-        .link
-        .section_ids()
-        .map(|s| {
-            if n.modeled(s) && n.alloc(s) {
-                n.size(s)
-            } else {
-                0
-            }
-        })
-        .collect();
+    let sizes = n.allocated_sizes();
     let r = retained::retained_sizes(&n.gc, &sizes);
     let total: u64 = n
         .link

@@ -730,6 +730,17 @@ impl Staging {
     }
 }
 
+/// Says `tailored` is up to date.
+fn up_to_date(tailored: &Path, started: Instant, log: &mut dyn Write) -> Status {
+    let _ = writeln!(
+        log,
+        "tailor: {} is up to date (nothing changed since it was linked; {:.1} ms)",
+        tailored.display(),
+        started.elapsed().as_secs_f64() * 1e3
+    );
+    Status::Ok
+}
+
 /// Runs `tailor link`.
 pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Result<Status> {
     let started = Instant::now();
@@ -766,13 +777,7 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
             .and_then(|r| r.split_once(' '))
             .map(|r| r.0);
         if asked == Some(request.as_str()) && outputs.recorded(p) {
-            let _ = writeln!(
-                log,
-                "tailor: {} is up to date (nothing changed since it was linked; {:.1} ms)",
-                tailored_path.display(),
-                started.elapsed().as_secs_f64() * 1e3
-            );
-            return Ok(Status::Ok);
+            return Ok(up_to_date(&tailored_path, started, log));
         }
     }
     t.phase("inputs checked");
@@ -904,13 +909,7 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
     {
         stamp.request = Some(format!("{request} {}", outputs.identities()));
         output::write_if_changed(&stamp_path, stamp.render().as_bytes())?;
-        let _ = writeln!(
-            log,
-            "tailor: {} is up to date (nothing changed since it was linked; {:.1} ms)",
-            tailored_path.display(),
-            started.elapsed().as_secs_f64() * 1e3
-        );
-        return Ok(Status::Ok);
+        return Ok(up_to_date(&tailored_path, started, log));
     }
     let link_with = |objects: &[PathBuf]| {
         profiled_cmd.with_extra_inputs(objects).tailored(
