@@ -7,14 +7,7 @@
 #                                                that script in ld's command too)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")/.." && pwd)
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HERE/target}
-cargo build --release -q -p tailor --manifest-path "$HERE/Cargo.toml"
-TAILOR=$CARGO_TARGET_DIR/release/tailor
-while IFS='=' read -r k v; do declare "$k=$v"; done < <(bash "$HERE/scripts/osv-build.sh")
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-mapfile -t argv < "$OSV_LINK"
-cd "$OSV_DIR"
+source "$HERE/bench/lib/osv.sh"
 "$TAILOR" gc "$@" --format json -- "${argv[@]}" > "$TMP/tailor.json"
 # The same link, into a scratch file, with ld's own report (and the version script given to
 # tailor gc, when one is: the tailored link).

@@ -8,14 +8,7 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 RUNS=${1:-3}
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HERE/target}
-cargo build --release -q -p tailor --manifest-path "$HERE/Cargo.toml"
-TAILOR=$CARGO_TARGET_DIR/release/tailor
-while IFS='=' read -r k v; do declare "$k=$v"; done < <(bash "$HERE/scripts/osv-build.sh")
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-mapfile -t argv < "$OSV_LINK"
-cd "$OSV_DIR"
+source "$HERE/bench/lib/osv.sh"
 now() { date +%s%N; }
 # OSv's own link, by hand, into a scratch file.
 cmd=()

@@ -89,22 +89,11 @@ fn zsh_and_fish_completions_parse() {
 fn render(page: &str) -> (String, String) {
     let man = need_tool("man", "man-db");
     need_tool("groff", "groff-base");
-    let mut child = Command::new(man)
-        .args(["-l", "-"])
+    let mut man = Command::new(man);
+    man.args(["-l", "-"])
         .env("MANWIDTH", "80")
-        .env("PAGER", "cat")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("running man");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(page.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+        .env("PAGER", "cat");
+    let out = with_stdin(&mut man, page);
     assert!(out.status.success(), "man -l failed: {out:?}");
     // Overstrikes (bold `N\x08N`, underline `_\x08x`) undone, as `col -b` does.
     let mut text = String::new();
@@ -118,22 +107,29 @@ fn render(page: &str) -> (String, String) {
     (text, String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
-/// `groff -k -man -ww -z` (preconv, every warning, no output) on `page`: its stderr.
-fn strict_warnings(page: &str) -> String {
-    let groff = need_tool("groff", "groff-base");
-    let mut child = Command::new(groff)
-        .args(["-k", "-man", "-Tutf8", "-ww", "-z"])
+/// `cmd` run with `input` on its stdin, its stdout and stderr captured.
+fn with_stdin(cmd: &mut Command, input: &str) -> std::process::Output {
+    let mut child = cmd
         .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("running groff");
+        .unwrap_or_else(|e| panic!("running {:?}: {e}", cmd.get_program()));
     child
         .stdin
         .take()
         .unwrap()
-        .write_all(page.as_bytes())
+        .write_all(input.as_bytes())
         .unwrap();
-    let out = child.wait_with_output().unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// `groff -k -man -ww -z` (preconv, every warning, no output) on `page`: its stderr.
+fn strict_warnings(page: &str) -> String {
+    let groff = need_tool("groff", "groff-base");
+    let mut groff = Command::new(groff);
+    groff.args(["-k", "-man", "-Tutf8", "-ww", "-z"]);
+    let out = with_stdin(&mut groff, page);
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 

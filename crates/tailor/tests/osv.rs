@@ -436,20 +436,7 @@ fn removed_by(text: &str) -> std::collections::BTreeSet<(String, String)> {
 /// `tailor gc`'s removed set for `argv` (run in `dir`) against the linker's own, and the
 /// linker's text (stderr and stdout) of the same link with `extra` options.
 fn gc_against_linker(dir: &Path, argv: &[String], gc_args: &[&str], what: &str) {
-    let report = common::tailor()
-        .args(["gc", "--format", "json"])
-        .args(gc_args)
-        .arg("--")
-        .args(argv)
-        .current_dir(dir)
-        .output()
-        .expect("running tailor gc");
-    assert!(
-        report.status.success(),
-        "tailor gc: {}",
-        String::from_utf8_lossy(&report.stderr)
-    );
-    let json: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
+    let json = common::gc_sections::tailor_gc(dir, gc_args, argv);
     let predicted: std::collections::BTreeSet<(String, String)> = json["removed"]
         .as_array()
         .unwrap()
