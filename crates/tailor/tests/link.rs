@@ -656,3 +656,79 @@ fn libtool_wrappers_and_link_mode() {
     assert!(d.join(".libs/libfoo.so.0.0.0").is_file());
     assert!(d.join(".libs/libfoo.a").is_file());
 }
+
+/// A library whose exports the link's model predicts (planned and linked while the generic
+/// link runs), and one it does not (`--defsym`, which the model leaves out): the second is
+/// planned again from the generic image. Both export exactly what their app imports, as nm
+/// reads the generic image, and run it.
+#[test]
+fn exports_planned_before_the_generic_link_are_checked_against_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "k.c",
+        "int k_add(int a, int b) { return a + b; }\nint k_unused(int i) { return i * 3; }\n",
+    );
+    write(
+        d,
+        "plain.c",
+        "#include <stdio.h>\nint k_add(int, int);\n\
+         int main(void) { printf(\"%d\\n\", k_add(2, 3) + 2); return 0; }\n",
+    );
+    write(
+        d,
+        "defsym.c",
+        "#include <stdio.h>\nint k_add(int, int);\nint k_alias(int, int);\n\
+         int main(void) { printf(\"%d\\n\", k_add(2, 3) + k_alias(1, 1)); return 0; }\n",
+    );
+    gcc(d, &["-fPIC", "-ffunction-sections", "-c", "k.c"]);
+    let defsym = "-Wl,--defsym=k_alias=k_add";
+    gcc(d, &["-shared", "-o", "libk.so", "k.o", defsym]);
+    for (app, extra, guess_holds) in [("plain", None, true), ("defsym", Some(defsym), false)] {
+        gcc(d, &[&format!("{app}.c"), "-L.", "-lk", "-o", app]);
+        let app_needs: std::collections::BTreeSet<String> = parse_nm_undefined(&tool_stdout(
+            "nm",
+            "binutils",
+            &["-D", "--undefined-only", &d.join(app).display().to_string()],
+        ))
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
+        let out = format!("libk-{app}.so");
+        let consumer = format!("./{app}");
+        let mut args = vec!["link", &consumer, "-o", &out, "--", "gcc", "-shared"];
+        args.extend(["-o", "libk.so", "k.o"]);
+        args.extend(extra);
+        let o = tailor().current_dir(d).args(&args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(o.status.success(), "{app}: {stderr}");
+        let replanned = stderr.contains("planning again from the image");
+        assert_eq!(replanned, !guess_holds, "{app}: {stderr}");
+        let generic = parse_nm_defined(&tool_stdout(
+            "nm",
+            "binutils",
+            &[
+                "-D",
+                "--defined-only",
+                &d.join("libk.so").display().to_string(),
+            ],
+        ));
+        let tailored = parse_nm_defined(&tool_stdout(
+            "nm",
+            "binutils",
+            &["-D", "--defined-only", &d.join(&out).display().to_string()],
+        ));
+        let wanted: std::collections::BTreeSet<String> =
+            app_needs.intersection(&generic).cloned().collect();
+        assert!(!wanted.is_empty(), "{app} imports nothing from libk.so");
+        assert_eq!(tailored, wanted, "{app}: exports of the tailored library");
+        let ran = Command::new(d.join(app))
+            .env("LD_PRELOAD", d.join(&out))
+            .env("LD_LIBRARY_PATH", d)
+            .output()
+            .unwrap();
+        assert!(ran.status.success(), "{app} on the tailored library");
+        assert_eq!(String::from_utf8_lossy(&ran.stdout), "7\n", "{app}");
+    }
+}

@@ -70,6 +70,27 @@ impl<'a> Exports<'a> {
         Self::build(list, facts.version_defs.clone(), vec![path.to_path_buf()])
     }
 
+    /// Exports known otherwise than from an image (a link's model predicting them), without
+    /// versions.
+    pub fn unversioned(list: Vec<Export<'a>>, sources: Vec<PathBuf>) -> Self {
+        Self::build(list, Vec::new(), sources)
+    }
+
+    /// The same exports (names, versions, bindings, types, sizes) and version definitions.
+    pub fn same_as(&self, other: &Exports<'_>) -> bool {
+        fn key<'e>(e: &Export<'e>) -> (&'e [u8], Option<&'e [u8]>, bool, bool, &'static str, u64) {
+            (e.name, e.version, e.default_version, e.weak, e.kind, e.size)
+        }
+        self.list.len() == other.list.len()
+            && self.list.iter().map(key).eq(other.list.iter().map(key))
+            && self.versions.len() == other.versions.len()
+            && self
+                .versions
+                .iter()
+                .zip(&other.versions)
+                .all(|(a, b)| a.name == b.name && a.parents == b.parents)
+    }
+
     /// OSv-style export lists: one symbol a line, `#` comments and blank lines skipped.
     pub fn from_lists(lists: &'a [(PathBuf, String)]) -> Result<Self> {
         let list = crate::inputs::symbol_names(lists)?

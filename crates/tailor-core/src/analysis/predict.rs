@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use object::elf;
 use serde::Serialize;
 
+use super::exports::{self, Export, Exports};
 use super::gc::{self, Destination, EdgeKind, GcOptions, GcResult, GcRules, Reached, RootReason};
 use super::ids::{GlobalId, SectionId};
 use super::link_model::{self, Link, LinkFiles};
@@ -150,6 +151,61 @@ fn undefined_symbols(args: &LinkerArgs, linker: Linker) -> Vec<String> {
         undefined.extend(entry);
     }
     undefined
+}
+
+/// The exports the command's own link gives its output, read off the model before that link
+/// has run: what the plan needs of the generic image, so that the tailored link can be planned
+/// (and started) while the generic one still runs. `None` where the model does not say: an
+/// executable, symbol versions (`.symver` names, named version nodes), options it does not
+/// read. The caller compares the guess with the linked image's exports.
+pub fn generic_exports<'r>(read: &'r LinkRead, link: &Link<'r>) -> Result<Option<Exports<'r>>> {
+    if !read.args.shared || !read.args.unmodelled.is_empty() {
+        return Ok(None);
+    }
+    let mut version = VersionRules::for_linker(read.linker);
+    for p in &read.args.version_scripts {
+        let p = linker_args::in_dir(&read.cwd, p);
+        let text = crate::inputs::read_text(&p)?;
+        if crate::inputs::version_rules::names_versions(&text) {
+            return Ok(None);
+        }
+        version.add_script(&p, &text)?;
+    }
+    let policy = PredictedExports {
+        version,
+        dynamic_list: read.dynamic_list.clone(),
+        by_name: false,
+    };
+    let opts = options(read, &policy, None);
+    let mut list = Vec::new();
+    for (gi, g) in link.globals.iter().enumerate() {
+        if g.name.contains(&b'@') {
+            return Ok(None);
+        }
+        if gc::export_reason(link, &opts, GlobalId::from_index(gi)).is_none() {
+            continue;
+        }
+        let (obj, sym, weak) = match g.def {
+            link_model::Def::Defined { obj, sym, weak } => (obj, sym, weak),
+            link_model::Def::Common { obj, sym, .. } => (obj, sym, false),
+            link_model::Def::Undefined => continue,
+        };
+        let s = &link.obj(obj).elf.symbols[sym as usize];
+        let kind = match g.def {
+            link_model::Def::Common { .. } => "object",
+            _ => exports::type_name(s.sym_type),
+        };
+        list.push(Export {
+            name: g.name,
+            version: None,
+            default_version: true,
+            weak,
+            kind,
+            size: s.size,
+        });
+    }
+    let source = read.args.output.clone().unwrap_or_default();
+    Ok(Some(Exports::unversioned(list, vec![source])))
 }
 
 /// What the predicted link exports.

@@ -15,6 +15,8 @@ use crate::inputs::link_command::{shell_join, LinkCommand, Linker, ToolKind};
 /// What a finished link printed and how long it took.
 #[derive(Debug, Clone)]
 pub struct LinkRun {
+    /// When the tool started (tailor's own time is the time no tool runs).
+    pub started: Instant,
     pub elapsed: Duration,
     /// Lines of `--print-gc-sections` output (sections the linker removed).
     pub removed_sections: usize,
@@ -73,9 +75,30 @@ pub fn run_link(
         }
     }
     Ok(LinkRun {
+        started: start,
         elapsed,
         removed_sections,
     })
+}
+
+/// The wall time during which at least one of `runs` was running (tools may run at once).
+pub fn busy_time<'r>(runs: impl Iterator<Item = &'r LinkRun>) -> Duration {
+    let mut spans: Vec<(Instant, Instant)> =
+        runs.map(|r| (r.started, r.started + r.elapsed)).collect();
+    spans.sort_unstable();
+    let mut total = Duration::ZERO;
+    let mut current: Option<(Instant, Instant)> = None;
+    for (start, end) in spans {
+        current = match current {
+            Some((s, e)) if start <= e => Some((s, e.max(end))),
+            Some((s, e)) => {
+                total += e - s;
+                Some((start, end))
+            }
+            None => Some((start, end)),
+        };
+    }
+    total + current.map_or(Duration::ZERO, |(s, e)| e - s)
 }
 
 /// The linker a command will run: the one asked for, else the one it names.
@@ -112,7 +135,7 @@ pub fn size_options(linker: Linker) -> Vec<String> {
 }
 
 /// Writes a stripped copy of `image` to `stripped`.
-pub fn strip_copy(image: &Path, stripped: &Path) -> Result<()> {
+pub fn strip_copy(image: &Path, stripped: &Path) -> Result<LinkRun> {
     let argv: Vec<String> = vec![
         "strip".into(),
         "--strip-all".into(),
@@ -120,5 +143,5 @@ pub fn strip_copy(image: &Path, stripped: &Path) -> Result<()> {
         stripped.display().to_string(),
         image.display().to_string(),
     ];
-    run_link(&argv, "strip", &mut std::io::sink()).map(|_| ())
+    run_link(&argv, "strip", &mut std::io::sink())
 }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant, SystemTime};
 use serde::Serialize;
 
 use super::planning::Planning;
-use super::provider::{LoadedProvider, ProviderArg};
+use super::provider::{LoadedProvider, ProviderArg, ProviderData};
 use super::{collect_inputs, emit, read_consumers, to_json, Consumers, Status};
 use crate::analysis::elf::ReadOptions;
 use crate::analysis::exports::Exports;
@@ -107,7 +107,9 @@ pub struct LinkReport {
     /// The generic links, when they had to be run.
     pub generic_link_ms: Option<f64>,
     pub link_ms: f64,
-    /// tailor's own time: everything but the links.
+    /// tailor's own time: the wall time during which none of the tools it runs (the links, and
+    /// `strip` for `--size`) is running. The tailored link may start while the generic one
+    /// still runs.
     pub tailor_ms: f64,
     pub verification: VerifyReport,
     /// With `--report`: the tailored link's sections under their objects, how each kept one
@@ -741,16 +743,69 @@ fn up_to_date(tailored: &Path, started: Instant, log: &mut dyn Write) -> Status 
     Status::Ok
 }
 
+/// A tool run in its own thread, its messages kept until it is waited for. Dropped, it is
+/// waited for: a linker is never left writing files after tailor has moved on.
+struct Job<T: Send + 'static>(JobState<T>);
+
+enum JobState<T> {
+    Running(std::thread::JoinHandle<(T, Vec<u8>)>),
+    Done(T, Vec<u8>),
+    Waited,
+}
+
+impl<T: Send + 'static> Job<T> {
+    fn spawn(f: impl FnOnce(&mut dyn Write) -> T + Send + 'static) -> Self {
+        Job(JobState::Running(std::thread::spawn(move || {
+            let mut log = Vec::new();
+            let value = f(&mut log);
+            (value, log)
+        })))
+    }
+
+    /// A job whose result is already known.
+    fn done(value: T, log: Vec<u8>) -> Self {
+        Job(JobState::Done(value, log))
+    }
+
+    fn is_running(&self) -> bool {
+        matches!(self.0, JobState::Running(_))
+    }
+
+    /// Its result and its messages.
+    fn wait(mut self) -> (T, Vec<u8>) {
+        match std::mem::replace(&mut self.0, JobState::Waited) {
+            JobState::Running(h) => h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            JobState::Done(value, log) => (value, log),
+            JobState::Waited => unreachable!("a job is waited for once: wait takes it"),
+        }
+    }
+}
+
+impl<T: Send + 'static> Drop for Job<T> {
+    fn drop(&mut self) {
+        if let JobState::Running(h) = std::mem::replace(&mut self.0, JobState::Waited) {
+            let _ = h.join();
+        }
+    }
+}
+
+/// The generic image of an attempt: still linking, or there.
+enum GenericState {
+    Linking(Job<Result<Generic>>),
+    Linked(Generic),
+}
+
+/// One attempt at the tailored link.
+enum Attempt {
+    Done(Status),
+    /// The generic image's exports were not the ones the link's model predicted: plan again
+    /// from the image (linked, with its messages).
+    Retry(Generic, Vec<u8>),
+}
+
 /// Runs `tailor link`.
 pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Result<Status> {
     let started = Instant::now();
-    let mut t = super::Timings::start();
-    let cmd = LinkCommand::from_user(&opts.command)?;
-    let tailored_path = opts
-        .output
-        .clone()
-        .unwrap_or_else(|| with_suffix(&cmd.output, ".tailored"));
-    check_output_path(&tailored_path, &cmd)?;
     let work = tempfile::tempdir().map_err(|e| {
         Error::io(
             "creating a temporary directory in",
@@ -758,6 +813,33 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
             e,
         )
     })?;
+    let mut known = None;
+    loop {
+        match attempt(opts, out, log, started, work.path(), known.take())? {
+            Attempt::Done(status) => return Ok(status),
+            // The second attempt plans from the image: it never guesses.
+            Attempt::Retry(generic, messages) => known = Some((generic, messages)),
+        }
+    }
+}
+
+/// `tailor link`, planning from the generic image's exports as the link's model predicts them
+/// (`known_generic`: the image of an attempt whose prediction was wrong, planned from).
+fn attempt(
+    opts: &LinkOptions,
+    out: &mut dyn Write,
+    log: &mut dyn Write,
+    started: Instant,
+    work: &Path,
+    known_generic: Option<(Generic, Vec<u8>)>,
+) -> Result<Attempt> {
+    let mut t = super::Timings::start();
+    let cmd = LinkCommand::from_user(&opts.command)?;
+    let tailored_path = opts
+        .output
+        .clone()
+        .unwrap_or_else(|| with_suffix(&cmd.output, ".tailored"));
+    check_output_path(&tailored_path, &cmd)?;
     // The consumers are named and checked before anything is linked.
     let mut set = collect_inputs(&opts.inputs)?;
     crate::analysis::check_named(&set)?;
@@ -777,7 +859,7 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
             .and_then(|r| r.split_once(' '))
             .map(|r| r.0);
         if asked == Some(request.as_str()) && outputs.recorded(p) {
-            return Ok(up_to_date(&tailored_path, started, log));
+            return Ok(Attempt::Done(up_to_date(&tailored_path, started, log)));
         }
     }
     t.phase("inputs checked");
@@ -790,49 +872,81 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
         }
         None => (Vec::new(), cmd.clone()),
     };
-    // The link tailor runs is read (its driver asked, every input mapped) and resolved while
-    // the generic image links: the prediction needs only the generic's exports to mark.
-    let generic_job = {
-        let (cmd, stats) = (cmd.clone(), stats.clone());
-        let previous = previous.as_ref().and_then(|s| s.generic.clone());
-        let work = work.path().to_path_buf();
-        std::thread::spawn(move || {
-            let mut log = Vec::new();
-            let generic = generic_image(&cmd, &stats, previous.as_deref(), &work, &mut log);
-            (generic, log)
-        })
+    // The generic image links in its own thread while the link tailor runs is read and
+    // resolved; where the model predicts the generic image's exports, the tailored link is
+    // planned and started before the generic one has finished, and the guess is checked
+    // against the image once it is there (a wrong guess plans again from the image).
+    let generic_job = match known_generic {
+        Some((generic, messages)) => Job::done(Ok(generic), messages),
+        None => {
+            let (cmd, stats) = (cmd.clone(), stats.clone());
+            let previous = previous.as_ref().and_then(|s| s.generic.clone());
+            let work = work.to_path_buf();
+            Job::spawn(move |log| generic_image(&cmd, &stats, previous.as_deref(), &work, log))
+        }
     };
     let link_read = super::gc::read_link(&profiled_cmd, opts.linker, &mut t);
     let resolved = link_read.as_ref().ok().map(|r| r.resolve());
-    let (generic, generic_log) = generic_job
-        .join()
-        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-    let _ = log.write_all(&generic_log);
-    let generic = generic?;
     let (link_read, resolved) = match (&link_read, resolved) {
-        (Ok(read), Some(resolved)) => (read, resolved?),
-        _ => {
-            return Err(link_read
-                .err()
-                .unwrap_or_else(|| Error::Usage("no link".into())))
+        (Ok(read), Some(Ok(resolved))) => (read, resolved),
+        (_, resolved) => {
+            let (generic, generic_log) = generic_job.wait();
+            let _ = log.write_all(&generic_log);
+            generic?;
+            return Err(match resolved {
+                Some(Err(e)) => e,
+                _ => link_read
+                    .err()
+                    .unwrap_or_else(|| Error::Usage("no link".into())),
+            });
         }
     };
-    t.phase("generic image, link read");
-    super::add_link_consumers(&mut set, link_read, log);
-
-    // Analysis and plan, over the generic image.
-    let loaded = LoadedProvider::load(&ProviderArg::Elf(generic.path.clone()))?;
-    let Some(provider) = loaded.view()? else {
-        return Err(Error::Usage("no provider".into()));
+    let provider_name = cmd.output.display().to_string();
+    let guess = match (generic_job.is_running(), &opts.profile) {
+        (true, None) => predict::generic_exports(link_read, &resolved)
+            .ok()
+            .flatten()
+            .map(|exports| ProviderData {
+                exports,
+                facts: None,
+                name: provider_name.clone(),
+            }),
+        _ => None,
     };
+    t.phase("link read, generic exports predicted");
+    // What this attempt writes before its plan is known to hold (a wrong guess drops it).
+    let mut early = Vec::new();
+    let known_loaded;
+    let known_view;
+    let state;
+    let plan_provider = match &guess {
+        Some(g) => {
+            state = GenericState::Linking(generic_job);
+            g
+        }
+        None => {
+            let (generic, generic_log) = generic_job.wait();
+            let _ = early.write_all(&generic_log);
+            let generic = generic?;
+            known_loaded = LoadedProvider::load(&ProviderArg::Elf(generic.path.clone()))?;
+            known_view = known_loaded
+                .view()?
+                .ok_or_else(|| Error::Usage("no provider".into()))?;
+            state = GenericState::Linked(generic);
+            t.phase("generic image");
+            &known_view
+        }
+    };
+    super::add_link_consumers(&mut set, link_read, &mut early);
+
+    // Analysis and plan, over the generic image's exports.
     let read = read_consumers(
         &set,
         ReadOptions::IMPORTS,
-        opts.by_name.then_some(&provider.exports),
+        opts.by_name.then_some(&plan_provider.exports),
     )?;
     let consumers = Consumers::new(&read);
-    super::warn_unlinked_consumers(&consumers, &provider, log)?;
-    t.phase("provider and consumers read");
+    t.phase("consumers read");
     // The plan for what the consumers need, first without the provider's own by-name
     // lookups; then the exports that strings in the live read-only data of the link name
     // (musl's dynamic linker finding `__dls3`), to a fixed point (`tailor gc`'s).
@@ -842,12 +956,11 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
         .iter()
         .flat_map(|(name, _)| crate::build::embed::symbol_names(name))
         .collect();
-    let provider_name = cmd.output.display().to_string();
     let own_local_patterns = super::planning::own_local_patterns(&cmd)?;
     let planning = Planning {
         own_local_patterns: &own_local_patterns,
         consumers: &consumers,
-        provider: &provider,
+        provider: plan_provider,
         keep: &keep,
         embed_symbols: &embed_symbols,
         provider_name: &provider_name,
@@ -860,10 +973,9 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
     let (needs, plan, script) = planning.plan(Some(&hits), GroupBy::Consumer);
     t.phase("planned");
     let consumer_paths = consumers.paths();
-    let unbound = consumers.unbound(&needs, &provider);
     for name in &plan.keep_not_exported {
         let _ = writeln!(
-            log,
+            early,
             "tailor: warning: --keep {}: not exported by {}",
             String::from_utf8_lossy(name),
             provider_name
@@ -896,21 +1008,12 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
         opts.linker,
         &extra,
     );
-    let mut stamp = Stamp {
-        tailored: fingerprint(&final_argv, &script, &stats, &consumer_paths),
-        generic: generic.record.clone(),
-        request: None,
-    };
+    let tailored_fingerprint = fingerprint(&final_argv, &script, &stats, &consumer_paths);
     // A report asked for at a new place is written, so the link runs again.
-    if outputs.exist()
+    let unchanged = outputs.exist()
         && previous
             .as_ref()
-            .is_some_and(|p| p.tailored == stamp.tailored)
-    {
-        stamp.request = Some(format!("{request} {}", outputs.identities()));
-        output::write_if_changed(&stamp_path, stamp.render().as_bytes())?;
-        return Ok(up_to_date(&tailored_path, started, log));
-    }
+            .is_some_and(|p| p.tailored == tailored_fingerprint);
     let link_with = |objects: &[PathBuf]| {
         profiled_cmd.with_extra_inputs(objects).tailored(
             &staged_image,
@@ -920,7 +1023,56 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
             &extra,
         )
     };
-    let argv = link_with(&embedded);
+    let tailored_job = (!unchanged).then(|| {
+        let argv = link_with(&embedded);
+        Job::spawn(move |log| build::run_link(&argv, "the tailored link", log))
+    });
+
+    // The generic image, if it was still linking: the guess checked against its exports.
+    let late_loaded;
+    let late_view;
+    let (generic, provider) = match state {
+        GenericState::Linked(generic) => (generic, plan_provider),
+        GenericState::Linking(job) => {
+            let (generic, generic_log) = job.wait();
+            let _ = early.write_all(&generic_log);
+            let generic = match generic {
+                Ok(g) => g,
+                Err(e) => {
+                    let _ = log.write_all(&early);
+                    return Err(e);
+                }
+            };
+            late_loaded = LoadedProvider::load(&ProviderArg::Elf(generic.path.clone()))?;
+            late_view = late_loaded
+                .view()?
+                .ok_or_else(|| Error::Usage("no provider".into()))?;
+            if !plan_provider.exports.same_as(&late_view.exports) {
+                drop(tailored_job);
+                let _ = writeln!(
+                    log,
+                    "tailor: note: the generic image's exports differ from the link's model: \
+                     planning again from the image"
+                );
+                return Ok(Attempt::Retry(generic, early));
+            }
+            t.phase("generic image, exports as predicted");
+            (generic, &late_view)
+        }
+    };
+    let _ = log.write_all(&early);
+    super::warn_unlinked_consumers(&consumers, provider, log)?;
+    let unbound = consumers.unbound(&needs, provider);
+    let mut stamp = Stamp {
+        tailored: tailored_fingerprint,
+        generic: generic.record.clone(),
+        request: None,
+    };
+    let Some(tailored_job) = tailored_job else {
+        stamp.request = Some(format!("{request} {}", outputs.identities()));
+        output::write_if_changed(&stamp_path, stamp.render().as_bytes())?;
+        return Ok(Attempt::Done(up_to_date(&tailored_path, started, log)));
+    };
     // The report's map of the prediction is drawn while the tailored link runs.
     let (link, map) = std::thread::scope(|s| {
         let map = s.spawn(|| {
@@ -928,7 +1080,8 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
                 .as_ref()
                 .map(|_| section_map(&prediction, &plan, &needs, &consumers.names))
         });
-        let link = build::run_link(&argv, "the tailored link", log);
+        let (link, link_log) = tailored_job.wait();
+        let _ = log.write_all(&link_log);
         (
             link,
             map.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
@@ -936,12 +1089,11 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
     });
     let mut link = link?;
     t.phase("tailored link, section map");
-
     // What the tailored image is compared with: the generic one, linked with the same linker
-    // when `--linker` switched it.
-    let reference = comparison_generic(&cmd, &generic, opts.linker, work.path(), log)?;
+    // when `--linker` switched it (after the tailored link: the two would share the cores).
+    let reference = comparison_generic(&cmd, &generic, opts.linker, work, log)?;
     let generic_stats = image::stats(&reference.path)?;
-    let mut links = link.elapsed;
+    let mut tools = vec![link.clone()];
     // Never larger than the generic image: without the embedded plan, else the generic itself.
     let mut kept_generic = false;
     if image::stats(&staged_image)?.file_size > generic_stats.file_size {
@@ -956,7 +1108,7 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
                 "the tailored link (without the embedded plan)",
                 log,
             )?;
-            links += link.elapsed;
+            tools.push(link.clone());
             let _ = writeln!(
                 log,
                 "tailor: the embedded plan would make {} larger than the generic image: left out",
@@ -993,7 +1145,7 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
             verification.problems.len(),
             tailored_path.display()
         );
-        return Ok(Status::ChecksFailed);
+        return Ok(Attempt::Done(Status::ChecksFailed));
     }
     t.phase("verified");
     let tailored_count = tailored_exports.symbol_count();
@@ -1020,10 +1172,20 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
     };
     stage.commit()?;
     let stripped = if opts.size {
+        // The two copies are stripped at once.
         let path = with_suffix(&tailored_path, ".stripped");
-        build::strip_copy(&tailored_path, &path)?;
-        let generic_stripped = work.path().join("generic.stripped");
-        build::strip_copy(&reference.path, &generic_stripped)?;
+        let generic_stripped = work.join("generic.stripped");
+        let (tailored_strip, generic_strip) = std::thread::scope(|s| {
+            let generic = s.spawn(|| build::strip_copy(&reference.path, &generic_stripped));
+            let tailored = build::strip_copy(&tailored_path, &path);
+            (
+                tailored,
+                generic
+                    .join()
+                    .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            )
+        });
+        tools.extend([tailored_strip?, generic_strip?]);
         Some(Stripped {
             path: path.display().to_string(),
             stats: image::stats(&path)?,
@@ -1074,7 +1236,12 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
         link_ms: link.elapsed.as_secs_f64() * 1e3,
         tailor_ms: started
             .elapsed()
-            .saturating_sub(links + generic_links)
+            .saturating_sub(build::busy_time(
+                tools
+                    .iter()
+                    .chain(generic.run.iter())
+                    .chain(reference.run.iter()),
+            ))
             .as_secs_f64()
             * 1e3,
         verification,
@@ -1096,7 +1263,7 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
     output::write_if_changed(&stamp_path, stamp.render().as_bytes())?;
     emit(out, render_table(&report).as_bytes())?;
     t.phase("reported");
-    Ok(Status::Ok)
+    Ok(Attempt::Done(Status::Ok))
 }
 
 /// The report's section map of the tailored link: tailor's model of the link with the plan's

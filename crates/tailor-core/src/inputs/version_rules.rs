@@ -266,6 +266,22 @@ fn entries(
     Ok(out)
 }
 
+/// Whether a version script names a version node (`V1 { ... };`), so that its exports
+/// carry versions; an anonymous node (`{ global: ...; local: *; };`) gives none.
+pub fn names_versions(text: &str) -> bool {
+    let mut depth = 0usize;
+    for (tok, _) in tokenize(text) {
+        match tok.as_str() {
+            "{" => depth += 1,
+            "}" => depth = depth.saturating_sub(1),
+            ";" => {}
+            t if depth == 0 && !t.starts_with("/*") => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
 /// The patterns of a dynamic list (`{ a; b*; extern "C++" { ns::*; }; };`), in order.
 pub fn parse_dynamic_list(path: &Path, text: &str) -> Result<Vec<SymbolPattern>> {
     Ok(entries(path, text, true, false)?
