@@ -75,11 +75,35 @@ impl Compiled {
 pub struct Placer<'s> {
     pub outputs: Vec<&'s OutputSection>,
     pub rules: Vec<Rule<'s>>,
-    /// Rules by the first two bytes every section name they take starts with; rules without
-    /// such a prefix are in `any_prefix`. Placing a section tests only its bucket and those
-    /// (a tenth of GNU ld's built-in rules for `.text.*`).
-    by_prefix: crate::hash::FxHashMap<[u8; 2], Vec<u32>>,
-    any_prefix: Vec<u32>,
+    /// The rules that can take a section, by the first two bytes every section name they take
+    /// starts with (with the rules that have no such prefix merged in, in script order);
+    /// `any_prefix` alone for other names. Placing a section tests only its bucket (a tenth
+    /// of GNU ld's built-in rules for `.text.*`).
+    by_prefix: crate::hash::FxHashMap<[u8; 2], Bucket>,
+    any_prefix: Bucket,
+}
+
+/// Rules in script order, and where among them the `KEEP` rules outside `/DISCARD/` are (a
+/// placed section is kept by a later one that matches it: GNU ld's `lang_gc_sections`).
+#[derive(Default)]
+struct Bucket {
+    rules: Vec<u32>,
+    keeps: Vec<usize>,
+}
+
+impl Bucket {
+    fn new(rules: Vec<u32>, all: &[Rule<'_>], outputs: &[&OutputSection]) -> Self {
+        let keeps = rules
+            .iter()
+            .enumerate()
+            .filter(|&(_, &r)| {
+                let r = &all[r as usize];
+                r.spec.keep && outputs[r.output as usize].name != "/DISCARD/"
+            })
+            .map(|(k, _)| k)
+            .collect();
+        Bucket { rules, keeps }
+    }
 }
 
 impl<'s> Placer<'s> {
@@ -102,14 +126,23 @@ impl<'s> Placer<'s> {
                 });
             }
         }
-        let mut by_prefix: crate::hash::FxHashMap<[u8; 2], Vec<u32>> = Default::default();
+        let mut prefixed: crate::hash::FxHashMap<[u8; 2], Vec<u32>> = Default::default();
         let mut any_prefix = Vec::new();
         for (i, r) in rules.iter().enumerate() {
             match r.common_prefix() {
-                Some(key) => by_prefix.entry(key).or_default().push(i as u32),
+                Some(key) => prefixed.entry(key).or_default().push(i as u32),
                 None => any_prefix.push(i as u32),
             }
         }
+        let by_prefix = prefixed
+            .into_iter()
+            .map(|(key, mut bucket)| {
+                bucket.extend(&any_prefix);
+                bucket.sort_unstable();
+                (key, Bucket::new(bucket, &rules, &outputs))
+            })
+            .collect();
+        let any_prefix = Bucket::new(any_prefix, &rules, &outputs);
         Placer {
             outputs,
             rules,
@@ -118,42 +151,18 @@ impl<'s> Placer<'s> {
         }
     }
 
-    /// The rules that can take a section named `name`, in script order.
-    fn candidates(&self, name: &[u8]) -> impl Iterator<Item = u32> + '_ {
-        let bucket: &[u32] = match name {
-            [a, b, ..] => self
-                .by_prefix
-                .get(&[*a, *b])
-                .map(Vec::as_slice)
-                .unwrap_or(&[]),
-            _ => &[],
-        };
-        // Merge two ascending lists.
-        let (mut i, mut j) = (0, 0);
-        let any = &self.any_prefix;
-        std::iter::from_fn(move || {
-            let next = match (bucket.get(i), any.get(j)) {
-                (Some(&a), Some(&b)) if a < b => {
-                    i += 1;
-                    a
-                }
-                (_, Some(&b)) => {
-                    j += 1;
-                    b
-                }
-                (Some(&a), None) => {
-                    i += 1;
-                    a
-                }
-                (None, None) => return None,
-            };
-            Some(next)
-        })
+    /// The rules that can take a section named `name`.
+    fn bucket(&self, name: &[u8]) -> &Bucket {
+        match name {
+            [a, b, ..] => self.by_prefix.get(&[*a, *b]).unwrap_or(&self.any_prefix),
+            _ => &self.any_prefix,
+        }
     }
 
     /// Places one input section.
     pub fn place(&self, s: &InputSection<'_>) -> Placement {
-        for i in self.candidates(s.name) {
+        let bucket = self.bucket(s.name);
+        for (k, &i) in bucket.rules.iter().enumerate() {
             let rule = &self.rules[i as usize];
             let out = self.outputs[rule.output as usize];
             if !constraint_allows(out, s) || !rule.matches(s) {
@@ -168,13 +177,14 @@ impl<'s> Placer<'s> {
             let keep_rule = if rule.spec.keep {
                 Some(i)
             } else {
-                self.candidates(s.name).filter(|&j| j > i).find(|&j| {
-                    let r = &self.rules[j as usize];
-                    r.spec.keep
-                        && self.outputs[r.output as usize].name != "/DISCARD/"
-                        && constraint_allows(self.outputs[r.output as usize], s)
-                        && r.matches(s)
-                })
+                let later = bucket.keeps.partition_point(|&p| p <= k);
+                bucket.keeps[later..]
+                    .iter()
+                    .map(|&p| bucket.rules[p])
+                    .find(|&j| {
+                        let r = &self.rules[j as usize];
+                        constraint_allows(self.outputs[r.output as usize], s) && r.matches(s)
+                    })
             };
             return Placement::Placed {
                 output: rule.output,
