@@ -43,10 +43,13 @@ fn images<H: FileHeader<Endian = Endianness>>(data: &[u8]) -> Vec<Part> {
         let Ok(bytes) = section.data(endian, data) else {
             continue;
         };
-        let name = sections
-            .section_name(endian, section)
-            .map(|n| String::from_utf8_lossy(n).into_owned())
-            .unwrap_or_default();
+        // Named only when it holds an image (most sections hold none).
+        let name = || {
+            sections
+                .section_name(endian, section)
+                .map(|n| String::from_utf8_lossy(n).into_owned())
+                .unwrap_or_default()
+        };
         let file_offset = section.sh_offset(endian).into() as usize;
         let mut at = 0;
         while let Some(i) = find_magic(&bytes[at..]) {
@@ -54,7 +57,7 @@ fn images<H: FileHeader<Endian = Endianness>>(data: &[u8]) -> Vec<Part> {
             match image_len(&bytes[start..]) {
                 Some(len) => {
                     out.push(Part {
-                        section: name.clone(),
+                        section: name(),
                         offset_in_section: start as u64,
                         range: file_offset + start..file_offset + start + len,
                     });
@@ -69,16 +72,7 @@ fn images<H: FileHeader<Endian = Endianness>>(data: &[u8]) -> Vec<Part> {
 
 /// The offset of the next `\x7fELF` in `bytes`.
 fn find_magic(bytes: &[u8]) -> Option<usize> {
-    let mut at = 0;
-    // `\x7f` is rare in objects' data: its position first, then the other three bytes.
-    while let Some(i) = bytes.get(at..)?.iter().position(|&b| b == 0x7f) {
-        let start = at + i;
-        if bytes.get(start..start + 4) == Some(b"\x7fELF") {
-            return Some(start);
-        }
-        at = start + 1;
-    }
-    None
+    memchr::memmem::find(bytes, b"\x7fELF")
 }
 
 /// The length of the executable or shared object whose header starts `bytes`: the end of the
