@@ -250,3 +250,67 @@ fn without_by_name_lookups_musl_cannot_start_and_verify_names_what_is_missing() 
         );
     }
 }
+
+/// A musl program that loads a libc by `argv[1]` and says whether it got the running one.
+const DLOPEN_LIBC: &str = r#"#include <dlfcn.h>
+#include <stdio.h>
+int main(int c, char **v) {
+    void *lib = dlopen(v[1], RTLD_NOW), *self = dlopen(0, RTLD_NOW);
+    printf("loaded: %s, same libc: %s\n", lib ? "yes" : "no",
+           lib && dlsym(lib, "printf") == dlsym(self, "printf") ? "yes" : "no");
+    return 0;
+}
+"#;
+
+/// `stdin` is a real lookup by name: musl's load_library recognises a library loaded by path
+/// as a libc by `find_sym(&temp_dso, "__libc_start_main")` and `find_sym(&temp_dso, "stdin")`.
+/// The tailored libc keeps it; without it, dlopen of the libc under another path maps a
+/// second libc.
+#[test]
+fn musl_recognises_the_tailored_libc_loaded_by_path_by_its_stdin() {
+    let e = e2e();
+    let dir = tempfile::tempdir().unwrap();
+    let prog = write(dir.path(), "dl.c", DLOPEN_LIBC);
+    let musl_gcc = need_tool("musl-gcc", "musl-tools");
+    let exe = dir.path().join("dl");
+    run(Command::new(musl_gcc)
+        .arg("-O2")
+        .arg(&prog)
+        .arg("-o")
+        .arg(&exe));
+    let kept = dir.path().join("libc-dl.so");
+    let report = link(&e, &kept, "bfd", std::slice::from_ref(&exe), &[]);
+    let by_name: Vec<&str> = report["by_name"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    assert!(by_name.contains(&"stdin"), "{by_name:?}");
+    let others: String = by_name
+        .iter()
+        .filter(|n| **n != "stdin")
+        .map(|n| format!("{n}\n"))
+        .collect();
+    let keep = write(dir.path(), "keep.txt", &others);
+    let without = dir.path().join("libc-nostdin.so");
+    let keep_arg = keep.display().to_string();
+    link(
+        &e,
+        &without,
+        "bfd",
+        std::slice::from_ref(&exe),
+        &["--no-by-name", "--keep", &keep_arg],
+    );
+    for (libc, same) in [(&kept, "yes"), (&without, "no")] {
+        // Another path to the same bytes: musl's check of the name it was run by misses it.
+        let copy = libc.with_extension("copy.so");
+        std::fs::copy(libc, &copy).unwrap();
+        let (ok, out) = run_with(libc, &exe, &[&copy.display().to_string()]);
+        assert!(
+            ok && out.contains(&format!("loaded: yes, same libc: {same}")),
+            "{}: {out}",
+            libc.display()
+        );
+    }
+}
