@@ -379,6 +379,27 @@ void entry_logged(void) { log_note("%s\n", "target_logged"); }
 void *entry_dlsym(void) { return dlsym(RTLD_DEFAULT, "target_dlsym"); }
 int entry_compared(const char *s) { return strcmp(s, "target_compared") == 0; }
 void entry_stored(void) { saved = "target_stored"; }
+/* Written out: the C library's output functions, called by name. */
+void target_printed(void) {}
+void entry_printed(void) { perror("target_printed"); fputs("target_printed", stderr); }
+/* Characters compared with constants only. */
+void target_tested(void) {}
+__attribute__((noipa)) int empty_or_dot(const char *s) { return s[0] == 0 || s[0] == '.'; }
+int entry_tested(void) { return empty_or_dot("target_tested"); }
+/* Characters compared with case-folded input (as number parsing matches "nan"), and
+   exactly (as an inlined strcmp would), and copied. */
+void target_folded(void) {}
+void target_exact(void) {}
+void target_copied(void) {}
+int entry_folded(const char *in) {
+    int i; for (i = 0; i < 13 && (in[i] | 32) == "target_folded"[i]; i++); return i;
+}
+int entry_exact(const char *in) {
+    int i; for (i = 0; i < 12 && in[i] == "target_exact"[i]; i++); return i;
+}
+char copy[32];
+__attribute__((noipa)) void copy_name(char *d, const char *s) { while ((*d++ = *s++)); }
+void entry_copied(void) { copy_name(copy, "target_copied"); }
 "#;
 
 /// The names the by-name fixed point keeps in `report`.
@@ -401,9 +422,13 @@ fn by_name_strings_that_reach_no_lookup_keep_nothing() {
         dir,
         "main.c",
         "void entry_ignored(void); void entry_logged(void); void *entry_dlsym(void);\n\
-         int entry_compared(const char *); void entry_stored(void);\n\
+         int entry_compared(const char *); void entry_stored(void); void entry_printed(void);\n\
+         int entry_tested(void); int entry_folded(const char *); int entry_exact(const char *);\n\
+         void entry_copied(void);\n\
          int main(int c, char **v) { entry_ignored(); entry_logged(); entry_stored();\n\
-         return entry_dlsym() != 0 && entry_compared(v[c - 1]); }\n",
+         entry_printed(); entry_copied();\n\
+         return entry_dlsym() != 0 && entry_compared(v[c - 1]) && entry_tested()\n\
+         && entry_folded(v[0]) && entry_exact(v[0]); }\n",
     );
     let flags = ["-O2", "-ffunction-sections", "-fdata-sections", "-c"];
     gcc(dir, &[&flags[..], &["lib.c", "main.c"]].concat());
@@ -420,7 +445,14 @@ fn by_name_strings_that_reach_no_lookup_keep_nothing() {
     .map(|s| s.to_string())
     .collect();
     let found = by_name_exports(&tailor_gc(dir, &[], &link));
-    let may_be_looked_up = ["target_compared", "target_dlsym", "target_stored"];
+    // Printed, compared with constants or case-folded: no lookup (ELF names match exactly).
+    let may_be_looked_up = [
+        "target_compared",
+        "target_copied",
+        "target_dlsym",
+        "target_exact",
+        "target_stored",
+    ];
     assert_eq!(
         found,
         may_be_looked_up.iter().map(|s| s.to_string()).collect(),

@@ -5,6 +5,7 @@
 
 mod common;
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -179,14 +180,37 @@ fn without_by_name_lookups_musl_cannot_start_and_verify_names_what_is_missing() 
         run_with(&tailored, &hello, &["e2e"]).0,
         "the tailored libc does not run hello"
     );
-    // Every name musl's dynamic linker passes to find_sym(&ldso, "...") is among them.
-    for call in source.split("find_sym(&ldso, \"").skip(1) {
-        let name = call.split('"').next().unwrap();
-        assert!(
-            by_name.contains(&name),
-            "{name} (looked up by musl's dynamic linker) not kept: {by_name:?}"
-        );
-    }
+    // Exactly the names musl's dynamic linker passes to find_sym(..., "NAME", ...) that hello
+    // does not import itself: its own entry points (&ldso), malloc's replacement check (head)
+    // and its check that a library loaded by path is a libc (temp_dso); no string of printf,
+    // scanf or assertions.
+    let imported: BTreeSet<String> = parse_nm_undefined(&tool_stdout(
+        "nm",
+        "binutils",
+        &["-D", "--undefined-only", &hello.display().to_string()],
+    ))
+    .into_iter()
+    .map(|s| s.0)
+    .collect();
+    let looked_up: BTreeSet<&str> = source
+        .split("find_sym(")
+        .skip(1)
+        .filter_map(|call| {
+            call.split(')')
+                .next()?
+                .split_once(", \"")?
+                .1
+                .split('"')
+                .next()
+        })
+        .filter(|name| !imported.contains(*name))
+        .collect();
+    assert!(looked_up.contains("__dls3"), "{looked_up:?}");
+    assert_eq!(
+        by_name.iter().copied().collect::<BTreeSet<&str>>(),
+        looked_up,
+        "kept by name, against dynlink.c's find_sym literals"
+    );
     // The hello libc does not serve lua: verify says which symbols are missing and for whom.
     let o = tailor()
         .args(["verify", "--provider"])
@@ -223,6 +247,70 @@ fn without_by_name_lookups_musl_cannot_start_and_verify_names_what_is_missing() 
         assert!(
             stdout.contains(&format!("missing: {n}: ")),
             "{n} not reported:\n{stdout}"
+        );
+    }
+}
+
+/// A musl program that loads a libc by `argv[1]` and says whether it got the running one.
+const DLOPEN_LIBC: &str = r#"#include <dlfcn.h>
+#include <stdio.h>
+int main(int c, char **v) {
+    void *lib = dlopen(v[1], RTLD_NOW), *self = dlopen(0, RTLD_NOW);
+    printf("loaded: %s, same libc: %s\n", lib ? "yes" : "no",
+           lib && dlsym(lib, "printf") == dlsym(self, "printf") ? "yes" : "no");
+    return 0;
+}
+"#;
+
+/// `stdin` is a real lookup by name: musl's load_library recognises a library loaded by path
+/// as a libc by `find_sym(&temp_dso, "__libc_start_main")` and `find_sym(&temp_dso, "stdin")`.
+/// The tailored libc keeps it; without it, dlopen of the libc under another path maps a
+/// second libc.
+#[test]
+fn musl_recognises_the_tailored_libc_loaded_by_path_by_its_stdin() {
+    let e = e2e();
+    let dir = tempfile::tempdir().unwrap();
+    let prog = write(dir.path(), "dl.c", DLOPEN_LIBC);
+    let musl_gcc = need_tool("musl-gcc", "musl-tools");
+    let exe = dir.path().join("dl");
+    run(Command::new(musl_gcc)
+        .arg("-O2")
+        .arg(&prog)
+        .arg("-o")
+        .arg(&exe));
+    let kept = dir.path().join("libc-dl.so");
+    let report = link(&e, &kept, "bfd", std::slice::from_ref(&exe), &[]);
+    let by_name: Vec<&str> = report["by_name"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    assert!(by_name.contains(&"stdin"), "{by_name:?}");
+    let others: String = by_name
+        .iter()
+        .filter(|n| **n != "stdin")
+        .map(|n| format!("{n}\n"))
+        .collect();
+    let keep = write(dir.path(), "keep.txt", &others);
+    let without = dir.path().join("libc-nostdin.so");
+    let keep_arg = keep.display().to_string();
+    link(
+        &e,
+        &without,
+        "bfd",
+        std::slice::from_ref(&exe),
+        &["--no-by-name", "--keep", &keep_arg],
+    );
+    for (libc, same) in [(&kept, "yes"), (&without, "no")] {
+        // Another path to the same bytes: musl's check of the name it was run by misses it.
+        let copy = libc.with_extension("copy.so");
+        std::fs::copy(libc, &copy).unwrap();
+        let (ok, out) = run_with(libc, &exe, &[&copy.display().to_string()]);
+        assert!(
+            ok && out.contains(&format!("loaded: yes, same libc: {same}")),
+            "{}: {out}",
+            libc.display()
         );
     }
 }

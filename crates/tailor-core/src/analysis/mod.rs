@@ -17,6 +17,7 @@ pub mod ids;
 pub mod link_model;
 pub mod needs;
 pub mod objfile;
+pub mod output_sinks;
 pub mod predict;
 pub mod retained;
 pub mod string_flow;

@@ -16,15 +16,23 @@
 //!   (OSv's `mtx_init(m, "accept", ...)`, whose body ignores the name), or returned to a
 //!   caller that does so;
 //! - passed in a variadic position: the callee's prologue (gcc's) saves that register for
-//!   `va_arg`, which is how printf-like and assertion code takes it.
+//!   `va_arg`, which is how printf-like and assertion code takes it;
+//! - passed to a function of the C or C++ library that only writes it out (`perror`,
+//!   `fputs`, `fwrite`, musl's `__fwritex` under printf, `__assert_fail`:
+//!   [`super::output_sinks`]), whichever definition runs;
+//! - read character by character, each character only moved between registers, passed to
+//!   or returned from code that does the same, and compared with a constant (`s[0] == '/'`,
+//!   musl's fwrite looking for `'\n'`) or with a case-folded character (`(c | 32) ==
+//!   "nan"[i]`, number parsing): a lookup compares the name exactly with a symbol table's
+//!   names, which are neither constants of the code nor case-folded.
 //!
-//! Anything else **may reach a lookup**: its bytes read (`strcmp`, a hash, `strlen`, a copy —
-//! a lookup compares the string with symbol names exactly so, and an inlined one looks the
-//! same as any other comparison), stored to memory (the stack too), passed to an indirect
-//! call or jump or to a function outside the link, returned by the function holding the
-//! reference (its callers are not followed: a method returning a literal is called through a
-//! vtable), a reference from data, a switch table while it is live, or code this module
-//! does not decode.
+//! Anything else **may reach a lookup**: its characters compared with anything else
+//! (`strcmp`, an inlined comparison with a table's names), combined (a hash, a word-at-a-time
+//! `strlen`) or stored (a copy: the copy may be looked up), the address stored to memory (the
+//! stack too), passed to an indirect call or jump or to a function outside the link,
+//! returned by the function holding the reference (its callers are not followed: a method
+//! returning a literal is called through a vtable), a reference from data, a switch table
+//! while it is live, or code this module does not decode.
 
 use super::ids::SectionId;
 use std::rc::Rc;
@@ -36,11 +44,13 @@ use iced_x86::{
 use object::elf;
 
 use super::link_model::{Def, Link};
+use super::output_sinks::writes_out;
 use crate::hash::{FxHashMap, FxHashSet};
 
 /// Register bits: the 16 general-purpose registers (0–15, rax first), vector registers
-/// (16–47), MMX registers (48–55).
-type Regs = u64;
+/// (16–47), MMX registers (48–55) holding the address; and (64–79) general-purpose
+/// registers holding characters read from the string ([`as_chars`]).
+type Regs = u128;
 
 /// rdi, rsi, rdx, rcx, r8, r9: the SysV integer argument registers, in order.
 const ARG_REGS: [u8; 6] = [7, 6, 2, 1, 8, 9];
@@ -48,7 +58,9 @@ const ARGS: Regs = 1 << 7 | 1 << 6 | 1 << 2 | 1 << 1 | 1 << 8 | 1 << 9;
 /// rbx, rsp, rbp, r12–r15: what a call preserves.
 const CALLEE_SAVED: Regs = 1 << 3 | 1 << 4 | 1 << 5 | 0xf000;
 /// Vector and MMX registers (never preserved by a call; xmm0–7 pass arguments).
-const VECTOR: Regs = !0xffff;
+const VECTOR: Regs = 0x00ff_ffff_ffff_0000;
+/// Where the registers holding characters of the string start.
+const CHARS_SHIFT: u32 = 64;
 /// The result registers: rax, rdx, xmm0, xmm1.
 const RESULTS: Regs = 1 | 1 << 2 | 1 << 16 | 1 << 17;
 
@@ -58,7 +70,8 @@ const MAX_DEPTH: u8 = 8;
 const STEP_BUDGET: usize = 200_000;
 
 /// What happens to the tracked address: `None`, it may reach a lookup; `Some(r)`, it reaches
-/// none in the code followed, which returns it in the result registers `r`.
+/// none in the code followed, which returns it (or characters of the string) in the result
+/// registers `r`.
 type Fate = Option<Regs>;
 
 /// A function (or the span between function symbols) decoded: its instructions and
@@ -77,9 +90,14 @@ struct Func<'d> {
     /// instructions saving them.
     varargs: Regs,
     vararg_saves: Vec<usize>,
+    /// Where its jumps inside it land, sorted.
+    targets: Vec<u64>,
 }
 
 impl Func<'_> {
+    fn is_target(&self, addr: u64) -> bool {
+        self.targets.binary_search(&addr).is_ok()
+    }
     fn index_of(&self, addr: u64) -> Option<usize> {
         self.insns.binary_search_by_key(&addr, |i| i.ip()).ok()
     }
@@ -233,6 +251,7 @@ impl<'l, 'd> StringFlow<'l, 'd> {
             .collect();
         relocs.sort_unstable();
         let (varargs, vararg_saves) = vararg_saves(&insns);
+        let targets = jump_targets(&insns, start, end);
         let f = Rc::new(Func {
             obj,
             sec,
@@ -243,6 +262,7 @@ impl<'l, 'd> StringFlow<'l, 'd> {
             relocs,
             varargs,
             vararg_saves,
+            targets,
         });
         self.funcs.insert((obj, sec, start), f.clone());
         Some(f)
@@ -312,21 +332,20 @@ impl<'l, 'd> StringFlow<'l, 'd> {
                 let out = transfer(f, i, held, factory)?;
                 Some(Step::to(following, out))
             }
+            // A character passed to unknown code may be anything to it.
+            _ if chars_of(held) & passed(ins) != 0 => None,
             FlowControl::Call => {
-                let returned = match held & (ARGS | VECTOR) {
+                let returned = match arguments(held) {
                     0 => 0,
-                    args => {
-                        let target = self.branch_target(f, ins)?;
-                        self.summary(target, args, depth + 1)?
-                    }
+                    args => self.call_fate(f, ins, args, depth)?,
                 };
-                Some(Step::to(following, held & CALLEE_SAVED | returned))
+                Some(Step::to(following, preserved(held) | returned))
             }
             FlowControl::IndirectCall => (held & (ARGS | VECTOR | operand_regs(ins)) == 0)
-                .then(|| Step::to(following, held & CALLEE_SAVED)),
+                .then(|| Step::to(following, preserved(held))),
             FlowControl::Return => Some(Step {
                 next: [None, None],
-                returned: held & RESULTS,
+                returned: held & (RESULTS | as_chars(RESULTS)),
             }),
             FlowControl::ConditionalBranch | FlowControl::UnconditionalBranch => {
                 self.branch(f, i, held, depth, following)
@@ -365,21 +384,59 @@ impl<'l, 'd> StringFlow<'l, 'd> {
                 returned: 0,
             });
         }
+        if self.callee_name(f, ins).is_some_and(writes_out) {
+            return Some(Step::to(fall, held));
+        }
         let place = self.branch_target(f, ins)?;
         // A jump the assembler resolved leaves the function's symbol but not its code.
         let continued = f.reloc_in(ins).is_none() || self.is_split_part(place);
         let returned = if continued {
             self.summary(place, held, depth)?
         } else {
-            match held & (ARGS | VECTOR) {
+            match arguments(held) {
                 0 => 0,
-                args => self.summary(place, args, depth + 1)?,
+                args => self.call_fate(f, ins, args, depth)?,
             }
         };
         Some(Step {
             next: [fall.map(|n| (n, held)), None],
             returned,
         })
+    }
+
+    /// The fate of the address in the argument registers `args` at a direct call or tail call
+    /// of `f`: none for a function of the libraries that only writes its strings out
+    /// ([`super::output_sinks`]), else the callee's summary.
+    fn call_fate(&mut self, f: &Func<'_>, ins: &Instruction, args: Regs, depth: u8) -> Fate {
+        if self.callee_name(f, ins).is_some_and(writes_out) {
+            return Some(0);
+        }
+        let target = self.branch_target(f, ins)?;
+        self.summary(target, args, depth + 1)
+    }
+
+    /// The global name a direct call or jump of `f` calls: its relocation's symbol, or the
+    /// global function symbol where a section-relative one lands. A local function is no
+    /// library's, whatever its name.
+    fn callee_name(&self, f: &Func<'_>, ins: &Instruction) -> Option<&'d [u8]> {
+        let o = &self.link.objects[f.obj];
+        let r = &o.elf.relocs[f.reloc_in(ins)? as usize];
+        let s = o.elf.symbols.get(r.sym as usize)?;
+        if s.sym_type != elf::STT_SECTION {
+            return s.is_global().then_some(s.name);
+        }
+        let p = self.branch_target(f, ins)?;
+        self.link.objects[p.obj]
+            .elf
+            .symbols
+            .iter()
+            .find(|y| {
+                y.is_global()
+                    && y.sym_type == elf::STT_FUNC
+                    && y.section() == Some(p.sec)
+                    && y.value == p.off
+            })
+            .map(|y| y.name)
     }
 
     /// Whether `p` starts a part gcc split off a function: a local symbol there named
@@ -450,28 +507,196 @@ impl<'l, 'd> StringFlow<'l, 'd> {
     }
 }
 
-/// An instruction that does not branch: the registers holding the address after it, or
-/// `None` when it lets the address go (reads or writes through it, stores it, uses it
-/// implicitly).
+/// An instruction that does not branch: the registers holding the address or its
+/// characters after it, or `None` when it lets them go (writes through the address, stores
+/// it, uses it implicitly, computes with its characters or compares them with anything but
+/// a constant or a case-folded character).
 fn transfer(
     f: &Func<'_>,
     i: usize,
     held: Regs,
     factory: &mut InstructionInfoFactory,
 ) -> Option<Regs> {
-    let ops = Operands::of(&f.insns[i], factory);
-    if ops.implicit_reads & held != 0 || ops.address_regs & held != 0 {
+    let ins = &f.insns[i];
+    let address = held & !as_chars(0xffff);
+    if compares_with_constant(ins, address) {
+        return Some(held);
+    }
+    let ops = Operands::of(ins, factory);
+    let chars = chars_of(held);
+    let mut out_chars = chars & !(ops.writes | ops.implicit_writes);
+    if (ops.reads | ops.implicit_reads | ops.address_regs | ops.lea_regs) & chars != 0 {
+        out_chars |= char_use(f, i, &ops, chars, factory)?;
+    }
+    if ops.implicit_reads & address != 0 {
         return None;
     }
-    if ops.mem_write && ops.reads & held != 0 && !saves_vararg(f, i, held) {
+    if ops.address_regs & address != 0 {
+        // Reading the string's characters: the register loaded holds them.
+        out_chars |= loaded(ins, &ops)?;
+    }
+    if ops.mem_write && ops.reads & address != 0 && !saves_vararg(f, i, address) {
         return None;
     }
-    let mut out = held & !ops.implicit_writes & !ops.writes;
+    let mut out = address & !ops.implicit_writes & !ops.writes;
     // A result computed from the address (`mov`, `lea`, `add`, `cmov`) may be it.
-    if !ops.zeroing && (ops.reads | ops.lea_regs) & held != 0 {
+    if !ops.zeroing && (ops.reads | ops.lea_regs) & address != 0 {
         out |= ops.writes | ops.cond_writes;
     }
-    Some(out)
+    Some(out | as_chars(out_chars))
+}
+
+/// The general-purpose registers `gprs` (bits 0–15) as registers holding characters.
+fn as_chars(gprs: Regs) -> Regs {
+    (gprs & 0xffff) << CHARS_SHIFT
+}
+
+/// The general-purpose registers of `held` that hold characters of the string.
+fn chars_of(held: Regs) -> Regs {
+    (held >> CHARS_SHIFT) & 0xffff
+}
+
+/// What of `held` a direct call passes to its callee: the argument registers, address or
+/// characters.
+fn arguments(held: Regs) -> Regs {
+    held & (ARGS | VECTOR) | as_chars(chars_of(held) & ARGS)
+}
+
+/// What a call keeps of `held`: the callee-saved registers, address or characters.
+fn preserved(held: Regs) -> Regs {
+    held & CALLEE_SAVED | as_chars(chars_of(held) & CALLEE_SAVED)
+}
+
+/// The registers an indirect call or jump hands to code not followed: the argument
+/// registers and the target's.
+fn passed(ins: &Instruction) -> Regs {
+    match ins.flow_control() {
+        FlowControl::IndirectCall | FlowControl::IndirectBranch => ARGS | operand_regs(ins),
+        _ => 0,
+    }
+}
+
+/// The register a plain load through the address writes (`movzx eax, byte [rdi+rcx]`: the
+/// characters of the string); `None` for any other access.
+fn loaded(ins: &Instruction, ops: &Operands) -> Option<Regs> {
+    let plain = matches!(
+        ins.mnemonic(),
+        Mnemonic::Mov | Mnemonic::Movzx | Mnemonic::Movsx | Mnemonic::Movsxd
+    ) && ins.op0_kind() == OpKind::Register
+        && ins.op1_kind() == OpKind::Memory
+        && !ops.mem_write
+        && ops.writes & !0xffff == 0;
+    plain.then_some(ops.writes)
+}
+
+/// An instruction reading the registers `chars` holding characters of the string: the
+/// registers holding them after it, when it only copies them (`mov`, `movzx`) or compares
+/// them with a constant or with a case-folded character; `None` for anything else (a hash
+/// computed from them, a comparison with a symbol table's names, a store).
+fn char_use(
+    f: &Func<'_>,
+    i: usize,
+    ops: &Operands,
+    chars: Regs,
+    factory: &mut InstructionInfoFactory,
+) -> Option<Regs> {
+    let ins = &f.insns[i];
+    if (ops.implicit_reads | ops.address_regs | ops.lea_regs) & chars != 0 || ops.mem_write {
+        return None;
+    }
+    let registers = ins.op_count() == 2
+        && ins.op0_kind() == OpKind::Register
+        && ins.op1_kind() == OpKind::Register;
+    match ins.mnemonic() {
+        Mnemonic::Mov | Mnemonic::Movzx | Mnemonic::Movsx | Mnemonic::Movsxd if registers => {
+            Some(ops.writes)
+        }
+        Mnemonic::Cmp | Mnemonic::Test if ins.op_count() == 2 => {
+            let other = match ins.op1_kind() {
+                OpKind::Register => {
+                    let a = reg_bit(ins.op0_register()).unwrap_or(0);
+                    let b = reg_bit(ins.op1_register()).unwrap_or(0);
+                    if ins.op0_kind() != OpKind::Register {
+                        return None;
+                    }
+                    [a, b].into_iter().find(|r| r & chars == 0)
+                }
+                OpKind::Memory => return None,
+                _ => None,
+            };
+            match other {
+                Some(r) if !case_folded(f, i, r, factory) => None,
+                _ => Some(0),
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Whether the register `reg`, compared at instruction `i` of `f` with a character of the
+/// string, was last set by `or reg, 0x20` on every path there (the instructions before `i`,
+/// no jump landing between). A case-insensitive comparison (number parsing's `nan` and `inf`,
+/// option and header names) finds no ELF symbol: their names match exactly.
+fn case_folded(f: &Func<'_>, i: usize, reg: Regs, factory: &mut InstructionInfoFactory) -> bool {
+    for j in (0..i).rev().take(8) {
+        let ins = &f.insns[j];
+        if ins.flow_control() != FlowControl::Next {
+            return false;
+        }
+        let ops = Operands::of(ins, factory);
+        if (ops.writes | ops.cond_writes | ops.implicit_writes) & reg != 0 {
+            return ins.mnemonic() == Mnemonic::Or
+                && ins.op0_kind() == OpKind::Register
+                && reg_bit(ins.op0_register()) == Some(reg)
+                && ins.op1_kind() != OpKind::Register
+                && ins.op1_kind() != OpKind::Memory
+                && ins.immediate(1) == 0x20;
+        }
+        if f.is_target(ins.ip()) {
+            return false;
+        }
+    }
+    false
+}
+
+/// Where the near jumps of `insns` (the code from `start` to `end`) land inside it, sorted.
+fn jump_targets(insns: &[Instruction], start: u64, end: u64) -> Vec<u64> {
+    let mut t: Vec<u64> = insns
+        .iter()
+        .filter(|i| {
+            matches!(
+                i.flow_control(),
+                FlowControl::ConditionalBranch | FlowControl::UnconditionalBranch
+            )
+        })
+        .map(|i| i.near_branch_target())
+        .filter(|a| (start..end).contains(a))
+        .collect();
+    t.sort_unstable();
+    t.dedup();
+    t
+}
+
+/// `cmp byte [s+k], imm`, `test [s+k], imm`: a character of the string compared with a
+/// constant (musl's fwrite looking for the end of a line, a test for an empty name), the flags
+/// deciding a branch. A lookup compares the name with the names of a symbol table, which no
+/// constant of the code is.
+fn compares_with_constant(ins: &Instruction, held: Regs) -> bool {
+    let address =
+        reg_bit(ins.memory_base()).unwrap_or(0) | reg_bit(ins.memory_index()).unwrap_or(0);
+    matches!(ins.mnemonic(), Mnemonic::Cmp | Mnemonic::Test)
+        && ins.op_count() == 2
+        && ins.op0_kind() == OpKind::Memory
+        && address & held != 0
+        && matches!(
+            ins.op1_kind(),
+            OpKind::Immediate8
+                | OpKind::Immediate8to32
+                | OpKind::Immediate8to64
+                | OpKind::Immediate16
+                | OpKind::Immediate32
+                | OpKind::Immediate32to64
+        )
 }
 
 /// Whether instruction `i` of `f` is its variadic prologue's save of an argument register
@@ -514,8 +739,12 @@ fn first_holder(f: &Func<'_>, i: usize, offset: u64) -> Option<Regs> {
     let in_imm = offs.has_immediate() && field == offs.immediate_offset() as u64;
     let mut factory = InstructionInfoFactory::new();
     let ops = Operands::of(ins, &mut factory);
-    if ins.flow_control() != FlowControl::Next || ops.mem_write || ops.mem_read {
+    if ins.flow_control() != FlowControl::Next || ops.mem_write {
         return None;
+    }
+    if ops.mem_read {
+        // `movzx eax, byte [r15+s]`: the string read as an array of characters (`"nan"[i]`).
+        return loaded(ins, &ops).filter(|_| in_disp).map(as_chars);
     }
     match ins.mnemonic() {
         Mnemonic::Lea if in_disp => Some(ops.writes),
