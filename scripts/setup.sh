@@ -48,6 +48,10 @@ OSV_BACKPORTS=(qemu-system-x86 qemu-system-common qemu-system-data seabios)
 
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+# One at a time (CI's background builds and the tests run it side by side; two apt-gets at
+# once fail on dpkg's lock): a second run waits, then finds everything installed.
+exec 9>"${TMPDIR:-/tmp}/tailor-setup.lock"
+flock 9
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 missing=()

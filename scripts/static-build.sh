@@ -60,17 +60,10 @@ for libc in glibc musl; do
   mv "$OUT/lua-$libc.tmp" "$OUT/lua-$libc"
 done
 
-# --- the sqlite3 shell, static, against glibc and musl (the amalgamation generated once).
+# --- the sqlite3 shell, static, against glibc and musl (scripts/lib/fetch-source.sh's
+# amalgamation, shared with scripts/osv-build.sh).
 if [ ! -x "$OUT/sqlite3-glibc" ] || [ ! -x "$OUT/sqlite3-musl" ]; then
-  SQLITE_SRC=$(fetch sqlite3 'sqlite3-[0-9]*[0-9]')
-  BLD=$OUT/sqlite-bld
-  if [ ! -f "$BLD/sqlite3.c" ] || [ ! -f "$BLD/shell.c" ]; then
-    log "generating sqlite's amalgamation from $SQLITE_SRC"
-    rm -rf "$BLD" && mkdir -p "$BLD"
-    (cd "$BLD" && "$SQLITE_SRC/configure" --disable-tcl --disable-readline --disable-editline \
-        >"$BLD/build.log" 2>&1 && make -j2 sqlite3.c shell.c >>"$BLD/build.log" 2>&1) \
-      || die "generating sqlite's amalgamation failed (see $BLD/build.log)"
-  fi
+  BLD=$(sqlite_amalgamation)
   log "building the sqlite3 shell (static, glibc and musl)"
   # Both links' compilations in parallel (sqlite3.c alone takes most of a minute).
   printf '%s\n' glibc musl | xargs -P 2 -I{} sh -c '

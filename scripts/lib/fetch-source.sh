@@ -17,3 +17,25 @@ fetch() {
   exec 8>&-
   echo "$dir"
 }
+
+# sqlite_amalgamation: sqlite's amalgamation (sqlite3.c, shell.c, sqlite3.h), generated once
+# from Debian's sqlite3 source (its full tree: the amalgamation comes out of tclsh scripts,
+# make target `sqlite3.c shell.c`, out of tree) into $E2E/src/sqlite-amalgamation, under a
+# lock of its own (the static programs and OSv's sqlite3 compile it side by side); prints its
+# directory.
+sqlite_amalgamation() {
+  local src bld=$E2E/src/sqlite-amalgamation
+  src=$(fetch sqlite3 'sqlite3-[0-9]*[0-9]')
+  exec 8>"$E2E/src/.sqlite-amalgamation.lock"
+  flock 8
+  if [ ! -f "$bld/.tailor-generated" ]; then
+    log "generating sqlite's amalgamation from $src"
+    rm -rf "$bld" && mkdir -p "$bld"
+    (cd "$bld" && "$src/configure" --disable-tcl --disable-readline --disable-editline \
+        >"$bld/build.log" 2>&1 && make -j2 sqlite3.c shell.c >>"$bld/build.log" 2>&1) \
+      || die "generating sqlite's amalgamation failed (see $bld/build.log)"
+    touch "$bld/.tailor-generated"
+  fi
+  exec 8>&-
+  echo "$bld"
+}

@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::e2e::E2e;
-use common::osv::{boot, contains_lines, osv, variant};
+use common::osv::{
+    boot, contains_lines, osv, profile, profile_vars, variant, variant_from, PROFILE,
+};
 
 /// Seconds before a boot is killed (TCG boots and runs each of these in a few seconds).
 const BOOT_TIMEOUT: u32 = 180;
@@ -112,7 +114,6 @@ fn boot_apps(kernel: &Path, image: &Path, apps: &[App]) {
 }
 
 #[test]
-#[ignore = "builds OSv (about 12 CPU-minutes, past CI's budget): cargo test --release --test osv -- --ignored"]
 fn generic_osv_kernel_runs_hello_lua_and_sqlite3() {
     let e = osv();
     let apps = apps(&e);
@@ -128,7 +129,6 @@ fn generic_osv_kernel_runs_hello_lua_and_sqlite3() {
 }
 
 #[test]
-#[ignore = "builds OSv (about 12 CPU-minutes, past CI's budget): cargo test --release --test osv -- --ignored"]
 fn osv_link_command_is_captured() {
     let e = osv();
     let argv: Vec<String> = std::fs::read_to_string(e.path("OSV_LINK"))
@@ -303,7 +303,6 @@ fn without_signature(s: &str) -> String {
 ///
 /// The size table is printed beside the generic kernel and the profile's generic kernel.
 #[test]
-#[ignore = "builds OSv (about 12 CPU-minutes, past CI's budget): cargo test --release --test osv -- --ignored"]
 fn tailored_osv_kernels_boot_every_app() {
     let e = osv();
     let apps = apps(&e);
@@ -362,10 +361,7 @@ fn tailored_osv_kernels_boot_every_app() {
     });
 
     // 3. A driver profile (OSv's build), then tailor link on its link command.
-    let p = variant(
-        "pci-hpet",
-        &["conf_drivers_profile=virtio-pci", "conf_drivers_hpet=1"],
-    );
+    let p = profile();
     let profile_generic = file_size(&p.path("VARIANT_KERNEL"));
     boot_apps(
         &p.path("VARIANT_KERNEL"),
@@ -373,7 +369,7 @@ fn tailored_osv_kernels_boot_every_app() {
         &apps[..1],
     );
     rows.push(Row {
-        what: "generic, conf_drivers_profile=virtio-pci conf_drivers_hpet=1".into(),
+        what: format!("generic, {}", profile_vars().join(" ")),
         stripped: profile_generic,
     });
     let profiled = tailor_link(
@@ -481,7 +477,6 @@ fn gc_against_linker(dir: &Path, argv: &[String], gc_args: &[&str], what: &str) 
 /// constructors run: it boots), and each orphan is one GNU ld's `--orphan-handling=warn`
 /// names.
 #[test]
-#[ignore = "builds OSv (about 12 CPU-minutes, past CI's budget): cargo test --release --test osv -- --ignored"]
 fn gc_and_check_are_exact_on_osvs_link() {
     common::need_tool("ld.lld", "lld");
     let e = osv();
@@ -569,7 +564,6 @@ fn native_example_manifest(tree: &Path) -> PathBuf {
 /// which the recipe's kernels cannot: the recipe reads only the manifest's ELF files and
 /// misses the vDSO inside the kernel (`clock_gettime`, `fsgsbase_avail`).
 #[test]
-#[ignore = "builds OSv (about 12 CPU-minutes, past CI's budget): cargo test --release --test osv -- --ignored"]
 fn native_example_kernels_against_osvs_own_recipe() {
     let e = osv();
     let apps = apps(&e);
@@ -592,37 +586,36 @@ fn native_example_kernels_against_osvs_own_recipe() {
         );
         (manifest, script)
     };
-    let profile = ["conf_drivers_profile=virtio-pci", "conf_drivers_hpet=1"];
     let mut rows = Vec::new();
-    for (label, vars) in [
-        ("every driver", &[][..]),
-        ("virtio-pci + hpet", &profile[..]),
-    ] {
+    for (label, from) in [("every driver", None), ("virtio-pci + hpet", Some(PROFILE))] {
         // The generic kernel of this configuration: the base, or the profile's variant.
-        let (tree, argv, image) = if vars.is_empty() {
-            (
+        let (tree, argv, image) = match from {
+            None => (
                 e.path("OSV_DIR"),
                 argv_of(&e.path("OSV_LINK")),
                 e.path("OSV_USR_IMG"),
-            )
-        } else {
-            let p = variant("pci-hpet", vars);
-            (
-                p.path("VARIANT_DIR"),
-                argv_of(&p.path("VARIANT_LINK")),
-                p.path("VARIANT_USR_IMG"),
-            )
+            ),
+            Some(_) => {
+                let p = profile();
+                (
+                    p.path("VARIANT_DIR"),
+                    argv_of(&p.path("VARIANT_LINK")),
+                    p.path("VARIANT_USR_IMG"),
+                )
+            }
         };
-        let name = if vars.is_empty() {
-            "recipe-native"
-        } else {
-            "recipe-native-pci-hpet"
+        let name = match from {
+            None => "recipe-native",
+            Some(_) => "recipe-native-pci-hpet",
         };
         let (manifest, script) = recipe_of(&tree, name);
-        let mut recipe_vars: Vec<String> = vars.iter().map(|v| v.to_string()).collect();
-        recipe_vars.push(format!("conf_version_script={}", script.display()));
-        let recipe_vars: Vec<&str> = recipe_vars.iter().map(String::as_str).collect();
-        let r = variant(name, &recipe_vars);
+        // OSv's build with the recipe's script: on the base tree, or on a copy of the
+        // profile's (a relink: its drivers are compiled already).
+        let recipe_var = format!("conf_version_script={}", script.display());
+        let r = match from {
+            None => variant(name, &[&recipe_var]),
+            Some(p) => variant_from(name, p, &[&recipe_var]),
+        };
         let recipe_kernel = r.path("VARIANT_KERNEL");
         boot_apps(&recipe_kernel, &image, std::slice::from_ref(hello));
         let b = boot(&recipe_kernel, &image, &clock.cmdline, 30);

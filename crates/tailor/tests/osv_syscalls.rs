@@ -29,7 +29,6 @@ fn unimplemented(console: &str) -> Vec<&str> {
 }
 
 #[test]
-#[ignore = "builds OSv (about 12 CPU-minutes cold, past CI's budget): cargo test --release --test osv_syscalls -- --ignored"]
 fn syscall_tailored_osv_kernel_runs_the_static_hellos() {
     let e = osv();
     let work = e2e_dir().join("osv-syscalls");

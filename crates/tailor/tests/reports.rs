@@ -244,11 +244,9 @@ fn diff_of_generic_and_tailored_musl_agrees_with_the_toolchain() {
     assert_eq!(diff_json(&e.path("MUSL_DIR"), &old, &new, &link), d);
 }
 
-/// OSv's generic kernel (its own build) against the kernel tailored to hello, lua and sqlite3
-/// by its own link command (needs scripts/osv-build.sh's cold build, so opt-in like
-/// tests/osv.rs: `cargo test --release --test reports -- --ignored`).
+/// OSv's generic kernel (its own build, scripts/osv-build.sh) against the kernel tailored to
+/// hello, lua and sqlite3 by its own link command.
 #[test]
-#[ignore]
 fn diff_of_generic_and_tailored_osv_kernel_agrees_with_the_toolchain() {
     let e = common::osv::osv();
     let dir = tempfile::tempdir().unwrap();

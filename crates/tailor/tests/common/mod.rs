@@ -32,13 +32,17 @@ pub fn tailor_ok(args: &[&str]) -> String {
 
 /// Path of a tool, or a failing test that says which Debian package provides it.
 pub fn need_tool(tool: &str, package: &str) -> PathBuf {
-    let found = std::env::var_os("PATH").and_then(|paths| {
+    find_tool(tool).unwrap_or_else(|| {
+        panic!("`{tool}` is not installed: run scripts/setup.sh (Debian package {package})")
+    })
+}
+
+/// Path of a tool on PATH.
+pub fn find_tool(tool: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)
             .map(|d| d.join(tool))
             .find(|p| p.is_file())
-    });
-    found.unwrap_or_else(|| {
-        panic!("`{tool}` is not installed: run scripts/setup.sh (Debian package {package})")
     })
 }
 

@@ -20,6 +20,31 @@ pub fn variant(name: &str, vars: &[&str]) -> E2e {
     build_script_with("osv-variant.sh", &args)
 }
 
+/// A variant built from a copy of the variant `from` (built first), with its variables and
+/// `vars` (`osv-variant.sh NAME --from FROM VARS`): a version script on top of a driver
+/// profile relinks instead of recompiling the profile's drivers.
+pub fn variant_from(name: &str, from: &str, vars: &[&str]) -> E2e {
+    let mut args = vec![name, "--from", from];
+    args.extend_from_slice(vars);
+    build_script_with("osv-variant.sh", &args)
+}
+
+/// The variant of OSv's driver profile that boots under TCG, `pci-hpet`
+/// (scripts/osv/profile.vars: virtio-pci with HPET; scripts/e2e-all.sh builds it ahead).
+pub const PROFILE: &str = "pci-hpet";
+
+/// The make variables of [`PROFILE`].
+pub fn profile_vars() -> Vec<&'static str> {
+    include_str!("../../../../scripts/osv/profile.vars")
+        .split_whitespace()
+        .collect()
+}
+
+/// The [`PROFILE`] variant.
+pub fn profile() -> E2e {
+    variant(PROFILE, &profile_vars())
+}
+
 /// What a boot printed.
 pub struct Boot {
     /// QEMU exited with status 0 (OSv powered off after the program returned).
@@ -30,9 +55,21 @@ pub struct Boot {
     pub log: String,
 }
 
+/// Path of a tool OSv's build or boot needs, or a failing test that says how to install it
+/// (`scripts/setup.sh --osv`, which scripts/test.sh runs).
+pub fn need_osv_tool(tool: &str, package: &str) -> std::path::PathBuf {
+    super::find_tool(tool).unwrap_or_else(|| {
+        panic!("`{tool}` is not installed: run scripts/setup.sh --osv (Debian package {package})")
+    })
+}
+
 /// Boots `kernel` with `image` and runs `cmdline` (`/hello`, ...); kills QEMU after
 /// `timeout` seconds.
 pub fn boot(kernel: &Path, image: &Path, cmdline: &str, timeout: u32) -> Boot {
+    need_osv_tool(
+        "qemu-system-x86_64",
+        "qemu-system-x86, from bookworm-backports",
+    );
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/osv-boot.sh");
     // The accelerator, probed once (`osv-boot.sh --accel`): a probe before every boot has
     // been seen to get the aborted probe's messages onto the boot's console output.
