@@ -75,12 +75,12 @@ impl Compiled {
 pub struct Placer<'s> {
     pub outputs: Vec<&'s OutputSection>,
     pub rules: Vec<Rule<'s>>,
-    /// The rules that can take a section, by the first two bytes every section name they take
-    /// starts with (with the rules that have no such prefix merged in, in script order);
-    /// `any_prefix` alone for other names. Placing a section tests only its bucket (a tenth
-    /// of GNU ld's built-in rules for `.text.*`).
-    by_prefix: crate::hash::FxHashMap<[u8; 2], Bucket>,
-    any_prefix: Bucket,
+    /// The literal prefixes of every section pattern (the bytes before its first wildcard),
+    /// as a trie: the node a section name walks down to holds exactly the rules that can take
+    /// it. A name like `.text.memcpy` is tested against the three or four rules of GNU ld's
+    /// built-in script whose patterns start `.text.` or less, not the 20 `.t` ones (a fifth of
+    /// `tailor gc`'s instructions on musl before, 16,467 sections).
+    prefixes: PrefixTrie,
 }
 
 /// Rules in script order, and where among them the `KEEP` rules outside `/DISCARD/` are (a
@@ -106,6 +106,113 @@ impl Bucket {
     }
 }
 
+/// A byte trie of the section patterns' literal prefixes. Each node's bucket holds the rules
+/// with a pattern whose prefix is the node's path or a shorter prefix of it (the root's: rules
+/// with a pattern that starts with a wildcard, and rules without section patterns).
+struct PrefixTrie {
+    /// Per node: its first edge in `edges`, its edge count, its bucket in `buckets`.
+    nodes: Vec<TrieNode>,
+    /// (byte, child node), grouped by parent.
+    edges: Vec<(u8, u32)>,
+    buckets: Vec<Bucket>,
+}
+
+#[derive(Clone, Copy)]
+struct TrieNode {
+    first_edge: u32,
+    edge_count: u32,
+    bucket: u32,
+}
+
+/// The trie's root node.
+const ROOT: usize = 0;
+
+impl PrefixTrie {
+    fn new(rules: &[Rule<'_>], outputs: &[&OutputSection]) -> Self {
+        // Per node while building: children, and the rules whose prefix ends here.
+        let mut children: Vec<Vec<(u8, u32)>> = vec![Vec::new()];
+        let mut ending: Vec<Vec<u32>> = vec![Vec::new()];
+        for (i, r) in rules.iter().enumerate() {
+            let prefixes = r.literal_prefixes();
+            if prefixes.is_empty() {
+                ending[ROOT].push(i as u32); // a file name alone takes every section
+            }
+            for prefix in prefixes {
+                let mut node = ROOT;
+                for &b in prefix {
+                    node = match children[node].iter().find(|e| e.0 == b) {
+                        Some(&(_, child)) => child as usize,
+                        None => {
+                            children.push(Vec::new());
+                            ending.push(Vec::new());
+                            let child = children.len() - 1;
+                            children[node].push((b, child as u32));
+                            child
+                        }
+                    };
+                }
+                ending[node].push(i as u32);
+            }
+        }
+        // Children are created after their parents: one pass in creation order gives each node
+        // its parent's rules merged with its own.
+        let mut merged: Vec<Vec<u32>> = Vec::with_capacity(children.len());
+        let mut parent = vec![ROOT; children.len()];
+        for (node, kids) in children.iter().enumerate() {
+            for &(_, child) in kids {
+                parent[child as usize] = node;
+            }
+        }
+        let mut trie = PrefixTrie {
+            nodes: Vec::with_capacity(children.len()),
+            edges: Vec::new(),
+            buckets: Vec::new(),
+        };
+        for (node, kids) in children.iter_mut().enumerate() {
+            let mut mine = if node == ROOT {
+                Vec::new()
+            } else {
+                merged[parent[node]].clone()
+            };
+            mine.extend(&ending[node]);
+            mine.sort_unstable();
+            mine.dedup();
+            // A node that adds no rule shares its parent's bucket.
+            let bucket = if node != ROOT && ending[node].is_empty() {
+                trie.nodes[parent[node]].bucket
+            } else {
+                trie.buckets
+                    .push(Bucket::new(mine.clone(), rules, outputs));
+                (trie.buckets.len() - 1) as u32
+            };
+            merged.push(mine);
+            kids.sort_unstable();
+            trie.nodes.push(TrieNode {
+                first_edge: trie.edges.len() as u32,
+                edge_count: kids.len() as u32,
+                bucket,
+            });
+            trie.edges.extend_from_slice(kids);
+        }
+        trie
+    }
+
+    /// The rules that can take a section named `name`: the bucket of the deepest node its
+    /// bytes walk down to.
+    fn bucket(&self, name: &[u8]) -> &Bucket {
+        let mut node = self.nodes[ROOT];
+        for &b in name {
+            let first = node.first_edge as usize;
+            let edges = &self.edges[first..first + node.edge_count as usize];
+            match edges.iter().find(|e| e.0 == b) {
+                Some(&(_, child)) => node = self.nodes[child as usize],
+                None => break,
+            }
+        }
+        &self.buckets[node.bucket as usize]
+    }
+}
+
 impl<'s> Placer<'s> {
     /// The rules of `script`, in order.
     pub fn new(script: &'s Script) -> Self {
@@ -126,37 +233,17 @@ impl<'s> Placer<'s> {
                 });
             }
         }
-        let mut prefixed: crate::hash::FxHashMap<[u8; 2], Vec<u32>> = Default::default();
-        let mut any_prefix = Vec::new();
-        for (i, r) in rules.iter().enumerate() {
-            match r.common_prefix() {
-                Some(key) => prefixed.entry(key).or_default().push(i as u32),
-                None => any_prefix.push(i as u32),
-            }
-        }
-        let by_prefix = prefixed
-            .into_iter()
-            .map(|(key, mut bucket)| {
-                bucket.extend(&any_prefix);
-                bucket.sort_unstable();
-                (key, Bucket::new(bucket, &rules, &outputs))
-            })
-            .collect();
-        let any_prefix = Bucket::new(any_prefix, &rules, &outputs);
+        let prefixes = PrefixTrie::new(&rules, &outputs);
         Placer {
             outputs,
             rules,
-            by_prefix,
-            any_prefix,
+            prefixes,
         }
     }
 
     /// The rules that can take a section named `name`.
     fn bucket(&self, name: &[u8]) -> &Bucket {
-        match name {
-            [a, b, ..] => self.by_prefix.get(&[*a, *b]).unwrap_or(&self.any_prefix),
-            _ => &self.any_prefix,
-        }
+        self.prefixes.bucket(name)
     }
 
     /// Places one input section.
@@ -253,16 +340,15 @@ fn constraint_allows(out: &OutputSection, s: &InputSection<'_>) -> bool {
 }
 
 impl Rule<'_> {
-    /// The first two bytes every name this rule takes starts with, if there are such.
-    fn common_prefix(&self) -> Option<[u8; 2]> {
-        let mut key: Option<[u8; 2]> = None;
-        if self.compiled.is_empty() {
-            return None; // a file name alone takes every section
-        }
-        for c in &self.compiled {
-            let literal: &[u8] = match c {
-                Compiled::Exact(e) => e,
-                Compiled::Prefix(p) => p,
+    /// The literal prefix of each section pattern (its bytes before the first wildcard or
+    /// escape): a name this rule takes starts with one of them. Empty for a rule without
+    /// section patterns.
+    fn literal_prefixes(&self) -> Vec<&[u8]> {
+        self.compiled
+            .iter()
+            .map(|c| match c {
+                Compiled::Exact(e) => e.as_slice(),
+                Compiled::Prefix(p) => p.as_slice(),
                 Compiled::Wild(w) => {
                     let n = w
                         .iter()
@@ -270,17 +356,8 @@ impl Rule<'_> {
                         .unwrap_or(w.len());
                     &w[..n]
                 }
-            };
-            let [a, b, ..] = literal else {
-                return None;
-            };
-            match key {
-                None => key = Some([*a, *b]),
-                Some(k) if k == [*a, *b] => {}
-                Some(_) => return None,
-            }
-        }
-        key
+            })
+            .collect()
     }
 
     /// The section pattern of this rule that takes `s`, if the rule takes it.
