@@ -535,18 +535,25 @@ impl<'r> Prediction<'r> {
     /// The section's name as the linker prints it: GNU ld adds `[signature]` to a group
     /// member.
     pub fn name(&self, s: SectionId) -> String {
+        let mut name = String::new();
+        self.push_name(s, &mut name);
+        name
+    }
+    /// [`Prediction::name`], appended to `out` (a report's rows, without a `String` each).
+    pub fn push_name(&self, s: SectionId, out: &mut String) {
         let sec = self.sec(s);
-        let name = String::from_utf8_lossy(sec.name);
+        out.push_str(&String::from_utf8_lossy(sec.name));
         if let Some(group) = sec
             .group
             .filter(|_| GcRules::of(self.linker).names_group_members_with_signature)
         {
             let obj = self.link.obj_of(s);
             if let Some((_, sig, _)) = obj.elf.groups.iter().find(|g| g.0 == group.get()) {
-                return format!("{name}[{}]", String::from_utf8_lossy(sig));
+                out.push('[');
+                out.push_str(&String::from_utf8_lossy(sig));
+                out.push(']');
             }
         }
-        name.into_owned()
     }
     pub fn size(&self, s: SectionId) -> u64 {
         self.sec(s).size

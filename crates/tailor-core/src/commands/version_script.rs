@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use super::planning::Planning;
-use super::provider::{LoadedProvider, ProviderArg};
+use super::provider::{LoadedProvider, ProviderArg, ProviderData};
 use super::{collect_inputs, emit, read_consumers, Consumers, Status, Timings};
 use crate::analysis::elf::ReadOptions;
 use crate::analysis::needs::HitSource;
@@ -14,7 +14,7 @@ use crate::decide::version_script::GroupBy;
 use crate::error::{Error, Result};
 use crate::inputs::link_command::{LinkCommand, Linker};
 use crate::inputs::version_rules::VersionRules;
-use crate::inputs::{self, InputSpec};
+use crate::inputs::{self, InputSet, InputSpec};
 use crate::output::{self, WriteOutcome};
 
 /// Options of `tailor version-script`.
@@ -50,18 +50,46 @@ fn with_planning<R>(
     t: &mut Timings,
     f: impl FnOnce(&Planning<'_, '_>, &[PathBuf], &mut dyn Write, &mut Timings) -> Result<R>,
 ) -> Result<R> {
+    let set = consumer_set(opts, link, read, log)?;
+    t.phase("inputs collected");
+    let loaded = LoadedProvider::load(&opts.provider)?;
+    let provider = loaded.view()?;
+    t.phase("provider read");
+    with_provider(opts, set, &loaded, provider, link, log, t, f)
+}
+
+/// The consumers named, and those the link (or its embedded plan) holds.
+fn consumer_set(
+    opts: &VersionScriptOptions,
+    link: Option<&LinkCommand>,
+    read: Option<&LinkRead>,
+    log: &mut dyn Write,
+) -> Result<InputSet> {
     let mut set = collect_inputs(&opts.inputs)?;
     match (read, link) {
         (Some(read), _) => super::add_link_consumers(&mut set, read, log),
         (None, Some(cmd)) => super::add_embedded_consumers(&mut set, cmd, log),
         (None, None) => {}
     }
-    t.phase("inputs collected");
-    let loaded = LoadedProvider::load(&opts.provider)?;
-    let Some(provider) = loaded.view()? else {
+    Ok(set)
+}
+
+/// [`with_planning`] once the consumers are named and the provider is read (`tailor gc
+/// --provider` reads it while it reads the link).
+#[allow(clippy::too_many_arguments)]
+fn with_provider<R>(
+    opts: &VersionScriptOptions,
+    set: InputSet,
+    loaded: &LoadedProvider,
+    provider: Option<ProviderData<'_>>,
+    link: Option<&LinkCommand>,
+    log: &mut dyn Write,
+    t: &mut Timings,
+    f: impl FnOnce(&Planning<'_, '_>, &[PathBuf], &mut dyn Write, &mut Timings) -> Result<R>,
+) -> Result<R> {
+    let Some(provider) = provider else {
         return Err(Error::Usage("no provider".into()));
     };
-    t.phase("provider read");
     let scan = opts.by_name.then_some(&provider.exports);
     let read = read_consumers(&set, ReadOptions::IMPORTS, scan)?;
     let consumers = Consumers::new(&read);
@@ -90,17 +118,23 @@ fn with_planning<R>(
 
 /// The rules of the plan `opts` describes, before the provider's by-name lookups, as
 /// `linker` reads them (`tailor gc --provider`: its own fixed point finds those).
+/// `loaded` and `provider` are `opts.provider`, read ([`LoadedProvider::load`], `view`).
 pub fn plan_rules(
     opts: &VersionScriptOptions,
+    loaded: &LoadedProvider,
+    provider: Option<ProviderData<'_>>,
     read: &LinkRead,
     log: &mut dyn Write,
 ) -> Result<VersionRules> {
     let link = link_command(opts)?;
     let mut t = Timings::start();
-    with_planning(
+    let set = consumer_set(opts, link.as_ref(), Some(read), log)?;
+    with_provider(
         opts,
+        set,
+        loaded,
+        provider,
         link.as_ref(),
-        Some(read),
         log,
         &mut t,
         |planning, _, _, _| Ok(planning.base_rules(read.linker)),

@@ -71,13 +71,17 @@ pub fn boot(kernel: &Path, image: &Path, cmdline: &str, timeout: u32) -> Boot {
         "qemu-system-x86, from bookworm-backports",
     );
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/osv-boot.sh");
-    // The accelerator, probed once (`osv-boot.sh --accel`): a probe before every boot has
-    // been seen to get the aborted probe's messages onto the boot's console output.
+    // The accelerator, probed once with the first kernel booted (`osv-boot.sh --accel KERNEL
+    // IMAGE`: KVM only if it runs that kernel; a nested KVM has been seen to stop at OSv's
+    // first SSE instruction): a probe before every boot has been seen to get the aborted
+    // probe's messages onto the boot's console output.
     static ACCEL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let accel = ACCEL.get_or_init(|| {
         let out = Command::new("bash")
             .arg(&script)
             .arg("--accel")
+            .arg(kernel)
+            .arg(image)
             .output()
             .expect("running scripts/osv-boot.sh --accel");
         let text = String::from_utf8_lossy(&out.stdout);
