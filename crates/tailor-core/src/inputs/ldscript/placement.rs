@@ -181,8 +181,7 @@ impl PrefixTrie {
             let bucket = if node != ROOT && ending[node].is_empty() {
                 trie.nodes[parent[node]].bucket
             } else {
-                trie.buckets
-                    .push(Bucket::new(mine.clone(), rules, outputs));
+                trie.buckets.push(Bucket::new(mine.clone(), rules, outputs));
                 (trie.buckets.len() - 1) as u32
             };
             merged.push(mine);
@@ -429,4 +428,114 @@ fn flags_match(spec: &InputSectionSpec, s: &InputSection<'_>) -> bool {
         };
         (s.sh_flags & bit != 0) == *want
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    /// Placement by testing every rule in script order (what the trie must agree with).
+    fn place_by_every_rule(p: &Placer<'_>, s: &InputSection<'_>) -> Placement {
+        let allows = |r: &Rule<'_>| constraint_allows(p.outputs[r.output as usize], s);
+        let Some(i) = p.rules.iter().position(|r| allows(r) && r.matches(s)) else {
+            return Placement::Orphan;
+        };
+        let rule = &p.rules[i];
+        if p.outputs[rule.output as usize].name == "/DISCARD/" {
+            return Placement::Discarded { rule: i as u32 };
+        }
+        let keep_rule = p.rules[i..]
+            .iter()
+            .enumerate()
+            .find(|(_, r)| {
+                r.spec.keep
+                    && p.outputs[r.output as usize].name != "/DISCARD/"
+                    && allows(r)
+                    && r.matches(s)
+            })
+            .map(|(k, _)| (i + k) as u32);
+        Placement::Placed {
+            output: rule.output,
+            rule: i as u32,
+            keep_rule,
+        }
+    }
+
+    #[test]
+    fn the_prefix_trie_places_as_testing_every_rule_does() {
+        // Exact names, `prefix*`, wildcards inside and first, escapes, character classes,
+        // file-only rules, EXCLUDE_FILE, an ONLY_IF_RO section, KEEP after a plain rule.
+        let script = br#"SECTIONS {
+            .text.unlikely : { *(.text.unlikely .text.*_unlikely .text.unlikely.*) }
+            .text.hot : { *(.text.hot .text.hot.*) }
+            .text : { *(.text .stub .text.* .gnu.linkonce.t.*) KEEP(*(.text.keep*)) }
+            .init_array : { *(.init_array) KEEP(*(SORT(.init_array.*) .init_array)) }
+            .ro ONLY_IF_RO : { *(.ro*) }
+            .weird : { *(\.w?rd .x[ab]c *tail) }
+            .mine : { special.o }
+            .rest : { EXCLUDE_FILE(skip.o) *(.data .data.*) }
+            /DISCARD/ : { *(.discard .discard.*) *(.note.GNU-stack) }
+        }"#;
+        let script = crate::inputs::ldscript::parse_text(script, Path::new("t.ld"), &[]).unwrap();
+        let placer = Placer::new(&script);
+        let names: &[&[u8]] = &[
+            b".text",
+            b".text.memcpy",
+            b".text.unlikely",
+            b".text.foo_unlikely",
+            b".text.unlikely.x",
+            b".text.hot",
+            b".text.hot.y",
+            b".text.keep",
+            b".text.keeper",
+            b".stub",
+            b".gnu.linkonce.t.z",
+            b".init_array",
+            b".init_array.5",
+            b".ro",
+            b".rodata",
+            b".wrd",
+            b".w.rd",
+            b".xac",
+            b".xbc",
+            b".xcc",
+            b"anytail",
+            b"tail",
+            b".data",
+            b".data.rel",
+            b".discard",
+            b".discard.1",
+            b".note.GNU-stack",
+            b"",
+            b".",
+            b".t",
+            b".te",
+            b"x",
+            b".bss",
+        ];
+        let mut compared = 0;
+        for file in [&b"a.o"[..], b"special.o", b"skip.o"] {
+            for &name in names {
+                for flags in [0, u64::from(elf::SHF_WRITE)] {
+                    let s = InputSection {
+                        file,
+                        archive: None,
+                        name,
+                        sh_type: elf::SHT_PROGBITS,
+                        sh_flags: flags | u64::from(elf::SHF_ALLOC),
+                    };
+                    assert_eq!(
+                        placer.place(&s),
+                        place_by_every_rule(&placer, &s),
+                        "{} in {}",
+                        String::from_utf8_lossy(name),
+                        String::from_utf8_lossy(file)
+                    );
+                    compared += 1;
+                }
+            }
+        }
+        assert_eq!(compared, 3 * names.len() * 2);
+    }
 }
