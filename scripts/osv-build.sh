@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds a real OSv kernel and image for the OSv tests, from the tarballs in ../shared/osv-src
 # (OSv v0.57.0-398 and the submodules an x64 build needs), with OSv's own build:
-#   ./scripts/build -j2 fs=rofs conf_hide_symbols=1 image=native-example,tailor-apps
+#   ./scripts/build -j2 fs=rofs conf_hide_symbols=1 "conf_compiler_cflags=-msse2 -g0" \
+#     image=native-example,tailor-apps
 # where tailor-apps is a module of ours holding lua and the sqlite3 shell, built here against
 # the host's glibc as position-independent executables from Debian's source packages.
 # Everything is cached in ${TAILOR_E2E_DIR:-target/e2e}/osv and rebuilt only when missing.
@@ -14,7 +15,7 @@
 #                  OSV_LOADER byte for byte (checked here when it is captured)
 #   OSV_LINK_LD    argv[0] of that command;  OSV_LINK_RSP  the rest, as an ld response file
 #                  (`$OSV_LINK_LD @$OSV_LINK_RSP`)
-#   OSV_LOADER     the generic kernel, build/release.x64/loader.elf (with debug info)
+#   OSV_LOADER     the generic kernel, build/release.x64/loader.elf (with symbols)
 #   OSV_KERNEL     build/release.x64/loader-stripped.elf (what QEMU boots with -kernel)
 #   OSV_MANIFEST   build/release.x64/usr.manifest (every file of the image; the consumers)
 #   OSV_USR_IMG    build/release.x64/usr.img (qcow2: boot loader, kernel and the rofs partition)
@@ -34,7 +35,10 @@ SHARED=${TAILOR_OSV_SRC:-$HERE/../shared/osv-src}
 [ -d "$SHARED" ] || SHARED=/work/shared/osv-src
 TREE=$OSV/tree
 OUT=$TREE/build/release.x64
-BUILD_ARGS=(-j2 fs=rofs conf_hide_symbols=1 image=native-example,tailor-apps)
+# Without debug info (`-g0` after the Makefile's `-g`): it takes a large part of the compile and
+# makes loader.elf ten times larger, and nothing here reads it (QEMU boots a stripped kernel).
+BUILD_ARGS=(-j2 fs=rofs conf_hide_symbols=1 "conf_compiler_cflags=-msse2 -g0"
+  image=native-example,tailor-apps)
 log() { echo "osv: $*" >&2; }
 took() { log "$1 in $((SECONDS - $2)) s"; }
 die() { echo "osv: $*" >&2; exit 2; }
@@ -150,6 +154,11 @@ if [ "$need_build" = 0 ]; then
   for f in "${MOD_FILES[@]}"; do if [ "$MOD/$f" -nt "$OUT/usr.img" ]; then need_build=1; fi; done
 fi
 if [ "$need_build" = 1 ]; then
+  # OSv's make does not track its variables: a build with other ones starts from no objects.
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" != "${BUILD_ARGS[*]}" ]; then
+    log "the build's variables changed (was: $(cat "$stamp")): removing $TREE/build"
+    rm -rf "$TREE/build" "$stamp"
+  fi
   log "building OSv: ./scripts/build ${BUILD_ARGS[*]} (log: $OSV/build.log)"
   t0=$SECONDS
   (cd "$TREE" && ./scripts/build "${BUILD_ARGS[@]}") > "$OSV/build.log" 2>&1 \
@@ -188,4 +197,4 @@ echo "OSV_SQLITE3_CMD=/sqlite3 -batch -init /tailor/test.sql :memory: .quit"
 echo "OSV_SQLITE3_LAST=sqlite on OSv: done"
 echo "OSV_CLOCK_CMD=/clock"
 echo "OSV_CLOCK_LAST=vdso clock on OSv: done"
-echo "OSV_BUILD_ARGS=${BUILD_ARGS[*]}"
+echo "OSV_BUILD_ARGS=$(printf '%q ' "${BUILD_ARGS[@]}")"

@@ -43,7 +43,7 @@ done
 declare -A base
 while IFS='=' read -r k v; do base[$k]=$v; done < <(bash "$HERE/scripts/osv-build.sh")
 BASE_TREE=${base[OSV_DIR]}
-read -r -a BUILD_ARGS <<< "${base[OSV_BUILD_ARGS]}"
+eval "BUILD_ARGS=(${base[OSV_BUILD_ARGS]})"  # printf %q-quoted by osv-build.sh
 VARIANTS=$(dirname "$BASE_TREE")/variants
 V=$VARIANTS/$NAME
 mkdir -p "$V"

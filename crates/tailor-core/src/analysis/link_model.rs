@@ -347,7 +347,10 @@ pub fn prefetch(cwd: &Path, paths: &[PathBuf]) -> Prefetched {
             // again by the real read.
             let mut bytes = vec![0; meta.len() as usize];
             file.read_exact(&mut bytes).ok()?;
-            Some((in_dir(cwd, p).into_os_string(), std::sync::Mutex::new(Some(bytes))))
+            Some((
+                in_dir(cwd, p).into_os_string(),
+                std::sync::Mutex::new(Some(bytes)),
+            ))
         })
         .collect()
 }

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use object::elf;
 use serde::Serialize;
 
-use super::provider::LoadedProvider;
+use super::provider::{LoadedProvider, ProviderData};
 use super::version_script::VersionScriptOptions;
 use super::{emit, to_json, Format, ReportFormat, Status, Timings};
 use crate::analysis::gc::{GcResult, RootReason};
@@ -112,7 +112,35 @@ pub fn run(
         (read, provider)
     });
     let read = read?;
-    let (version, dynamic_list) = match &cmd.exports {
+    // The link resolves while the exports' rules are made (a plan reads its consumers).
+    let (rules, link) = std::thread::scope(|s| {
+        let link = s.spawn(|| read.resolve());
+        let rules = export_rules(cmd, &read, loaded.as_ref(), provider, log);
+        let link = link.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (rules, link)
+    });
+    let (version, dynamic_list) = rules?;
+    let link = link?;
+    t.phase("resolved");
+    let exports = PredictedExports {
+        version,
+        dynamic_list,
+        by_name: cmd.by_name,
+    };
+    let prediction = predict::mark(&read, link, exports, &mut t);
+    report(&prediction, cmd, query, out, log, &mut t)
+}
+
+/// The version rules (and dynamic list) the predicted link exports by: the command's own, a
+/// `--version-script`, or a plan for consumers (`loaded` and `provider`: its provider, read).
+fn export_rules(
+    cmd: &GcCommand,
+    read: &LinkRead,
+    loaded: Option<&LoadedProvider>,
+    provider: Option<Result<Option<ProviderData<'_>>>>,
+    log: &mut dyn Write,
+) -> Result<(VersionRules, VersionRules)> {
+    Ok(match &cmd.exports {
         ExportSource::Command => (read.own_version_rules()?, read.dynamic_list.clone()),
         ExportSource::Script(p) => {
             let mut version = VersionRules::for_linker(read.linker);
@@ -120,22 +148,15 @@ pub fn run(
             (version, read.dynamic_list.clone())
         }
         ExportSource::Plan(opts) => {
-            let (Some(loaded), Some(provider)) = (&loaded, provider) else {
+            let (Some(loaded), Some(provider)) = (loaded, provider) else {
                 return Err(Error::Usage("no provider".into()));
             };
             (
-                super::version_script::plan_rules(opts, loaded, provider?, &read, log)?,
+                super::version_script::plan_rules(opts, loaded, provider?, read, log)?,
                 read.dynamic_list.clone(),
             )
         }
-    };
-    let exports = PredictedExports {
-        version,
-        dynamic_list,
-        by_name: cmd.by_name,
-    };
-    let prediction = predict::predict(&read, exports, &mut t)?;
-    report(&prediction, cmd, query, out, log, &mut t)
+    })
 }
 
 fn report(
