@@ -113,6 +113,17 @@ pub(crate) fn is_linker(program: &str) -> bool {
 /// backslash escapes; nested response files; a missing file is left as it is, as gcc does).
 pub fn expand_response_files(args: &[String], read: &mut Vec<PathBuf>) -> Result<Vec<String>> {
     let mut out = Vec::with_capacity(args.len());
+    expand_into(args.iter().cloned(), read, &mut out)?;
+    Ok(out)
+}
+
+/// [`expand_response_files`], the words moved into `out` (a response file's words are not
+/// copied again at each level).
+fn expand_into(
+    args: impl Iterator<Item = String>,
+    read: &mut Vec<PathBuf>,
+    out: &mut Vec<String>,
+) -> Result<()> {
     for a in args {
         match a.strip_prefix('@') {
             Some(file) if Path::new(file).is_file() => {
@@ -125,12 +136,13 @@ pub fn expand_response_files(args: &[String], read: &mut Vec<PathBuf>) -> Result
                     .map_err(|e| Error::io("reading response file", Path::new(file), e))?;
                 read.push(PathBuf::from(file));
                 let inner = split_response(&text);
-                out.extend(expand_response_files(&inner, read)?);
+                out.reserve(inner.len());
+                expand_into(inner.into_iter(), read, out)?;
             }
-            _ => out.push(a.clone()),
+            _ => out.push(a),
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// The words of a response file as gcc's `buildargv` (libiberty) splits them: ASCII
