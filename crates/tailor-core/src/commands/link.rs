@@ -901,7 +901,9 @@ fn attempt(
     let checked = generic.check(&planned_from, &mut late_image, &mut early, log, &mut t)?;
     let (generic, checked) = match checked {
         Checked::Holds(generic, image) => (generic, image),
-        Checked::Wrong(generic) => return Ok(replan(tailored_job, generic, early, log)),
+        Checked::Wrong(generic, messages) => {
+            return Ok(replan(tailored_job, generic, messages, log))
+        }
     };
     let provider = checked.as_deref().unwrap_or(&planned_from);
     let _ = log.write_all(&early);
@@ -1401,13 +1403,14 @@ enum Checked<'s> {
     /// Planned from the image, or from a guess it confirms: then its exports, read from it
     /// (boxed: they are a hundred times the size of the other variant).
     Holds(Generic, Option<Box<ProviderData<'s>>>),
-    /// The guess was wrong: plan again from this image.
-    Wrong(Generic),
+    /// The guess was wrong: plan again from this image (with the generic link's messages).
+    Wrong(Generic, Vec<u8>),
 }
 
 impl GenericState {
     /// The generic image planned from; or, still linking, waited for (`early` printed should
-    /// it fail) and `planned_from` checked against its exports, mapped into `image`.
+    /// it fail; its messages joining `early` if the guess holds) and `planned_from` checked
+    /// against its exports, mapped into `image`.
     fn check<'s>(
         self,
         planned_from: &ProviderData<'_>,
@@ -1420,28 +1423,32 @@ impl GenericState {
             GenericState::Linked(generic) => return Ok(Checked::Holds(generic, None)),
             GenericState::Linking(job) => job,
         };
-        let generic = match wait_generic(job, early) {
+        let (generic, messages) = job.wait();
+        let generic = match generic {
             Ok(g) => g,
             Err(e) => {
                 let _ = log.write_all(early);
+                let _ = log.write_all(&messages);
                 return Err(e);
             }
         };
         let exports = image_exports(image, &generic)?;
         if !planned_from.exports.same_as(&exports.exports) {
-            return Ok(Checked::Wrong(generic));
+            return Ok(Checked::Wrong(generic, messages));
         }
+        early.extend_from_slice(&messages);
         t.phase("generic image, exports as predicted");
         Ok(Checked::Holds(generic, Some(Box::new(exports))))
     }
 }
 
 /// A wrong guess: the tailored link started from it waited for, then planned again from
-/// `generic` (what the attempt held back in `early` goes with it).
+/// `generic`. Only the generic link's `messages` go with it: what else the attempt held back
+/// (notes on the link's consumers, `--keep` warnings) the next attempt says again, once.
 fn replan(
     tailored_job: Option<Job<Result<LinkRun>>>,
     generic: Generic,
-    early: Vec<u8>,
+    messages: Vec<u8>,
     log: &mut dyn Write,
 ) -> Attempt {
     drop(tailored_job);
@@ -1450,7 +1457,7 @@ fn replan(
         "tailor: note: the generic image's exports differ from the link's model: planning \
          again from the image"
     );
-    Attempt::Retry(generic, early)
+    Attempt::Retry(generic, messages)
 }
 
 /// The tailored link waited for (its messages printed), `meanwhile` run as it links.
