@@ -660,7 +660,8 @@ fn libtool_wrappers_and_link_mode() {
 /// A library whose exports the link's model predicts (planned and linked while the generic
 /// link runs), and one it does not (`--defsym`, which the model leaves out): the second is
 /// planned again from the generic image. Both export exactly what their app imports, as nm
-/// reads the generic image, and run it.
+/// reads the generic image, and run it. What an attempt says before its plan is known to hold
+/// (a `--keep` warning) is said once, even when the plan is made again.
 #[test]
 fn exports_planned_before_the_generic_link_are_checked_against_it() {
     let dir = tempfile::tempdir().unwrap();
@@ -682,6 +683,7 @@ fn exports_planned_before_the_generic_link_are_checked_against_it() {
         "#include <stdio.h>\nint k_add(int, int);\nint k_alias(int, int);\n\
          int main(void) { printf(\"%d\\n\", k_add(2, 3) + k_alias(1, 1)); return 0; }\n",
     );
+    write(d, "keep.txt", "k_nosuch\n");
     gcc(d, &["-fPIC", "-ffunction-sections", "-c", "k.c"]);
     let defsym = "-Wl,--defsym=k_alias=k_add";
     gcc(d, &["-shared", "-o", "libk.so", "k.o", defsym]);
@@ -697,14 +699,16 @@ fn exports_planned_before_the_generic_link_are_checked_against_it() {
         .collect();
         let out = format!("libk-{app}.so");
         let consumer = format!("./{app}");
-        let mut args = vec!["link", &consumer, "-o", &out, "--", "gcc", "-shared"];
-        args.extend(["-o", "libk.so", "k.o"]);
+        let mut args = vec!["link", &consumer, "-o", &out, "--keep", "keep.txt"];
+        args.extend(["--", "gcc", "-shared", "-o", "libk.so", "k.o"]);
         args.extend(extra);
         let o = tailor().current_dir(d).args(&args).output().unwrap();
         let stderr = String::from_utf8_lossy(&o.stderr);
         assert!(o.status.success(), "{app}: {stderr}");
         let replanned = stderr.contains("planning again from the image");
         assert_eq!(replanned, !guess_holds, "{app}: {stderr}");
+        let warning = "tailor: warning: --keep k_nosuch: not exported by libk.so\n";
+        assert_eq!(stderr.matches(warning).count(), 1, "{app}: {stderr}");
         let generic = parse_nm_defined(&tool_stdout(
             "nm",
             "binutils",

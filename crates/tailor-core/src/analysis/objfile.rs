@@ -80,6 +80,9 @@ pub struct ObjReloc {
     pub addend: i64,
 }
 
+/// An `SHT_GROUP` section: (group section index, signature, member indices).
+pub type Group<'d> = (u32, &'d [u8], Vec<u32>);
+
 /// A parsed relocatable object.
 #[derive(Debug)]
 pub struct ObjectFile<'d> {
@@ -88,8 +91,8 @@ pub struct ObjectFile<'d> {
     /// Index of the first global symbol (`sh_info` of the symbol table).
     pub first_global: u32,
     pub relocs: Vec<ObjReloc>,
-    /// `SHT_GROUP` sections: (group section index, signature, member indices).
-    pub groups: Vec<(u32, &'d [u8], Vec<u32>)>,
+    /// `SHT_GROUP` sections.
+    pub groups: Vec<Group<'d>>,
     /// `ELFOSABI_GNU`/`FREEBSD`: GNU ld honours `SHF_GNU_RETAIN` only there.
     pub gnu_osabi: bool,
     pub machine: u16,
@@ -143,194 +146,32 @@ fn parse_generic<'d, H: FileHeader<Endian = Endianness>>(
     let table = header
         .sections(endian, data)
         .map_err(|e| fail(format!("section headers: {e}")))?;
-    let count = table.len();
-    let mut sections = Vec::with_capacity(count);
-    for (i, s) in table.iter().enumerate() {
-        let name = table
-            .section_name(endian, s)
-            .map_err(|e| fail(format!("section {i}: name: {e}")))?;
-        let sh_type = s.sh_type(endian);
-        let bytes = if sh_type == elf::SHT_NOBITS {
-            &[][..]
-        } else {
-            s.data(endian, data).map_err(|e| {
-                fail(format!(
-                    "section {i} `{}`: contents: {e}",
-                    String::from_utf8_lossy(name)
-                ))
-            })?
-        };
-        let modeled = i != 0
-            && !matches!(
-                sh_type,
-                elf::SHT_NULL
-                    | elf::SHT_SYMTAB
-                    | elf::SHT_STRTAB
-                    | elf::SHT_REL
-                    | elf::SHT_RELA
-                    | elf::SHT_GROUP
-                    | elf::SHT_SYMTAB_SHNDX
-            );
-        sections.push(ObjSection {
-            name,
-            sh_type,
-            flags: s.sh_flags(endian).into(),
-            size: s.sh_size(endian).into(),
-            align: s.sh_addralign(endian).into(),
-            link: s.sh_link(endian),
-            group: None,
-            relocs: 0..0,
-            modeled,
-            data: bytes,
-        });
-    }
-    let symtab = table
-        .symbols(endian, data, elf::SHT_SYMTAB)
-        .map_err(|e| fail(format!("symbol table: {e}")))?;
-    let mut symbols = Vec::with_capacity(symtab.len());
-    for (i, sym) in symtab.iter().enumerate() {
-        let name = sym
-            .name(endian, symtab.strings())
-            .map_err(|e| fail(format!("symbol {i}: name: {e}")))?;
-        let shndx = match sym.st_shndx(endian) {
-            elf::SHN_XINDEX => symtab
-                .shndx(endian, object::SymbolIndex(i))
-                .ok_or_else(|| fail(format!("symbol {i}: missing SHT_SYMTAB_SHNDX entry")))?,
-            s => u32::from(s),
-        };
-        if shndx != 0 && shndx < u32::from(elf::SHN_LORESERVE) && shndx as usize >= count {
-            return Err(fail(format!(
-                "symbol {i} `{}` is in section {shndx}, but the file has {count} sections",
-                String::from_utf8_lossy(name)
-            )));
-        }
-        symbols.push(ObjSymbol {
-            name,
-            value: sym.st_value(endian).into(),
-            size: sym.st_size(endian).into(),
-            shndx,
-            bind: sym.st_bind(),
-            sym_type: sym.st_type(),
-            visibility: sym.st_visibility(),
-        });
-    }
-    let first_global = table
-        .iter()
-        .find(|s| s.sh_type(endian) == elf::SHT_SYMTAB)
-        .map(|s| s.sh_info(endian))
-        .unwrap_or(0)
-        .min(symbols.len() as u32);
-    let mips64el = header.is_mips64el(endian);
+    let r = Reader {
+        header,
+        endian,
+        data,
+        table,
+        path,
+        place,
+    };
+    let mut sections = r.sections()?;
+    let symbols = r.symbols()?;
     let mut relocs: Vec<ObjReloc> = Vec::new();
     let mut groups = Vec::new();
-    for (i, s) in table.iter().enumerate() {
-        let sh_type = s.sh_type(endian);
-        let own_name = sections[i].name;
-        let section_name = || String::from_utf8_lossy(own_name).into_owned();
-        match sh_type {
+    for (i, s) in r.table.iter().enumerate() {
+        match s.sh_type(endian) {
             elf::SHT_REL | elf::SHT_RELA => {
-                let target = s.sh_info(endian) as usize;
-                if target == 0 || target >= count {
-                    // Dynamic relocations have no target section; nothing to model.
-                    continue;
-                }
-                let start = relocs.len() as u32;
-                if let Some((rels, _)) = s
-                    .rela(endian, data)
-                    .map_err(|e| fail(format!("section {i} `{}`: {e}", section_name())))?
-                {
-                    relocs.extend(rels.iter().map(|r| ObjReloc {
-                        offset: r.r_offset(endian).into(),
-                        sym: r.r_sym(endian, mips64el),
-                        r_type: r.r_type(endian, mips64el),
-                        addend: r.r_addend(endian).into(),
-                    }));
-                } else if let Some((rels, _)) = s
-                    .rel(endian, data)
-                    .map_err(|e| fail(format!("section {i} `{}`: {e}", section_name())))?
-                {
-                    let patched = sections[target].data;
-                    let little = header.is_little_endian();
-                    relocs.extend(rels.iter().map(|r| {
-                        let offset: u64 = r.r_offset(endian).into();
-                        ObjReloc {
-                            offset,
-                            sym: r.r_sym(endian),
-                            r_type: r.r_type(endian),
-                            addend: implicit_addend(patched, offset, little),
-                        }
-                    }));
-                }
-                let end = relocs.len() as u32;
-                if let Some(bad) = relocs[start as usize..]
-                    .iter()
-                    .position(|r| r.sym as usize >= symbols.len())
-                {
-                    return Err(fail(format!(
-                        "section {i} `{}`: relocation {bad} names symbol {}, but the symbol table has {}",
-                        section_name(),
-                        relocs[start as usize + bad].sym,
-                        symbols.len()
-                    )));
-                }
-                let t = &mut sections[target];
-                if t.relocs.is_empty() {
-                    t.relocs = start..end;
-                } else if t.relocs.end == start {
-                    t.relocs.end = end;
-                } else {
-                    // Two relocation sections for one target: rare; keep them contiguous.
-                    let mut merged: Vec<ObjReloc> =
-                        relocs[t.relocs.start as usize..t.relocs.end as usize].to_vec();
-                    merged.extend_from_slice(&relocs[start as usize..end as usize]);
-                    let new_start = relocs.len() as u32;
-                    relocs.extend(merged);
-                    t.relocs = new_start..relocs.len() as u32;
-                }
+                r.relocations(i, s, &mut sections, symbols.len(), &mut relocs)?
             }
-            elf::SHT_GROUP => {
-                let Some(group) = NonZeroU32::new(i as u32) else {
-                    return Err(fail("section 0 is a group section".into()));
-                };
-                let Some((_flags, members)) = s
-                    .group(endian, data)
-                    .map_err(|e| fail(format!("section {i} `{}`: {e}", section_name())))?
-                else {
-                    continue;
-                };
-                let sig_index = s.sh_info(endian) as usize;
-                let signature = symbols
-                    .get(sig_index)
-                    .map(|s| s.name)
-                    .ok_or_else(|| {
-                        fail(format!(
-                            "group section {i} `{}` names signature symbol {sig_index}, but the symbol table has {}",
-                            section_name(),
-                            symbols.len()
-                        ))
-                    })?;
-                let mut list = Vec::with_capacity(members.len());
-                for m in members {
-                    let m = m.get(endian);
-                    if m == 0 || m as usize >= count {
-                        return Err(fail(format!(
-                            "group section {i} `{}` lists section {m}, but the file has {count} sections",
-                            section_name()
-                        )));
-                    }
-                    sections[m as usize].group = Some(group);
-                    list.push(m);
-                }
-                groups.push((i as u32, signature, list));
-            }
+            elf::SHT_GROUP => groups.extend(r.group(i, s, &mut sections, &symbols)?),
             _ => {}
         }
     }
     let osabi = data[7];
     Ok(ObjectFile {
+        first_global: r.first_global(symbols.len()),
         sections,
         symbols,
-        first_global,
         relocs,
         groups,
         gnu_osabi: osabi == elf::ELFOSABI_GNU || osabi == elf::ELFOSABI_FREEBSD,
@@ -338,6 +179,241 @@ fn parse_generic<'d, H: FileHeader<Endian = Endianness>>(
         is_64: header.is_type_64(),
         big_endian: !header.is_little_endian(),
     })
+}
+
+/// An object being read: its header, byte order, bytes and section table, and the names its
+/// errors give (`path`, and `place`: `a.o` or `lib.a(m.o)`).
+struct Reader<'d, 'n, H: FileHeader<Endian = Endianness>> {
+    header: &'d H,
+    endian: Endianness,
+    data: &'d [u8],
+    table: object::read::elf::SectionTable<'d, H>,
+    path: &'n Path,
+    place: &'n str,
+}
+
+impl<'d, H: FileHeader<Endian = Endianness>> Reader<'d, '_, H> {
+    /// The error `what`, naming the object.
+    fn fail(&self, what: String) -> Error {
+        Error::elf(self.path, "object", format!("{}: {what}", self.place))
+    }
+
+    /// The sections, names and contents checked (relocations and groups not yet linked).
+    fn sections(&self) -> Result<Vec<ObjSection<'d>>> {
+        let (table, endian) = (&self.table, self.endian);
+        let mut sections = Vec::with_capacity(table.len());
+        for (i, s) in table.iter().enumerate() {
+            let name = table
+                .section_name(endian, s)
+                .map_err(|e| self.fail(format!("section {i}: name: {e}")))?;
+            let sh_type = s.sh_type(endian);
+            let bytes = if sh_type == elf::SHT_NOBITS {
+                &[][..]
+            } else {
+                s.data(endian, self.data).map_err(|e| {
+                    self.fail(format!(
+                        "section {i} `{}`: contents: {e}",
+                        String::from_utf8_lossy(name)
+                    ))
+                })?
+            };
+            let modeled = i != 0
+                && !matches!(
+                    sh_type,
+                    elf::SHT_NULL
+                        | elf::SHT_SYMTAB
+                        | elf::SHT_STRTAB
+                        | elf::SHT_REL
+                        | elf::SHT_RELA
+                        | elf::SHT_GROUP
+                        | elf::SHT_SYMTAB_SHNDX
+                );
+            sections.push(ObjSection {
+                name,
+                sh_type,
+                flags: s.sh_flags(endian).into(),
+                size: s.sh_size(endian).into(),
+                align: s.sh_addralign(endian).into(),
+                link: s.sh_link(endian),
+                group: None,
+                relocs: 0..0,
+                modeled,
+                data: bytes,
+            });
+        }
+        Ok(sections)
+    }
+
+    /// The symbol table, each symbol's section index checked against the sections.
+    fn symbols(&self) -> Result<Vec<ObjSymbol<'d>>> {
+        let (endian, count) = (self.endian, self.table.len());
+        let symtab = self
+            .table
+            .symbols(endian, self.data, elf::SHT_SYMTAB)
+            .map_err(|e| self.fail(format!("symbol table: {e}")))?;
+        let mut symbols = Vec::with_capacity(symtab.len());
+        for (i, sym) in symtab.iter().enumerate() {
+            let name = sym
+                .name(endian, symtab.strings())
+                .map_err(|e| self.fail(format!("symbol {i}: name: {e}")))?;
+            let shndx = match sym.st_shndx(endian) {
+                elf::SHN_XINDEX => {
+                    symtab
+                        .shndx(endian, object::SymbolIndex(i))
+                        .ok_or_else(|| {
+                            self.fail(format!("symbol {i}: missing SHT_SYMTAB_SHNDX entry"))
+                        })?
+                }
+                s => u32::from(s),
+            };
+            if shndx != 0 && shndx < u32::from(elf::SHN_LORESERVE) && shndx as usize >= count {
+                return Err(self.fail(format!(
+                    "symbol {i} `{}` is in section {shndx}, but the file has {count} sections",
+                    String::from_utf8_lossy(name)
+                )));
+            }
+            symbols.push(ObjSymbol {
+                name,
+                value: sym.st_value(endian).into(),
+                size: sym.st_size(endian).into(),
+                shndx,
+                bind: sym.st_bind(),
+                sym_type: sym.st_type(),
+                visibility: sym.st_visibility(),
+            });
+        }
+        Ok(symbols)
+    }
+
+    /// The index of the first global symbol: the symbol table's `sh_info`, at most `symbols`.
+    fn first_global(&self, symbols: usize) -> u32 {
+        self.table
+            .iter()
+            .find(|s| s.sh_type(self.endian) == elf::SHT_SYMTAB)
+            .map(|s| s.sh_info(self.endian))
+            .unwrap_or(0)
+            .min(symbols as u32)
+    }
+
+    /// Reads relocation section `i` (`s`) into `relocs` (REL addends from the bytes they
+    /// patch) and gives its target section the range, each symbol index checked against
+    /// `symbols` symbols. A relocation section without a target (dynamic relocations) is
+    /// skipped.
+    fn relocations(
+        &self,
+        i: usize,
+        s: &H::SectionHeader,
+        sections: &mut [ObjSection<'d>],
+        symbols: usize,
+        relocs: &mut Vec<ObjReloc>,
+    ) -> Result<()> {
+        let endian = self.endian;
+        let target = s.sh_info(endian) as usize;
+        if target == 0 || target >= sections.len() {
+            // Dynamic relocations have no target section; nothing to model.
+            return Ok(());
+        }
+        let own_name = sections[i].name;
+        let section_name = || String::from_utf8_lossy(own_name).into_owned();
+        let start = relocs.len() as u32;
+        let mips64el = self.header.is_mips64el(endian);
+        if let Some((rels, _)) = s
+            .rela(endian, self.data)
+            .map_err(|e| self.fail(format!("section {i} `{}`: {e}", section_name())))?
+        {
+            relocs.extend(rels.iter().map(|r| ObjReloc {
+                offset: r.r_offset(endian).into(),
+                sym: r.r_sym(endian, mips64el),
+                r_type: r.r_type(endian, mips64el),
+                addend: r.r_addend(endian).into(),
+            }));
+        } else if let Some((rels, _)) = s
+            .rel(endian, self.data)
+            .map_err(|e| self.fail(format!("section {i} `{}`: {e}", section_name())))?
+        {
+            let patched = sections[target].data;
+            let little = self.header.is_little_endian();
+            relocs.extend(rels.iter().map(|r| {
+                let offset: u64 = r.r_offset(endian).into();
+                ObjReloc {
+                    offset,
+                    sym: r.r_sym(endian),
+                    r_type: r.r_type(endian),
+                    addend: implicit_addend(patched, offset, little),
+                }
+            }));
+        }
+        if let Some(bad) = relocs[start as usize..]
+            .iter()
+            .position(|r| r.sym as usize >= symbols)
+        {
+            return Err(self.fail(format!(
+                "section {i} `{}`: relocation {bad} names symbol {}, but the symbol table has {symbols}",
+                section_name(),
+                relocs[start as usize + bad].sym,
+            )));
+        }
+        let end = relocs.len() as u32;
+        let t = &mut sections[target];
+        if t.relocs.is_empty() {
+            t.relocs = start..end;
+        } else if t.relocs.end == start {
+            t.relocs.end = end;
+        } else {
+            // Two relocation sections for one target: rare; keep them contiguous.
+            let mut merged: Vec<ObjReloc> =
+                relocs[t.relocs.start as usize..t.relocs.end as usize].to_vec();
+            merged.extend_from_slice(&relocs[start as usize..end as usize]);
+            let new_start = relocs.len() as u32;
+            relocs.extend(merged);
+            t.relocs = new_start..relocs.len() as u32;
+        }
+        Ok(())
+    }
+
+    /// Group section `i` (`s`): (its index, its signature, its members), each member marked
+    /// as in it; `None` when it is not a group after all.
+    fn group(
+        &self,
+        i: usize,
+        s: &H::SectionHeader,
+        sections: &mut [ObjSection<'d>],
+        symbols: &[ObjSymbol<'d>],
+    ) -> Result<Option<Group<'d>>> {
+        let (endian, count) = (self.endian, sections.len());
+        let own_name = sections[i].name;
+        let section_name = || String::from_utf8_lossy(own_name).into_owned();
+        let Some(group) = NonZeroU32::new(i as u32) else {
+            return Err(self.fail("section 0 is a group section".into()));
+        };
+        let Some((_flags, members)) = s
+            .group(endian, self.data)
+            .map_err(|e| self.fail(format!("section {i} `{}`: {e}", section_name())))?
+        else {
+            return Ok(None);
+        };
+        let sig_index = s.sh_info(endian) as usize;
+        let signature = symbols.get(sig_index).map(|s| s.name).ok_or_else(|| {
+            self.fail(format!(
+                "group section {i} `{}` names signature symbol {sig_index}, but the symbol table has {}",
+                section_name(),
+                symbols.len()
+            ))
+        })?;
+        let mut list = Vec::with_capacity(members.len());
+        for m in members {
+            let m = m.get(endian);
+            if m == 0 || m as usize >= count {
+                return Err(self.fail(format!(
+                    "group section {i} `{}` lists section {m}, but the file has {count} sections",
+                    section_name()
+                )));
+            }
+            sections[m as usize].group = Some(group);
+            list.push(m);
+        }
+        Ok(Some((i as u32, signature, list)))
+    }
 }
 
 /// The addend a REL relocation keeps in the bytes it patches (a 32-bit word).

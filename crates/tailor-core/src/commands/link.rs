@@ -11,9 +11,12 @@ use serde::Serialize;
 use super::planning::Planning;
 use super::provider::{LoadedProvider, ProviderArg, ProviderData};
 use super::{collect_inputs, emit, read_consumers, to_json, Consumers, Status};
+use crate::analysis::closure::Unbound;
 use crate::analysis::elf::ReadOptions;
 use crate::analysis::exports::Exports;
-use crate::analysis::predict::{self, Prediction, SectionMap};
+use crate::analysis::link_model::Link;
+use crate::analysis::needs::Needs;
+use crate::analysis::predict::{self, ByNameRoot, LinkRead, Prediction, SectionMap};
 use crate::build::{self, LinkRun};
 use crate::decide::dynamic_list;
 use crate::decide::plan::{self, Reason};
@@ -22,6 +25,7 @@ use crate::error::{Error, Result};
 use crate::inputs::link_command::{LinkCommand, Linker};
 use crate::inputs::{self, InputSpec};
 use crate::output;
+use crate::trace::Timings;
 use crate::verify::image::{self, ImageStats};
 use crate::verify::{self, VerifyInputs, VerifyReport};
 
@@ -515,6 +519,16 @@ struct Stamp {
 }
 
 impl Stamp {
+    /// The stamp of `link`, planned from `generic` (the request is added once every output is
+    /// in place).
+    fn of(link: &TailoredLink<'_>, generic: &Generic) -> Stamp {
+        Stamp {
+            tailored: link.fingerprint.clone(),
+            generic: generic.record.clone(),
+            request: None,
+        }
+    }
+
     fn read(path: &Path) -> Option<Stamp> {
         let text = std::fs::read_to_string(path).ok()?;
         let mut lines = text.lines();
@@ -789,9 +803,12 @@ impl<T: Send + 'static> Drop for Job<T> {
     }
 }
 
+/// The generic link of an attempt, in its own thread.
+type GenericJob = Job<Result<Generic>>;
+
 /// The generic image of an attempt: still linking, or there.
 enum GenericState {
-    Linking(Job<Result<Generic>>),
+    Linking(GenericJob),
     Linked(Generic),
 }
 
@@ -825,6 +842,12 @@ pub fn run(opts: &LinkOptions, out: &mut dyn Write, log: &mut dyn Write) -> Resu
 
 /// `tailor link`, planning from the generic image's exports as the link's model predicts them
 /// (`known_generic`: the image of an attempt whose prediction was wrong, planned from).
+///
+/// The generic image links in its own thread while the link tailor runs is read and resolved;
+/// where the model predicts the generic image's exports, the tailored link is planned and
+/// started before the generic one has finished, and the guess is checked against the image
+/// once it is there (a wrong guess plans again from the image). What the attempt says before
+/// its plan is known to hold waits in `early` (a wrong guess drops it).
 fn attempt(
     opts: &LinkOptions,
     out: &mut dyn Write,
@@ -833,146 +856,399 @@ fn attempt(
     work: &Path,
     known_generic: Option<(Generic, Vec<u8>)>,
 ) -> Result<Attempt> {
-    let mut t = super::Timings::start();
-    let cmd = LinkCommand::from_user(&opts.command)?;
-    let tailored_path = opts
-        .output
-        .clone()
-        .unwrap_or_else(|| with_suffix(&cmd.output, ".tailored"));
-    check_output_path(&tailored_path, &cmd)?;
-    // The consumers are named and checked before anything is linked.
-    let mut set = collect_inputs(&opts.inputs)?;
-    crate::analysis::check_named(&set)?;
-    let keep_texts = inputs::read_symbol_lists("--keep", &opts.keep)?;
-    let keep = plan::parse_keep(&keep_texts)?;
-    let stats = InputStats::read(&cmd)?;
-    let stamp_path = with_suffix(&tailored_path, ".tailor-stamp");
-    let previous = Stamp::read(&stamp_path);
-    // Nothing changed since the last run (the request, every file it names, the outputs):
-    // nothing to do, before any reading or linking.
-    let request = request_fingerprint(opts, &cmd, &stats, &set);
-    let outputs = Outputs::of(opts, &tailored_path);
-    if let Some(p) = &previous {
-        let asked = p
-            .request
-            .as_deref()
-            .and_then(|r| r.split_once(' '))
-            .map(|r| r.0);
-        if asked == Some(request.as_str()) && outputs.recorded(p) {
-            return Ok(Attempt::Done(up_to_date(&tailored_path, started, log)));
-        }
+    let mut t = Timings::start();
+    // Inputs: the request, checked; nothing to do when nothing changed since the last run.
+    let (request, named) = Request::read(opts)?;
+    if request.done_before() {
+        return Ok(Attempt::Done(up_to_date(&request.tailored, started, log)));
     }
     t.phase("inputs checked");
-    // A profile removes the objects of its disabled features from the tailored link.
-    let (removed, profiled_cmd) = match &opts.profile {
-        Some(p) => {
-            let removed = profile_removals(&cmd, p)?;
-            let paths: Vec<PathBuf> = removed.iter().map(|r| PathBuf::from(&r.1)).collect();
-            (removed, cmd.without_inputs(&paths))
-        }
-        None => (Vec::new(), cmd.clone()),
-    };
-    // The generic image links in its own thread while the link tailor runs is read and
-    // resolved; where the model predicts the generic image's exports, the tailored link is
-    // planned and started before the generic one has finished, and the guess is checked
-    // against the image once it is there (a wrong guess plans again from the image).
-    let generic_job = match known_generic {
-        Some((generic, messages)) => Job::done(Ok(generic), messages),
-        None => {
-            let (cmd, stats) = (cmd.clone(), stats.clone());
-            let previous = previous.as_ref().and_then(|s| s.generic.clone());
-            let work = work.to_path_buf();
-            Job::spawn(move |log| generic_image(&cmd, &stats, previous.as_deref(), &work, log))
-        }
-    };
-    let link_read = super::gc::read_link(&profiled_cmd, opts.linker, &mut t);
-    let resolved = link_read.as_ref().ok().map(|r| r.resolve());
-    let (link_read, resolved) = match (&link_read, resolved) {
-        (Ok(read), Some(Ok(resolved))) => (read, resolved),
-        (_, resolved) => {
-            let (generic, generic_log) = generic_job.wait();
-            let _ = log.write_all(&generic_log);
-            generic?;
-            return Err(match resolved {
-                Some(Err(e)) => e,
-                _ => link_read
-                    .err()
-                    .unwrap_or_else(|| Error::Usage("no link".into())),
-            });
-        }
-    };
-    let provider_name = cmd.output.display().to_string();
-    let guess = match (generic_job.is_running(), &opts.profile) {
-        (true, None) => predict::generic_exports(link_read, &resolved)
-            .ok()
-            .flatten()
-            .map(|exports| ProviderData {
-                exports,
-                facts: None,
-                name: provider_name.clone(),
-            }),
-        _ => None,
-    };
-    t.phase("link read, generic exports predicted");
-    // What this attempt writes before its plan is known to hold (a wrong guess drops it).
-    let mut early = Vec::new();
-    let known_loaded;
-    let known_view;
-    let state;
-    let plan_provider = match &guess {
-        Some(g) => {
-            state = GenericState::Linking(generic_job);
-            g
-        }
-        None => {
-            let (generic, generic_log) = generic_job.wait();
-            let _ = early.write_all(&generic_log);
-            let generic = generic?;
-            known_loaded = LoadedProvider::load(&ProviderArg::Elf(generic.path.clone()))?;
-            known_view = known_loaded
-                .view()?
-                .ok_or_else(|| Error::Usage("no provider".into()))?;
-            state = GenericState::Linked(generic);
-            t.phase("generic image");
-            &known_view
-        }
-    };
-    super::add_link_consumers(&mut set, link_read, &mut early);
+    let profiled = Profiled::of(&request.cmd, opts.profile.as_ref())?;
+    let generic = start_generic(&request, work, known_generic);
 
-    // Analysis and plan, over the generic image's exports.
-    let read = read_consumers(
-        &set,
-        ReadOptions::IMPORTS,
-        opts.by_name.then_some(&plan_provider.exports),
-    )?;
+    // Analysis: the link read and resolved, the exports planned from, the consumers read.
+    let read = super::gc::read_link(&profiled.cmd, opts.linker, &mut t);
+    let (link_read, generic) = or_generic_failure(read, generic, log)?;
+    let (resolved, generic) = or_generic_failure(link_read.resolve(), generic, log)?;
+    let guess = predicted_generic(opts, &request, &link_read, &resolved, &generic);
+    t.phase("link read, generic exports predicted");
+    let mut early = Vec::new();
+    let mut planned_image = None;
+    let (planned_from, generic) =
+        plan_source(guess, generic, &mut planned_image, &mut early, &mut t)?;
+    let set = with_link_consumers(named, &link_read, &mut early);
+    let exports = opts.by_name.then_some(&planned_from.exports);
+    let read = read_consumers(&set, ReadOptions::IMPORTS, exports)?;
     let consumers = Consumers::new(&read);
     t.phase("consumers read");
-    // The plan for what the consumers need, first without the provider's own by-name
-    // lookups; then the exports that strings in the live read-only data of the link name
-    // (musl's dynamic linker finding `__dls3`), to a fixed point (`tailor gc`'s).
-    // Archives the image carries (--embed): their symbols are exported, so GC keeps them.
-    let embed_symbols: Vec<String> = opts
-        .embed
-        .iter()
-        .flat_map(|(name, _)| crate::build::embed::symbol_names(name))
-        .collect();
-    let own_local_patterns = super::planning::own_local_patterns(&cmd)?;
-    let planning = Planning {
-        own_local_patterns: &own_local_patterns,
-        consumers: &consumers,
-        provider: plan_provider,
-        keep: &keep,
-        embed_symbols: &embed_symbols,
-        provider_name: &provider_name,
-        by_name: opts.by_name,
-    };
-    let prediction = planning.mark_link(link_read, resolved, &mut t);
+
+    // Decisions: the plan, the provider's own by-name lookups found in the link's live sections.
+    let extras = PlanExtras::of(opts, &request)?;
+    let planning = extras.planning(&consumers, &planned_from, &request.provider_name, opts);
+    let prediction = planning.mark_link(&link_read, resolved, &mut t);
     let roots = super::planning::sorted_by_name_roots(&prediction);
-    let hits = planning.hits(&roots);
-    t.phase("by-name fixed point over the link's live sections");
-    let (needs, plan, script) = planning.plan(Some(&hits), GroupBy::Consumer);
-    t.phase("planned");
-    let consumer_paths = consumers.paths();
+    let decided = Decided::of(&planning, &roots, &mut t);
+    warn_keep_not_exported(&decided.plan, &request.provider_name, &mut early);
+
+    // Build: the plan staged, the tailored link started unless it is the last run's.
+    let staged = Staged::write(opts, &request, &decided, &consumers.names, &mut t)?;
+    let link = TailoredLink::new(opts, &request, &profiled, &staged, &decided, &consumers);
+    let tailored_job = (!link.unchanged(&request)).then(|| link.start());
+
+    // Verification, first of the guess: the generic image's exports (a wrong guess plans
+    // again); what the attempt held back is said once the plan holds.
+    let mut late_image = None;
+    let checked = generic.check(&planned_from, &mut late_image, &mut early, log, &mut t)?;
+    let (generic, checked) = match checked {
+        Checked::Holds(generic, image) => (generic, image),
+        Checked::Wrong(generic, messages) => {
+            return Ok(replan(tailored_job, generic, messages, log))
+        }
+    };
+    let provider = checked.as_deref().unwrap_or(&planned_from);
+    let _ = log.write_all(&early);
+    super::warn_unlinked_consumers(&consumers, provider, log)?;
+    let unbound = consumers.unbound(&decided.needs, provider);
+    let stamp = Stamp::of(&link, &generic);
+    let Some(tailored_job) = tailored_job else {
+        request.record(stamp)?;
+        return Ok(Attempt::Done(up_to_date(&request.tailored, started, log)));
+    };
+    // The tailored link finished (the report's map of the prediction drawn meanwhile), never
+    // larger than the generic image; verified before it is put in place.
+    let want_map = opts.report.is_some();
+    let map = || want_map.then(|| section_map(&prediction, &decided, &consumers.names));
+    let (run, map) = while_linking(tailored_job, map, log);
+    let run = run?;
+    t.phase("tailored link, section map");
+    let reference = comparison_generic(&request.cmd, &generic, opts.linker, work, log)?;
+    let built = Built::no_larger(run, &link, &generic, &reference, provider, log)?;
+    let checks = decided.checks(&consumers, provider, &unbound);
+    let (verification, tailored_exports) = verify_staged(&staged.image, &checks, log)?;
+    if !verification.passed() {
+        let status = refuse(verification, &profiled, &request.tailored, log)?;
+        return Ok(Attempt::Done(status));
+    }
+    t.phase("verified");
+    // Installed, with `--size`'s stripped copies and the depfile.
+    let installed = install(&link, &built, &reference, tailored_exports, log)?;
+    let stripped = opts
+        .size
+        .then(|| strip_both(&request.tailored, &reference, work))
+        .transpose()?;
+    if let Some(path) = &opts.depfile {
+        write_depfile(path, opts, &request, &consumers, &set)?;
+    }
+
+    // Report: the file asked for, the stamp (once every output is in place), the table.
+    let outcome = Outcome {
+        built,
+        installed,
+        stripped,
+        verification,
+        map,
+    };
+    let report = report(&request, link, &decided, &profiled, outcome, started);
+    if let Some(path) = &opts.report {
+        write_report(path, opts.report_format, &report)?;
+    }
+    request.record(stamp)?;
+    emit(out, render_table(&report).as_bytes())?;
+    t.phase("reported");
+    Ok(Attempt::Done(Status::Ok))
+}
+
+/// A request of `tailor link`, read and checked before anything is linked.
+struct Request {
+    cmd: LinkCommand,
+    /// Where the tailored image goes: `-o`, else the command's output + `.tailored`.
+    tailored: PathBuf,
+    /// The command's output (the provider) as messages name it.
+    provider_name: String,
+    /// The `--keep` names.
+    keep: Vec<Vec<u8>>,
+    /// The link inputs' sizes and mtimes.
+    stats: InputStats,
+    /// `OUT.tailor-stamp`.
+    stamp_path: PathBuf,
+    /// The stamp of the last run.
+    previous: Option<Stamp>,
+    /// [`request_fingerprint`].
+    fingerprint: String,
+    /// The files it writes.
+    outputs: Outputs,
+}
+
+impl Request {
+    /// Reads and checks the request, with the consumers it names (the set the link's own
+    /// embedded consumers join once it is read).
+    fn read(opts: &LinkOptions) -> Result<(Request, inputs::InputSet)> {
+        let cmd = LinkCommand::from_user(&opts.command)?;
+        let tailored = opts
+            .output
+            .clone()
+            .unwrap_or_else(|| with_suffix(&cmd.output, ".tailored"));
+        check_output_path(&tailored, &cmd)?;
+        // The consumers are named and checked before anything is linked.
+        let set = collect_inputs(&opts.inputs)?;
+        crate::analysis::check_named(&set)?;
+        let keep_texts = inputs::read_symbol_lists("--keep", &opts.keep)?;
+        let keep = plan::parse_keep(&keep_texts)?;
+        let stats = InputStats::read(&cmd)?;
+        let stamp_path = with_suffix(&tailored, ".tailor-stamp");
+        let previous = Stamp::read(&stamp_path);
+        let fingerprint = request_fingerprint(opts, &cmd, &stats, &set);
+        let outputs = Outputs::of(opts, &tailored);
+        let request = Request {
+            provider_name: cmd.output.display().to_string(),
+            keep: keep.into_iter().map(<[u8]>::to_vec).collect(),
+            cmd,
+            tailored,
+            stats,
+            stamp_path,
+            previous,
+            fingerprint,
+            outputs,
+        };
+        Ok((request, set))
+    }
+
+    /// Whether the last run had the same request and every output it wrote is still in place
+    /// (the request and every file it names unchanged): nothing to read or link.
+    fn done_before(&self) -> bool {
+        self.previous.as_ref().is_some_and(|p| {
+            let asked = p
+                .request
+                .as_deref()
+                .and_then(|r| r.split_once(' '))
+                .map(|r| r.0);
+            asked == Some(self.fingerprint.as_str()) && self.outputs.recorded(p)
+        })
+    }
+
+    /// Writes `stamp` with this request and the identity of the image in place.
+    fn record(&self, mut stamp: Stamp) -> Result<()> {
+        stamp.request = Some(format!(
+            "{} {}",
+            self.fingerprint,
+            self.outputs.identities()
+        ));
+        output::write_if_changed(&self.stamp_path, stamp.render().as_bytes())?;
+        Ok(())
+    }
+}
+
+/// The link command a profile leaves: without the objects of its disabled features.
+struct Profiled<'o> {
+    cmd: LinkCommand,
+    /// (feature, object) for each object removed.
+    removed: Vec<(String, String)>,
+    profile: Option<&'o LinkProfile>,
+}
+
+impl<'o> Profiled<'o> {
+    /// `cmd` under `profile` (the command itself without one).
+    fn of(cmd: &LinkCommand, profile: Option<&'o LinkProfile>) -> Result<Self> {
+        let Some(p) = profile else {
+            return Ok(Profiled {
+                cmd: cmd.clone(),
+                removed: Vec::new(),
+                profile,
+            });
+        };
+        let removed = profile_removals(cmd, p)?;
+        let paths: Vec<PathBuf> = removed.iter().map(|r| PathBuf::from(&r.1)).collect();
+        Ok(Profiled {
+            cmd: cmd.without_inputs(&paths),
+            removed,
+            profile,
+        })
+    }
+}
+
+/// The generic link started in its own thread, or the image an earlier attempt linked.
+fn start_generic(request: &Request, work: &Path, known: Option<(Generic, Vec<u8>)>) -> GenericJob {
+    if let Some((generic, messages)) = known {
+        return Job::done(Ok(generic), messages);
+    }
+    let (cmd, stats) = (request.cmd.clone(), request.stats.clone());
+    let previous = request.previous.as_ref().and_then(|s| s.generic.clone());
+    let work = work.to_path_buf();
+    Job::spawn(move |log| generic_image(&cmd, &stats, previous.as_deref(), &work, log))
+}
+
+/// `result`, the generic link left running; on a failure the generic link is waited for and
+/// its messages printed, and its own failure, when it failed too, is the one reported.
+fn or_generic_failure<T>(
+    result: Result<T>,
+    generic: GenericJob,
+    log: &mut dyn Write,
+) -> Result<(T, GenericJob)> {
+    match result {
+        Ok(value) => Ok((value, generic)),
+        Err(e) => {
+            let (linked, messages) = generic.wait();
+            let _ = log.write_all(&messages);
+            linked?;
+            Err(e)
+        }
+    }
+}
+
+/// The generic image's exports as the link's model predicts them, while the generic link
+/// still runs (never under a profile: its link is not the generic one).
+fn predicted_generic<'r>(
+    opts: &LinkOptions,
+    request: &Request,
+    read: &'r LinkRead,
+    link: &Link<'r>,
+    generic: &GenericJob,
+) -> Option<ProviderData<'r>> {
+    if !generic.is_running() || opts.profile.is_some() {
+        return None;
+    }
+    let exports = predict::generic_exports(read, link).ok().flatten()?;
+    Some(ProviderData {
+        exports,
+        facts: None,
+        name: request.provider_name.clone(),
+    })
+}
+
+/// Waits for the generic link; its messages join `early`.
+fn wait_generic(job: GenericJob, early: &mut Vec<u8>) -> Result<Generic> {
+    let (generic, messages) = job.wait();
+    early.extend_from_slice(&messages);
+    generic
+}
+
+/// Maps `generic`'s image into `slot` and reads its exports.
+fn image_exports<'s>(
+    slot: &'s mut Option<LoadedProvider>,
+    generic: &Generic,
+) -> Result<ProviderData<'s>> {
+    let loaded = slot.insert(LoadedProvider::load(&ProviderArg::Elf(
+        generic.path.clone(),
+    ))?);
+    loaded
+        .view()?
+        .ok_or_else(|| Error::Usage("no provider".into()))
+}
+
+/// The exports the plan starts from: the guess, the generic image left linking; else the
+/// image's own, once it is linked (mapped into `image`).
+fn plan_source<'s>(
+    guess: Option<ProviderData<'s>>,
+    generic: GenericJob,
+    image: &'s mut Option<LoadedProvider>,
+    early: &mut Vec<u8>,
+    t: &mut Timings,
+) -> Result<(ProviderData<'s>, GenericState)> {
+    if let Some(guess) = guess {
+        return Ok((guess, GenericState::Linking(generic)));
+    }
+    let generic = wait_generic(generic, early)?;
+    let exports = image_exports(image, &generic)?;
+    t.phase("generic image");
+    Ok((exports, GenericState::Linked(generic)))
+}
+
+/// The consumers named, with the ELF images embedded in the link's objects (OSv's vDSO),
+/// one note each in `early`.
+fn with_link_consumers(
+    mut set: inputs::InputSet,
+    read: &LinkRead,
+    early: &mut Vec<u8>,
+) -> inputs::InputSet {
+    super::add_link_consumers(&mut set, read, early);
+    set
+}
+
+/// What the plan takes besides the consumers and the provider.
+struct PlanExtras<'q> {
+    keep: Vec<&'q [u8]>,
+    /// Symbols of the archives the image carries (`--embed`): exported, so GC keeps them.
+    embed_symbols: Vec<String>,
+    /// The `local:` patterns of the command's own version scripts.
+    own_local_patterns: Vec<String>,
+}
+
+impl<'q> PlanExtras<'q> {
+    fn of(opts: &LinkOptions, request: &'q Request) -> Result<Self> {
+        Ok(PlanExtras {
+            keep: request.keep.iter().map(Vec::as_slice).collect(),
+            embed_symbols: opts
+                .embed
+                .iter()
+                .flat_map(|(name, _)| crate::build::embed::symbol_names(name))
+                .collect(),
+            own_local_patterns: super::planning::own_local_patterns(&request.cmd)?,
+        })
+    }
+
+    /// The planning of what `consumers` need from `provider`.
+    fn planning<'p>(
+        &'p self,
+        consumers: &'p Consumers<'p>,
+        provider: &'p ProviderData<'p>,
+        provider_name: &'p str,
+        opts: &LinkOptions,
+    ) -> Planning<'p, 'p> {
+        Planning {
+            own_local_patterns: &self.own_local_patterns,
+            consumers,
+            provider,
+            keep: &self.keep,
+            embed_symbols: &self.embed_symbols,
+            provider_name,
+            by_name: opts.by_name,
+        }
+    }
+}
+
+/// What the plan decided: the consumers' needs, the exports kept, the version script.
+struct Decided<'a> {
+    needs: Needs<'a>,
+    plan: plan::Plan<'a>,
+    script: String,
+}
+
+impl<'a> Decided<'a> {
+    /// The plan with the provider's own by-name lookups: `roots`, the exports that strings in
+    /// the live read-only data of the link name (musl's dynamic linker finding `__dls3`), to
+    /// `tailor gc`'s fixed point.
+    fn of(planning: &Planning<'_, 'a>, roots: &'a [ByNameRoot], t: &mut Timings) -> Self {
+        let hits = planning.hits(roots);
+        t.phase("by-name fixed point over the link's live sections");
+        let (needs, plan, script) = planning.plan(Some(&hits), GroupBy::Consumer);
+        t.phase("planned");
+        Decided {
+            needs,
+            plan,
+            script,
+        }
+    }
+
+    /// What verification checks the tailored image against: these needs and this plan, the
+    /// generic image's exports, the needs nothing binds.
+    fn checks<'r>(
+        &'r self,
+        consumers: &'r Consumers<'_>,
+        generic: &'r ProviderData<'a>,
+        unbound: &'r [(u32, Unbound)],
+    ) -> VerifyInputs<'r, 'a> {
+        VerifyInputs {
+            needs: &self.needs,
+            consumer_names: &consumers.names,
+            generic: Some(&generic.exports),
+            plan: Some(&self.plan),
+            unbound,
+        }
+    }
+}
+
+/// Warns (in `early`) of the `--keep` names the provider does not export.
+fn warn_keep_not_exported(plan: &plan::Plan<'_>, provider_name: &str, early: &mut Vec<u8>) {
     for name in &plan.keep_not_exported {
         let _ = writeln!(
             early,
@@ -981,299 +1257,500 @@ fn attempt(
             provider_name
         );
     }
-    let stage = Staging::new(&tailored_path)?;
-    let staged_image = stage.image();
-    let embedded = embed_objects(opts, &cmd, &staged_image, &script, &plan, &consumers.names)?;
-    t.phase("embedded objects");
-    let script_path = stage.beside(".map");
-    output::write_if_changed(&script_path, script.as_bytes())?;
-    let dynamic_list = narrowed_dynamic_list(&cmd, &plan, &staged_image)?;
-    t.phase("planned, version script written");
+}
 
-    // The tailored link, unless nothing changed since the last one.
-    let linker = build::effective_linker(&cmd, opts.linker);
-    let mut extra = vec!["--print-gc-sections".to_string()];
-    if opts.size {
-        extra.extend(build::size_options(linker));
+/// The files the tailored link reads beyond the command's own, staged until the image is
+/// verified.
+struct Staged {
+    stage: Staging,
+    /// The staged image (the linker writes it).
+    image: PathBuf,
+    /// The version script.
+    script: PathBuf,
+    /// The objects of the archives embedded.
+    embedded: Vec<PathBuf>,
+    /// The command's dynamic list narrowed to the plan.
+    dynamic_list: Option<PathBuf>,
+}
+
+impl Staged {
+    /// Stages the embedded objects, the version script and the narrowed dynamic list.
+    fn write(
+        opts: &LinkOptions,
+        request: &Request,
+        decided: &Decided<'_>,
+        consumer_names: &[String],
+        t: &mut Timings,
+    ) -> Result<Self> {
+        let stage = Staging::new(&request.tailored)?;
+        let image = stage.image();
+        let (cmd, plan) = (&request.cmd, &decided.plan);
+        let embedded = embed_objects(opts, cmd, &image, &decided.script, plan, consumer_names)?;
+        t.phase("embedded objects");
+        let script = stage.beside(".map");
+        output::write_if_changed(&script, decided.script.as_bytes())?;
+        let dynamic_list = narrowed_dynamic_list(cmd, plan, &image)?;
+        t.phase("planned, version script written");
+        Ok(Staged {
+            stage,
+            image,
+            script,
+            embedded,
+            dynamic_list,
+        })
     }
-    // The command as it will stand once the staged files are in place (the stamp's).
-    let final_paths: Vec<PathBuf> = embedded.iter().map(|p| stage.final_path(p)).collect();
-    let final_argv = profiled_cmd.with_extra_inputs(&final_paths).tailored(
-        &tailored_path,
-        &stage.final_path(&script_path),
-        dynamic_list
-            .as_deref()
-            .map(|d| stage.final_path(d))
-            .as_deref(),
-        opts.linker,
-        &extra,
-    );
-    let tailored_fingerprint = fingerprint(&final_argv, &script, &stats, &consumer_paths);
-    // A report asked for at a new place is written, so the link runs again.
-    let unchanged = outputs.exist()
-        && previous
-            .as_ref()
-            .is_some_and(|p| p.tailored == tailored_fingerprint);
-    let link_with = |objects: &[PathBuf]| {
-        profiled_cmd.with_extra_inputs(objects).tailored(
-            &staged_image,
-            &script_path,
-            dynamic_list.as_deref(),
+}
+
+/// The tailored link: on the staged files, and as it will stand once they are in place (the
+/// stamp's and the report's command).
+struct TailoredLink<'s> {
+    /// The command (under the profile).
+    cmd: &'s LinkCommand,
+    staged: &'s Staged,
+    /// The final output.
+    output: &'s Path,
+    /// `--linker`.
+    asked: Option<Linker>,
+    /// The linker it runs.
+    linker: Linker,
+    /// Options added to the command.
+    extra: Vec<String>,
+    final_argv: Vec<String>,
+    /// [`fingerprint`] of the final command, the stamp's first line.
+    fingerprint: String,
+}
+
+impl<'s> TailoredLink<'s> {
+    fn new(
+        opts: &LinkOptions,
+        request: &'s Request,
+        profiled: &'s Profiled<'_>,
+        staged: &'s Staged,
+        decided: &Decided<'_>,
+        consumers: &Consumers<'_>,
+    ) -> Self {
+        let linker = build::effective_linker(&request.cmd, opts.linker);
+        let mut extra = vec!["--print-gc-sections".to_string()];
+        if opts.size {
+            extra.extend(build::size_options(linker));
+        }
+        let stage = &staged.stage;
+        let final_paths: Vec<PathBuf> = staged
+            .embedded
+            .iter()
+            .map(|p| stage.final_path(p))
+            .collect();
+        let cmd = &profiled.cmd;
+        let final_argv = cmd.with_extra_inputs(&final_paths).tailored(
+            &request.tailored,
+            &stage.final_path(&staged.script),
+            staged
+                .dynamic_list
+                .as_deref()
+                .map(|d| stage.final_path(d))
+                .as_deref(),
             opts.linker,
             &extra,
-        )
-    };
-    let tailored_job = (!unchanged).then(|| {
-        let argv = link_with(&embedded);
-        Job::spawn(move |log| build::run_link(&argv, "the tailored link", log))
-    });
-
-    // The generic image, if it was still linking: the guess checked against its exports.
-    let late_loaded;
-    let late_view;
-    let (generic, provider) = match state {
-        GenericState::Linked(generic) => (generic, plan_provider),
-        GenericState::Linking(job) => {
-            let (generic, generic_log) = job.wait();
-            let _ = early.write_all(&generic_log);
-            let generic = match generic {
-                Ok(g) => g,
-                Err(e) => {
-                    let _ = log.write_all(&early);
-                    return Err(e);
-                }
-            };
-            late_loaded = LoadedProvider::load(&ProviderArg::Elf(generic.path.clone()))?;
-            late_view = late_loaded
-                .view()?
-                .ok_or_else(|| Error::Usage("no provider".into()))?;
-            if !plan_provider.exports.same_as(&late_view.exports) {
-                drop(tailored_job);
-                let _ = writeln!(
-                    log,
-                    "tailor: note: the generic image's exports differ from the link's model: \
-                     planning again from the image"
-                );
-                return Ok(Attempt::Retry(generic, early));
-            }
-            t.phase("generic image, exports as predicted");
-            (generic, &late_view)
+        );
+        let fingerprint = fingerprint(
+            &final_argv,
+            &decided.script,
+            &request.stats,
+            &consumers.paths(),
+        );
+        TailoredLink {
+            cmd,
+            staged,
+            output: &request.tailored,
+            asked: opts.linker,
+            linker,
+            extra,
+            final_argv,
+            fingerprint,
         }
-    };
-    let _ = log.write_all(&early);
-    super::warn_unlinked_consumers(&consumers, provider, log)?;
-    let unbound = consumers.unbound(&needs, provider);
-    let mut stamp = Stamp {
-        tailored: tailored_fingerprint,
-        generic: generic.record.clone(),
-        request: None,
-    };
-    let Some(tailored_job) = tailored_job else {
-        stamp.request = Some(format!("{request} {}", outputs.identities()));
-        output::write_if_changed(&stamp_path, stamp.render().as_bytes())?;
-        return Ok(Attempt::Done(up_to_date(&tailored_path, started, log)));
-    };
-    // The report's map of the prediction is drawn while the tailored link runs.
-    let (link, map) = std::thread::scope(|s| {
-        let map = s.spawn(|| {
-            opts.report
+    }
+
+    /// The command on the staged files, with `objects` embedded.
+    fn argv(&self, objects: &[PathBuf]) -> Vec<String> {
+        self.cmd.with_extra_inputs(objects).tailored(
+            &self.staged.image,
+            &self.staged.script,
+            self.staged.dynamic_list.as_deref(),
+            self.asked,
+            &self.extra,
+        )
+    }
+
+    /// Whether the last run linked this same command and its outputs are still there (a report
+    /// asked for at a new place is written, so the link runs again).
+    fn unchanged(&self, request: &Request) -> bool {
+        request.outputs.exist()
+            && request
+                .previous
                 .as_ref()
-                .map(|_| section_map(&prediction, &plan, &needs, &consumers.names))
-        });
-        let (link, link_log) = tailored_job.wait();
+                .is_some_and(|p| p.tailored == self.fingerprint)
+    }
+
+    /// Starts the link in its own thread, with every embedded object.
+    fn start(&self) -> Job<Result<LinkRun>> {
+        let argv = self.argv(&self.staged.embedded);
+        Job::spawn(move |log| build::run_link(&argv, "the tailored link", log))
+    }
+}
+
+/// The generic image, linked, and whether the guess the plan started from holds.
+enum Checked<'s> {
+    /// Planned from the image, or from a guess it confirms: then its exports, read from it
+    /// (boxed: they are a hundred times the size of the other variant).
+    Holds(Generic, Option<Box<ProviderData<'s>>>),
+    /// The guess was wrong: plan again from this image (with the generic link's messages).
+    Wrong(Generic, Vec<u8>),
+}
+
+impl GenericState {
+    /// The generic image planned from; or, still linking, waited for (`early` printed should
+    /// it fail; its messages joining `early` if the guess holds) and `planned_from` checked
+    /// against its exports, mapped into `image`.
+    fn check<'s>(
+        self,
+        planned_from: &ProviderData<'_>,
+        image: &'s mut Option<LoadedProvider>,
+        early: &mut Vec<u8>,
+        log: &mut dyn Write,
+        t: &mut Timings,
+    ) -> Result<Checked<'s>> {
+        let job = match self {
+            GenericState::Linked(generic) => return Ok(Checked::Holds(generic, None)),
+            GenericState::Linking(job) => job,
+        };
+        let (generic, messages) = job.wait();
+        let generic = match generic {
+            Ok(g) => g,
+            Err(e) => {
+                let _ = log.write_all(early);
+                let _ = log.write_all(&messages);
+                return Err(e);
+            }
+        };
+        let exports = image_exports(image, &generic)?;
+        if !planned_from.exports.same_as(&exports.exports) {
+            return Ok(Checked::Wrong(generic, messages));
+        }
+        early.extend_from_slice(&messages);
+        t.phase("generic image, exports as predicted");
+        Ok(Checked::Holds(generic, Some(Box::new(exports))))
+    }
+}
+
+/// A wrong guess: the tailored link started from it waited for, then planned again from
+/// `generic`. Only the generic link's `messages` go with it: what else the attempt held back
+/// (notes on the link's consumers, `--keep` warnings) the next attempt says again, once.
+fn replan(
+    tailored_job: Option<Job<Result<LinkRun>>>,
+    generic: Generic,
+    messages: Vec<u8>,
+    log: &mut dyn Write,
+) -> Attempt {
+    drop(tailored_job);
+    let _ = writeln!(
+        log,
+        "tailor: note: the generic image's exports differ from the link's model: planning \
+         again from the image"
+    );
+    Attempt::Retry(generic, messages)
+}
+
+/// The tailored link waited for (its messages printed), `meanwhile` run as it links.
+fn while_linking<M: Send>(
+    job: Job<Result<LinkRun>>,
+    meanwhile: impl FnOnce() -> M + Send,
+    log: &mut dyn Write,
+) -> (Result<LinkRun>, M) {
+    std::thread::scope(|s| {
+        let meanwhile = s.spawn(meanwhile);
+        let (link, link_log) = job.wait();
         let _ = log.write_all(&link_log);
         (
             link,
-            map.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            meanwhile
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p)),
         )
-    });
-    let mut link = link?;
-    t.phase("tailored link, section map");
-    // What the tailored image is compared with: the generic one, linked with the same linker
-    // when `--linker` switched it (after the tailored link: the two would share the cores).
-    let reference = comparison_generic(&cmd, &generic, opts.linker, work, log)?;
-    let generic_stats = image::stats(&reference.path)?;
-    let mut tools = vec![link.clone()];
-    // Never larger than the generic image: without the embedded plan, else the generic itself.
-    let mut kept_generic = false;
-    if image::stats(&staged_image)?.file_size > generic_stats.file_size {
+    })
+}
+
+/// The tailored image as linked, and what it is compared with.
+struct Built {
+    /// The link that made the image.
+    run: LinkRun,
+    /// The tailored links run.
+    tools: Vec<LinkRun>,
+    /// The generic links run (planning from, comparing with).
+    generic_links: Vec<LinkRun>,
+    /// The generic image compared with.
+    generic_stats: ImageStats,
+    /// The symbols the generic image planned from exports.
+    generic_exports: usize,
+    /// Not smaller than the generic image: a copy of that is installed.
+    kept_generic: bool,
+}
+
+impl Built {
+    /// The tailored image never larger than the generic one: linked again without the embedded
+    /// plan when that is what makes it larger, else kept generic.
+    fn no_larger(
+        run: LinkRun,
+        link: &TailoredLink<'_>,
+        generic: &Generic,
+        reference: &Generic,
+        provider: &ProviderData<'_>,
+        log: &mut dyn Write,
+    ) -> Result<Built> {
+        let generic_stats = image::stats(&reference.path)?;
+        let mut built = Built {
+            tools: vec![run.clone()],
+            run,
+            generic_links: generic.run.iter().chain(&reference.run).cloned().collect(),
+            generic_stats,
+            generic_exports: provider.exports.symbol_count(),
+            kept_generic: false,
+        };
+        let image = &link.staged.image;
+        if image::stats(image)?.file_size <= built.generic_stats.file_size {
+            return Ok(built);
+        }
+        let embedded = &link.staged.embedded;
         let without_plan: Vec<PathBuf> = embedded
             .iter()
             .filter(|p| !p.ends_with("tailor_plan.o"))
             .cloned()
             .collect();
         if without_plan.len() < embedded.len() {
-            link = build::run_link(
-                &link_with(&without_plan),
+            built.run = build::run_link(
+                &link.argv(&without_plan),
                 "the tailored link (without the embedded plan)",
                 log,
             )?;
-            tools.push(link.clone());
+            built.tools.push(built.run.clone());
             let _ = writeln!(
                 log,
                 "tailor: the embedded plan would make {} larger than the generic image: left out",
-                tailored_path.display()
+                link.output.display()
             );
         }
-        if image::stats(&staged_image)?.file_size > generic_stats.file_size {
-            kept_generic = true;
-        }
+        built.kept_generic = image::stats(image)?.file_size > built.generic_stats.file_size;
+        Ok(built)
     }
+}
 
-    // Verification, before the image is put in place.
-    let tailored_map = inputs::Mapped::open(&staged_image)?;
-    let tailored_facts = crate::analysis::elf::read_facts(&staged_image, tailored_map.bytes())?;
-    let tailored_exports = Exports::from_provider(&staged_image, &tailored_facts);
-    let verification = verify::verify(
-        &VerifyInputs {
-            needs: &needs,
-            consumer_names: &consumers.names,
-            generic: Some(&provider.exports),
-            plan: Some(&plan),
-            unbound: &unbound,
-        },
-        &tailored_exports,
-    );
+/// Verification of the staged image before it is put in place (its warnings printed): the
+/// report and the number of symbols the image exports.
+fn verify_staged(
+    image: &Path,
+    checks: &VerifyInputs<'_, '_>,
+    log: &mut dyn Write,
+) -> Result<(VerifyReport, usize)> {
+    let map = inputs::Mapped::open(image)?;
+    let facts = crate::analysis::elf::read_facts(image, map.bytes())?;
+    let exports = Exports::from_provider(image, &facts);
+    let verification = verify::verify(checks, &exports);
     let _ = write!(log, "{}", verification.render_warnings());
-    if !verification.passed() {
-        let mut verification = verification;
-        explain_with_profile(&mut verification, &removed, opts.profile.as_ref())?;
-        let _ = write!(log, "{}", verification.render_problems());
-        let _ = writeln!(
-            log,
-            "tailor: verification failed: {} problems; {} not written",
-            verification.problems.len(),
-            tailored_path.display()
-        );
-        return Ok(Attempt::Done(Status::ChecksFailed));
-    }
-    t.phase("verified");
-    let tailored_count = tailored_exports.symbol_count();
-    drop(tailored_exports);
-    drop(tailored_facts);
-    drop(tailored_map);
-    if kept_generic {
+    Ok((verification, exports.symbol_count()))
+}
+
+/// A failed verification's problems printed, with the features to enable where the profile
+/// removed what a consumer needs: nothing is installed.
+fn refuse(
+    mut verification: VerifyReport,
+    profiled: &Profiled<'_>,
+    tailored: &Path,
+    log: &mut dyn Write,
+) -> Result<Status> {
+    explain_with_profile(&mut verification, &profiled.removed, profiled.profile)?;
+    let _ = write!(log, "{}", verification.render_problems());
+    let _ = writeln!(
+        log,
+        "tailor: verification failed: {} problems; {} not written",
+        verification.problems.len(),
+        tailored.display()
+    );
+    Ok(Status::ChecksFailed)
+}
+
+/// The image installed: its stats and how many symbols it exports.
+struct Installed {
+    stats: ImageStats,
+    exports: usize,
+}
+
+/// Puts the verified image in place with the files staged beside it (a copy of the generic
+/// image when the tailored one is not smaller: then the generic image's exports).
+fn install(
+    link: &TailoredLink<'_>,
+    built: &Built,
+    reference: &Generic,
+    tailored_exports: usize,
+    log: &mut dyn Write,
+) -> Result<Installed> {
+    let image = &link.staged.image;
+    if built.kept_generic {
         let _ = writeln!(
             log,
             "tailor: the tailored image ({} B) is not smaller than the generic one ({} B): the \
              consumers need (nearly) everything; {} is a copy of the generic image",
-            image::stats(&staged_image)?.file_size,
-            generic_stats.file_size,
-            tailored_path.display()
+            image::stats(image)?.file_size,
+            built.generic_stats.file_size,
+            link.output.display()
         );
-        std::fs::copy(&reference.path, &staged_image)
-            .map_err(|e| Error::io("copying the generic image to", &staged_image, e))?;
+        std::fs::copy(&reference.path, image)
+            .map_err(|e| Error::io("copying the generic image to", image, e))?;
     }
-    let tailored_stats = image::stats(&staged_image)?;
-    let exports_tailored = if kept_generic {
-        provider.exports.symbol_count()
-    } else {
-        tailored_count
-    };
-    stage.commit()?;
-    let stripped = if opts.size {
-        // The two copies are stripped at once.
-        let path = with_suffix(&tailored_path, ".stripped");
-        let generic_stripped = work.join("generic.stripped");
-        let (tailored_strip, generic_strip) = std::thread::scope(|s| {
-            let generic = s.spawn(|| build::strip_copy(&reference.path, &generic_stripped));
-            let tailored = build::strip_copy(&tailored_path, &path);
-            (
-                tailored,
-                generic
-                    .join()
-                    .unwrap_or_else(|p| std::panic::resume_unwind(p)),
-            )
-        });
-        tools.extend([tailored_strip?, generic_strip?]);
-        Some(Stripped {
-            path: path.display().to_string(),
-            stats: image::stats(&path)?,
-            generic: image::stats(&generic_stripped)?,
-        })
-    } else {
-        None
-    };
-    if let Some(dep) = &opts.depfile {
-        let mut deps: Vec<PathBuf> = cmd
-            .inputs
-            .iter()
-            .chain(&cmd.response_files)
-            .cloned()
-            .collect();
-        deps.extend(consumers.read_files(&set));
-        deps.extend(opts.keep.iter().cloned());
-        output::write_if_changed(dep, output::depfile(&tailored_path, &deps).as_bytes())?;
-    }
+    let stats = image::stats(image)?;
+    link.staged.stage.commit()?;
+    Ok(Installed {
+        stats,
+        exports: if built.kept_generic {
+            built.generic_exports
+        } else {
+            tailored_exports
+        },
+    })
+}
 
-    let generic_links = [&generic.run, &reference.run]
+/// `--size`: the installed image and the generic one stripped, at once; with the two runs.
+fn strip_both(
+    tailored: &Path,
+    reference: &Generic,
+    work: &Path,
+) -> Result<(Stripped, [LinkRun; 2])> {
+    let path = with_suffix(tailored, ".stripped");
+    let generic_stripped = work.join("generic.stripped");
+    let (tailored_strip, generic_strip) = std::thread::scope(|s| {
+        let generic = s.spawn(|| build::strip_copy(&reference.path, &generic_stripped));
+        let tailored = build::strip_copy(tailored, &path);
+        (
+            tailored,
+            generic
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+        )
+    });
+    let runs = [tailored_strip?, generic_strip?];
+    let stripped = Stripped {
+        path: path.display().to_string(),
+        stats: image::stats(&path)?,
+        generic: image::stats(&generic_stripped)?,
+    };
+    Ok((stripped, runs))
+}
+
+/// `--depfile`: the image depends on the command's inputs and response files, the consumers
+/// and the files naming them, and the keep lists.
+fn write_depfile(
+    path: &Path,
+    opts: &LinkOptions,
+    request: &Request,
+    consumers: &Consumers<'_>,
+    set: &inputs::InputSet,
+) -> Result<()> {
+    let cmd = &request.cmd;
+    let mut deps: Vec<PathBuf> = cmd
+        .inputs
         .iter()
-        .filter_map(|r| r.as_ref())
+        .chain(&cmd.response_files)
+        .cloned()
+        .collect();
+    deps.extend(consumers.read_files(set));
+    deps.extend(opts.keep.iter().cloned());
+    output::write_if_changed(path, output::depfile(&request.tailored, &deps).as_bytes())?;
+    Ok(())
+}
+
+/// What the build and the verification found, for the report.
+struct Outcome {
+    built: Built,
+    installed: Installed,
+    /// `--size`'s stripped copies, with the two strip runs.
+    stripped: Option<(Stripped, [LinkRun; 2])>,
+    verification: VerifyReport,
+    map: Option<SectionMap>,
+}
+
+/// The report of a tailored link.
+fn report(
+    request: &Request,
+    link: TailoredLink<'_>,
+    decided: &Decided<'_>,
+    profiled: &Profiled<'_>,
+    outcome: Outcome,
+    started: Instant,
+) -> LinkReport {
+    let Outcome {
+        built,
+        installed,
+        stripped,
+        verification,
+        map,
+    } = outcome;
+    let (stripped, strip_runs) = stripped.unzip();
+    let generic_links = built
+        .generic_links
+        .iter()
         .map(|r| r.elapsed)
         .sum::<Duration>();
-    let report = LinkReport {
-        output: tailored_path.display().to_string(),
-        generic: cmd.output.display().to_string(),
-        linker: linker.fuse_name(),
-        generic_linker: build::effective_linker(&cmd, None).fuse_name(),
-        tailored_command: final_argv,
-        generic_stats,
-        tailored_stats,
+    let tools = built.tools.iter().chain(strip_runs.iter().flatten());
+    let busy = build::busy_time(tools.chain(&built.generic_links));
+    LinkReport {
+        output: request.tailored.display().to_string(),
+        generic: request.provider_name.clone(),
+        linker: link.linker.fuse_name(),
+        generic_linker: build::effective_linker(&request.cmd, None).fuse_name(),
+        tailored_command: link.final_argv,
+        generic_stats: built.generic_stats,
+        tailored_stats: installed.stats,
         stripped,
-        exports_generic: provider.exports.symbol_count(),
-        exports_tailored,
-        kept_generic,
-        by_name: plan
+        exports_generic: built.generic_exports,
+        exports_tailored: installed.exports,
+        kept_generic: built.kept_generic,
+        by_name: decided
+            .plan
             .entries
             .iter()
             .filter(|e| matches!(e.reason, Reason::ByName(_)))
             .map(|e| String::from_utf8_lossy(e.name).into_owned())
             .collect(),
-        sections_removed: link.removed_sections,
-        profile_removed: removed.clone(),
+        sections_removed: built.run.removed_sections,
+        profile_removed: profiled.removed.clone(),
         generic_link_ms: (generic_links > Duration::ZERO)
             .then_some(generic_links.as_secs_f64() * 1e3),
-        link_ms: link.elapsed.as_secs_f64() * 1e3,
-        tailor_ms: started
-            .elapsed()
-            .saturating_sub(build::busy_time(
-                tools
-                    .iter()
-                    .chain(generic.run.iter())
-                    .chain(reference.run.iter()),
-            ))
-            .as_secs_f64()
-            * 1e3,
+        link_ms: built.run.elapsed.as_secs_f64() * 1e3,
+        tailor_ms: started.elapsed().saturating_sub(busy).as_secs_f64() * 1e3,
         verification,
         map,
-    };
-    if let Some(path) = &opts.report {
-        let json = to_json(&report);
-        let bytes = match ReportKind::of(path, opts.report_format) {
-            ReportKind::Json => json,
-            ReportKind::Html => {
-                output::html::page("tailor link", "link", &String::from_utf8_lossy(&json))
-                    .into_bytes()
-            }
-        };
-        output::write_if_changed(path, &bytes)?;
     }
-    // The stamp last, once every output is in place (the image's identity is in it).
-    stamp.request = Some(format!("{request} {}", outputs.identities()));
-    output::write_if_changed(&stamp_path, stamp.render().as_bytes())?;
-    emit(out, render_table(&report).as_bytes())?;
-    t.phase("reported");
-    Ok(Attempt::Done(Status::Ok))
+}
+
+/// `--report FILE`: the report as JSON, or as an HTML page.
+fn write_report(path: &Path, asked: Option<ReportKind>, report: &LinkReport) -> Result<()> {
+    let json = to_json(report);
+    let bytes = match ReportKind::of(path, asked) {
+        ReportKind::Json => json,
+        ReportKind::Html => {
+            output::html::page("tailor link", "link", &String::from_utf8_lossy(&json)).into_bytes()
+        }
+    };
+    output::write_if_changed(path, &bytes)?;
+    Ok(())
 }
 
 /// The report's section map of the tailored link: tailor's model of the link with the plan's
 /// version script, each export with the plan's reason and every consumer that needs it.
 fn section_map(
     prediction: &Prediction<'_>,
-    plan: &plan::Plan<'_>,
-    needs: &crate::analysis::needs::Needs<'_>,
+    decided: &Decided<'_>,
     consumer_names: &[String],
 ) -> SectionMap {
+    let (plan, needs) = (&decided.plan, &decided.needs);
     let mut map = predict::section_map(prediction);
     let mut consumers: std::collections::BTreeMap<&[u8], Vec<String>> = Default::default();
     for &(sym, file) in &needs.consumers {

@@ -10,6 +10,7 @@ use super::{collect_inputs, emit, read_consumers, to_json, Consumers, Format, St
 use crate::analysis::elf::{ElfKind, ReadOptions};
 use crate::analysis::needs::{self, HitSource, Needs, ProviderView};
 use crate::error::Result;
+use crate::hash::FxHashSet;
 use crate::inputs::InputSpec;
 
 /// Options of `tailor needs`.
@@ -141,8 +142,19 @@ fn lossy(b: &[u8]) -> String {
 
 /// Builds the report from the analysis results.
 pub fn build_report(c: &Consumers<'_>, needs: &Needs<'_>, provider: Option<&str>) -> NeedsReport {
-    let consumers = c
-        .facts
+    let by_name_names: FxHashSet<&[u8]> = needs.by_name.iter().map(|b| b.hit.name).collect();
+    NeedsReport {
+        summary: summary(c, needs, provider, by_name_names.len()),
+        provider: provider.map(str::to_string),
+        consumers: consumer_reports(c),
+        symbols: symbol_reports(c, needs, provider, &by_name_names),
+        by_name: by_name_reports(c, needs, provider),
+    }
+}
+
+/// Each consumer's ELF facts.
+fn consumer_reports(c: &Consumers<'_>) -> Vec<ConsumerReport> {
+    c.facts
         .iter()
         .zip(&c.names)
         .map(|(f, name)| ConsumerReport {
@@ -158,12 +170,20 @@ pub fn build_report(c: &Consumers<'_>, needs: &Needs<'_>, provider: Option<&str>
             imports: f.imports.len(),
             uses_dlsym: f.imports_dlsym(),
         })
-        .collect();
+        .collect()
+}
+
+/// Each by-name hit, with the file whose strings name it.
+fn by_name_reports(
+    c: &Consumers<'_>,
+    needs: &Needs<'_>,
+    provider: Option<&str>,
+) -> Vec<ByNameReport> {
     let source_name = |s: HitSource| match s {
         HitSource::Consumer(id) => c.names.get(id.index()).cloned().unwrap_or_default(),
         HitSource::Provider => provider.unwrap_or_default().to_string(),
     };
-    let by_name: Vec<ByNameReport> = needs
+    needs
         .by_name
         .iter()
         .map(|b| ByNameReport {
@@ -174,9 +194,17 @@ pub fn build_report(c: &Consumers<'_>, needs: &Needs<'_>, provider: Option<&str>
             offset: b.hit.offset,
             string_tail: b.hit.suffix,
         })
-        .collect();
-    let by_name_names: crate::hash::FxHashSet<&[u8]> =
-        needs.by_name.iter().map(|b| b.hit.name).collect();
+        .collect()
+}
+
+/// One row a needed symbol (`by_name_names`: the names looked up by name), then one a name
+/// needed only by name; sorted by name and version.
+fn symbol_reports(
+    c: &Consumers<'_>,
+    needs: &Needs<'_>,
+    provider: Option<&str>,
+    by_name_names: &FxHashSet<&[u8]>,
+) -> Vec<SymbolReport> {
     let mut symbols: Vec<SymbolReport> = needs
         .symbols
         .iter()
@@ -201,25 +229,7 @@ pub fn build_report(c: &Consumers<'_>, needs: &Needs<'_>, provider: Option<&str>
                 .collect(),
         })
         .collect();
-    // Names needed only by name: one entry each, needed by the files whose strings name them.
-    let imported: crate::hash::FxHashSet<&[u8]> = needs.symbols.iter().map(|s| s.name).collect();
-    let mut only_by_name: Vec<(&[u8], Vec<String>)> = Vec::new();
-    for b in &needs.by_name {
-        if imported.contains(b.hit.name) {
-            continue;
-        }
-        let who = match b.source {
-            HitSource::Consumer(id) => Some(c.names[id.index()].clone()),
-            HitSource::Provider => None,
-        };
-        match only_by_name.iter_mut().find(|(n, _)| *n == b.hit.name) {
-            Some((_, v)) => v.extend(who),
-            None => only_by_name.push((b.hit.name, who.into_iter().collect())),
-        }
-    }
-    for (name, mut who) in only_by_name {
-        who.sort();
-        who.dedup();
+    for (name, who) in only_by_name(c, needs) {
         symbols.push(SymbolReport {
             name: lossy(name),
             version: None,
@@ -235,7 +245,42 @@ pub fn build_report(c: &Consumers<'_>, needs: &Needs<'_>, provider: Option<&str>
         });
     }
     symbols.sort_by(|a, b| (&a.name, &a.version).cmp(&(&b.name, &b.version)));
-    let names_needed = needs.distinct_names();
+    symbols
+}
+
+/// Names needed only by name: one entry each, in the order first found, needed by the
+/// consumers whose strings name them (sorted, each once; the provider's own are no
+/// consumer's).
+fn only_by_name<'a>(c: &Consumers<'_>, needs: &Needs<'a>) -> Vec<(&'a [u8], Vec<String>)> {
+    let imported: FxHashSet<&[u8]> = needs.symbols.iter().map(|s| s.name).collect();
+    let mut only_by_name: Vec<(&[u8], Vec<String>)> = Vec::new();
+    for b in &needs.by_name {
+        if imported.contains(b.hit.name) {
+            continue;
+        }
+        let who = match b.source {
+            HitSource::Consumer(id) => Some(c.names[id.index()].clone()),
+            HitSource::Provider => None,
+        };
+        match only_by_name.iter_mut().find(|(n, _)| *n == b.hit.name) {
+            Some((_, v)) => v.extend(who),
+            None => only_by_name.push((b.hit.name, who.into_iter().collect())),
+        }
+    }
+    for (_, who) in &mut only_by_name {
+        who.sort();
+        who.dedup();
+    }
+    only_by_name
+}
+
+/// The counts (those against the provider only with one).
+fn summary(
+    c: &Consumers<'_>,
+    needs: &Needs<'_>,
+    provider: Option<&str>,
+    by_name: usize,
+) -> Summary {
     let mut provided_names: Vec<&[u8]> = needs
         .symbols
         .iter()
@@ -243,6 +288,7 @@ pub fn build_report(c: &Consumers<'_>, needs: &Needs<'_>, provider: Option<&str>
         .map(|s| s.name)
         .collect();
     provided_names.dedup();
+    // (name, whether every need of it is weak), for the names the provider does not export.
     let mut unresolved: Vec<(&[u8], bool)> = Vec::new();
     for s in needs.symbols.iter().filter(|s| !s.provided) {
         match unresolved.last_mut() {
@@ -257,21 +303,15 @@ pub fn build_report(c: &Consumers<'_>, needs: &Needs<'_>, provider: Option<&str>
         .map(|s| s.name)
         .collect();
     copies.dedup();
-    NeedsReport {
-        summary: Summary {
-            elf_files: c.facts.len(),
-            non_elf_skipped: c.read.skipped_non_elf,
-            symbols_needed: needs.symbols.len(),
-            names_needed,
-            provided: provider.map(|_| provided_names.len()),
-            unresolved: provider.map(|_| unresolved.iter().filter(|u| !u.1).count()),
-            unresolved_weak: provider.map(|_| unresolved.iter().filter(|u| u.1).count()),
-            copy_relocated: copies.len(),
-            by_name: by_name_names.len(),
-        },
-        provider: provider.map(str::to_string),
-        consumers,
-        symbols,
+    Summary {
+        elf_files: c.facts.len(),
+        non_elf_skipped: c.read.skipped_non_elf,
+        symbols_needed: needs.symbols.len(),
+        names_needed: needs.distinct_names(),
+        provided: provider.map(|_| provided_names.len()),
+        unresolved: provider.map(|_| unresolved.iter().filter(|u| !u.1).count()),
+        unresolved_weak: provider.map(|_| unresolved.iter().filter(|u| u.1).count()),
+        copy_relocated: copies.len(),
         by_name,
     }
 }

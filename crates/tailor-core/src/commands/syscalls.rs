@@ -52,6 +52,34 @@ struct Report<'a> {
 /// Runs `tailor syscalls`.
 pub fn run(opts: &SyscallsOptions, out: &mut dyn Write, log: &mut dyn Write) -> Result<Status> {
     let set = super::collect_inputs(&opts.inputs)?;
+    let files = analyze(&set)?;
+    let complete = describe(&files, log);
+    let listed = Listed::of(&files, opts.names);
+    if opts.names == Names::Osv {
+        warn_not_in_osv(&files, &listed.not_in_osv, log);
+    }
+    let text = match opts.format {
+        Format::Json => to_json(&Report {
+            names: opts.names,
+            list: listed.list,
+            not_in_osv: listed.not_in_osv,
+            complete,
+            files: &files,
+        }),
+        Format::Text => listed.text(),
+    };
+    let status = if complete || opts.allow_unknown {
+        Status::Ok
+    } else {
+        Status::ChecksFailed
+    };
+    write_list(opts.output.as_deref(), &text, status, out, log)?;
+    Ok(status)
+}
+
+/// The system calls of each ELF input, in input order (a non-ELF file found in a directory
+/// is skipped; one named is an error, as is finding no ELF file at all).
+fn analyze(set: &crate::inputs::InputSet) -> Result<Vec<FileSyscalls>> {
     let results: Vec<Result<Option<FileSyscalls>>> = set
         .candidates
         .par_iter()
@@ -80,10 +108,14 @@ pub fn run(opts: &SyscallsOptions, out: &mut dyn Write, log: &mut dyn Write) -> 
     if files.is_empty() {
         return Err(Error::Usage("tailor syscalls: no ELF input files".into()));
     }
+    Ok(files)
+}
 
-    let mut numbers: Vec<(syscalls::Arch, u32)> = Vec::new();
+/// Tells on `log` what was found in each file and which sites were not identified; whether
+/// every site was.
+fn describe(files: &[FileSyscalls], log: &mut dyn Write) -> bool {
     let mut complete = true;
-    for f in &files {
+    for f in files {
         let _ = writeln!(
             log,
             "tailor: {}: {} system calls from {} sites in {} of {} functions ({}{})",
@@ -111,75 +143,89 @@ pub fn run(opts: &SyscallsOptions, out: &mut dyn Write, log: &mut dyn Write) -> 
                 f.path, u.site, u.reason
             );
         }
-        numbers.extend(f.syscalls.iter().map(|s| (f.arch, s.number)));
     }
-    numbers.sort_unstable();
-    numbers.dedup();
+    complete
+}
 
-    let mut list: Vec<&'static str> = Vec::new();
-    let mut not_in_osv: Vec<&'static str> = Vec::new();
-    for &(arch, n) in &numbers {
-        let Some(linux) = syscalls::names::linux_name(arch, n) else {
-            continue;
-        };
-        match opts.names {
-            Names::Linux => list.push(linux),
-            Names::Osv => match syscalls::names::osv_name(arch, n) {
-                Some(osv) => list.push(osv),
-                None => not_in_osv.push(linux),
-            },
-        }
-        if opts.names == Names::Linux && syscalls::names::osv_name(arch, n).is_none() {
-            not_in_osv.push(linux);
-        }
-    }
-    list.sort_unstable();
-    list.dedup();
-    not_in_osv.sort_unstable();
-    not_in_osv.dedup();
-    if opts.names == Names::Osv {
-        for name in &not_in_osv {
-            let users: Vec<String> = files
-                .iter()
-                .filter_map(|f| {
-                    let s = f.syscalls.iter().find(|s| s.name == *name)?;
-                    Some(format!("{} ({})", f.path, s.from.join(", ")))
-                })
-                .collect();
-            let _ = writeln!(
-                log,
-                "tailor: warning: {name} is not implemented by OSv (it answers ENOSYS), made \
-                 by {}",
-                users.join("; ")
-            );
-        }
-    }
+/// The union of the files' calls as `names` spells them, and those OSv does not implement.
+struct Listed {
+    /// Sorted, each once.
+    list: Vec<&'static str>,
+    /// Linux names, sorted, each once.
+    not_in_osv: Vec<&'static str>,
+}
 
-    let text = match opts.format {
-        Format::Json => to_json(&Report {
-            names: opts.names,
-            list: list.clone(),
-            not_in_osv,
-            complete,
-            files: &files,
-        }),
-        Format::Text => {
-            let mut t = String::new();
-            for name in &list {
-                t.push_str(name);
-                t.push('\n');
+impl Listed {
+    fn of(files: &[FileSyscalls], names: Names) -> Self {
+        let mut numbers: Vec<(syscalls::Arch, u32)> = files
+            .iter()
+            .flat_map(|f| f.syscalls.iter().map(|s| (f.arch, s.number)))
+            .collect();
+        numbers.sort_unstable();
+        numbers.dedup();
+        let mut list: Vec<&'static str> = Vec::new();
+        let mut not_in_osv: Vec<&'static str> = Vec::new();
+        for &(arch, n) in &numbers {
+            let Some(linux) = syscalls::names::linux_name(arch, n) else {
+                continue;
+            };
+            let osv = syscalls::names::osv_name(arch, n);
+            match (names, osv) {
+                (Names::Linux, _) => list.push(linux),
+                (Names::Osv, Some(osv)) => list.push(osv),
+                (Names::Osv, None) => {}
             }
-            t.into_bytes()
+            if osv.is_none() {
+                not_in_osv.push(linux);
+            }
         }
-    };
-    let status = if complete || opts.allow_unknown {
-        Status::Ok
-    } else {
-        Status::ChecksFailed
-    };
-    match &opts.output {
+        list.sort_unstable();
+        list.dedup();
+        not_in_osv.sort_unstable();
+        not_in_osv.dedup();
+        Listed { list, not_in_osv }
+    }
+
+    /// The list as text: one name a line.
+    fn text(&self) -> Vec<u8> {
+        let mut t = String::new();
+        for name in &self.list {
+            t.push_str(name);
+            t.push('\n');
+        }
+        t.into_bytes()
+    }
+}
+
+/// Warns of each call OSv does not implement, with the files (and their functions) making it.
+fn warn_not_in_osv(files: &[FileSyscalls], not_in_osv: &[&str], log: &mut dyn Write) {
+    for name in not_in_osv {
+        let users: Vec<String> = files
+            .iter()
+            .filter_map(|f| {
+                let s = f.syscalls.iter().find(|s| s.name == *name)?;
+                Some(format!("{} ({})", f.path, s.from.join(", ")))
+            })
+            .collect();
+        let _ = writeln!(
+            log,
+            "tailor: warning: {name} is not implemented by OSv (it answers ENOSYS), made by {}",
+            users.join("; ")
+        );
+    }
+}
+
+/// The list on stdout, or in `output` when every call was identified (or `--allow-unknown`).
+fn write_list(
+    output: Option<&std::path::Path>,
+    text: &[u8],
+    status: Status,
+    out: &mut dyn Write,
+    log: &mut dyn Write,
+) -> Result<()> {
+    match output {
         Some(path) if status == Status::Ok => {
-            crate::output::write_if_changed(path, &text)?;
+            crate::output::write_if_changed(path, text)?;
         }
         Some(path) => {
             let _ = writeln!(
@@ -189,9 +235,9 @@ pub fn run(opts: &SyscallsOptions, out: &mut dyn Write, log: &mut dyn Write) -> 
                 path.display()
             );
         }
-        None => emit(out, &text)?,
+        None => emit(out, text)?,
     }
-    Ok(status)
+    Ok(())
 }
 
 fn linkage_text(l: Linkage) -> &'static str {

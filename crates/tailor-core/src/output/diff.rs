@@ -3,7 +3,9 @@
 
 use std::fmt::Write as _;
 
-use crate::analysis::diff::{DiffReport, Pair, SignedPair};
+use crate::analysis::diff::{
+    DiffReport, ExportTable, ObjectTable, Pair, SectionTable, SignedPair, SymbolTable,
+};
 
 /// Object rows shown before the remainder row.
 const OBJECT_ROWS: usize = 30;
@@ -36,13 +38,21 @@ fn srow(s: &mut String, name: &str, p: SignedPair) {
 pub(crate) fn render_text(r: &DiffReport) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "old: {}\nnew: {}\n", r.old, r.new);
+    sections(&mut s, &r.sections);
+    objects(&mut s, &r.objects);
+    symbols(&mut s, &r.symbols);
+    exports(&mut s, &r.exports);
+    s
+}
 
+/// The sections table: file and VM bytes of each section, what lies outside sections, totals.
+fn sections(s: &mut String, t: &SectionTable) {
     let _ = writeln!(
         s,
         "{:>12} {:>12} {:>10}  {:>10}  SECTION (file bytes; VM: allocated bytes)",
         "OLD", "NEW", "DELTA", "VM DELTA"
     );
-    for x in &r.sections.rows {
+    for x in &t.rows {
         let kind = match x.kind {
             "nobits" => " [nobits]",
             "other" => " [not allocated]",
@@ -58,7 +68,7 @@ pub(crate) fn render_text(r: &DiffReport) -> String {
             x.name
         );
     }
-    let o = r.sections.outside_sections;
+    let o = t.outside_sections;
     let _ = writeln!(
         s,
         "{:>12} {:>12} {:>10}  {:>10}  (outside sections: ELF and program headers, section headers, padding)",
@@ -67,7 +77,7 @@ pub(crate) fn render_text(r: &DiffReport) -> String {
         signed(o.delta),
         "+0"
     );
-    let (f, v) = (r.sections.total_file, r.sections.total_vm);
+    let (f, v) = (t.total_file, t.total_vm);
     let _ = writeln!(
         s,
         "{:>12} {:>12} {:>10}  {:>10}  total (file size; VM: {} -> {})",
@@ -78,8 +88,11 @@ pub(crate) fn render_text(r: &DiffReport) -> String {
         v.old,
         v.new
     );
+}
 
-    let t = &r.objects;
+/// The objects table: the first [`OBJECT_ROWS`] objects, the rest in one row, then the bytes
+/// of no known object and of no symbol, and the total.
+fn objects(s: &mut String, t: &ObjectTable) {
     let by = if t.attributed_by == "link" {
         "as the link resolves each symbol"
     } else {
@@ -92,21 +105,19 @@ pub(crate) fn render_text(r: &DiffReport) -> String {
     );
     let shown = OBJECT_ROWS.min(t.rows.len());
     for x in &t.rows[..shown] {
-        row(&mut s, &x.object, x.bytes);
+        row(s, &x.object, x.bytes);
     }
     let rest = t.rows[shown..].iter().fold(Pair::default(), |a, x| {
         Pair::new(a.old + x.bytes.old, a.new + x.bytes.new)
     });
-    row(
-        &mut s,
-        &format!("({} more objects)", t.rows.len() - shown),
-        rest,
-    );
-    row(&mut s, "(symbols of no known object)", t.unattributed);
-    row(&mut s, "(in no symbol)", t.no_symbol);
-    row(&mut s, "total (allocated bytes)", t.total);
+    row(s, &format!("({} more objects)", t.rows.len() - shown), rest);
+    row(s, "(symbols of no known object)", t.unattributed);
+    row(s, "(in no symbol)", t.no_symbol);
+    row(s, "total (allocated bytes)", t.total);
+}
 
-    let y = &r.symbols;
+/// The symbols table, as scripts/bloat-o-meter prints it, with remainder and total rows.
+fn symbols(s: &mut String, y: &SymbolTable) {
     let _ = writeln!(
         s,
         "\nadd/remove: {}/{} grow/shrink: {}/{} up/down: {}/-{} ({})",
@@ -135,35 +146,21 @@ pub(crate) fn render_text(r: &DiffReport) -> String {
         );
     }
     row(
-        &mut s,
+        s,
         &format!("({} unchanged symbols)", y.unchanged_count),
         y.unchanged,
     );
-    srow(
-        &mut s,
-        "(allocated bytes in no counted symbol)",
-        y.remainder,
-    );
-    row(&mut s, "total (allocated bytes)", y.total);
+    srow(s, "(allocated bytes in no counted symbol)", y.remainder);
+    row(s, "total (allocated bytes)", y.total);
+}
 
-    let e = &r.exports;
+/// The exports: counts, each change, and the total.
+fn exports(s: &mut String, e: &ExportTable) {
     let _ = writeln!(
         s,
         "\nexports: {} removed, {} added, {} version changed, {} unchanged",
         e.removed, e.added, e.version_changed, e.unchanged
     );
-    let versions = |v: &[String]| {
-        if v.is_empty() {
-            "-".to_string()
-        } else if v.len() == 1 && v[0].is_empty() {
-            "(unversioned)".to_string()
-        } else {
-            v.iter()
-                .map(|x| if x.is_empty() { "(base)" } else { x })
-                .collect::<Vec<_>>()
-                .join(" ")
-        }
-    };
     for x in &e.rows {
         let name = x.demangled.as_deref().unwrap_or(&x.name);
         match x.change {
@@ -185,5 +182,18 @@ pub(crate) fn render_text(r: &DiffReport) -> String {
         "  total    {} -> {} names exported ({:+})",
         e.total.old, e.total.new, e.total.delta
     );
-    s
+}
+
+/// An export's versions: `-` for none, `(unversioned)`, else each (`(base)` for the base one).
+fn versions(v: &[String]) -> String {
+    if v.is_empty() {
+        "-".to_string()
+    } else if v.len() == 1 && v[0].is_empty() {
+        "(unversioned)".to_string()
+    } else {
+        v.iter()
+            .map(|x| if x.is_empty() { "(base)" } else { x })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
 }
