@@ -106,16 +106,17 @@ pub fn run(
         _ => None,
     };
     let (read, provider) = std::thread::scope(|s| {
-        let provider = loaded.as_ref().map(|l| s.spawn(|| l.view()));
+        let provider = loaded.as_ref().map(|l| (l, s.spawn(|| l.view())));
         let read = read_link(&link_cmd, cmd.linker, &mut t);
-        let provider = provider.map(|p| p.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        let provider =
+            provider.map(|(l, p)| (l, p.join().unwrap_or_else(|e| std::panic::resume_unwind(e))));
         (read, provider)
     });
     let read = read?;
     // The link resolves while the exports' rules are made (a plan reads its consumers).
     let (rules, link) = std::thread::scope(|s| {
         let link = s.spawn(|| read.resolve());
-        let rules = export_rules(cmd, &read, loaded.as_ref(), provider, log);
+        let rules = export_rules(cmd, &read, provider, log);
         let link = link.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
         (rules, link)
     });
@@ -132,12 +133,12 @@ pub fn run(
 }
 
 /// The version rules (and dynamic list) the predicted link exports by: the command's own, a
-/// `--version-script`, or a plan for consumers (`loaded` and `provider`: its provider, read).
-fn export_rules(
+/// `--version-script`, or a plan for consumers (`provider`: a plan's provider, loaded and
+/// read).
+fn export_rules<'p>(
     cmd: &GcCommand,
     read: &LinkRead,
-    loaded: Option<&LoadedProvider>,
-    provider: Option<Result<Option<ProviderData<'_>>>>,
+    provider: Option<(&'p LoadedProvider, Result<Option<ProviderData<'p>>>)>,
     log: &mut dyn Write,
 ) -> Result<(VersionRules, VersionRules)> {
     Ok(match &cmd.exports {
@@ -148,7 +149,7 @@ fn export_rules(
             (version, read.dynamic_list.clone())
         }
         ExportSource::Plan(opts) => {
-            let (Some(loaded), Some(provider)) = (loaded, provider) else {
+            let Some((loaded, provider)) = provider else {
                 return Err(Error::Usage("no provider".into()));
             };
             (
@@ -381,20 +382,6 @@ fn pad(s: &mut String, to: usize, width: usize) {
     s.push_str(&SPACES[..n.min(SPACES.len())]);
 }
 
-/// `v` in decimal, written into `buf`.
-fn decimal(mut v: u64, buf: &mut [u8; 20]) -> &str {
-    let mut at = buf.len();
-    loop {
-        at -= 1;
-        buf[at] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    std::str::from_utf8(&buf[at..]).unwrap_or("")
-}
-
 /// Kept and removed bytes of one object (the text report's per-file table).
 struct FileBytes<'n> {
     file: &'n str,
@@ -430,8 +417,8 @@ fn gc_text(n: &Prediction<'_>) -> String {
             row.removed += size;
             removed_bytes += size;
             removed_count += 1;
-            let mut digits = [0u8; 20];
-            let digits = decimal(size, &mut digits);
+            let mut digits = itoa::Buffer::new();
+            let digits = digits.format(size);
             pad(&mut s, 10, digits.len());
             s.push_str(digits);
             s.push_str("  ");
