@@ -17,6 +17,7 @@ pub mod hash;
 pub mod inputs;
 pub mod output;
 pub(crate) mod progress;
+pub mod text;
 pub mod trace;
 pub mod verify;
 

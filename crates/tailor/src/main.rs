@@ -10,6 +10,24 @@ use tailor_core::commands::Status;
 
 use cli::{CHECK_HELP, EXIT_CODES, SYSCALLS_HELP};
 
+/// Keeps glibc's malloc from handing memory back to the kernel and asking for it again.
+/// tailor allocates a few tens of MiB, most of it from rayon's threads, whose arenas glibc
+/// grows a page range at a time (an mprotect each: 1,116 in one `tailor gc` of musl) and trims
+/// whenever a free leaves 128 KiB at the top; vectors over 128 KiB get a fresh mmap each time
+/// they grow. Every page handed back is faulted in and zeroed again when it is reused.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn tune_allocator() {
+    // SAFETY: mallopt only sets malloc's parameters; it is called before any thread starts.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 64 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 256 << 20);
+        libc::mallopt(libc::M_TOP_PAD, 16 << 20);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn tune_allocator() {}
+
 /// Tailor a kernel or shared library to the applications it runs.
 #[derive(Parser)]
 #[command(name = "tailor", version, about, after_help = EXIT_CODES)]
@@ -107,6 +125,7 @@ fn run(command: Command) -> tailor_core::Result<Status> {
 }
 
 fn main() -> ExitCode {
+    tune_allocator();
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,

@@ -146,7 +146,7 @@ fn name_input(
     prefetched: &Prefetched,
 ) -> Result<()> {
     let (path, display) = match &input.item {
-        InputName::Path(p) => (in_dir(cwd, p), p.display().to_string()),
+        InputName::Path(p) => (in_dir(cwd, p), crate::text::path_text(p).into_owned()),
         InputName::Library { name, exact } => {
             let (found, shown) = args.find_library(input, search, cwd).ok_or_else(|| {
                 Error::Usage(format!(
@@ -159,7 +159,7 @@ fn name_input(
                         .join(", ")
                 ))
             })?;
-            (found, shown.display().to_string())
+            (found, crate::text::path_text(&shown).into_owned())
         }
     };
     let head = match prefetched.get(path.as_os_str()) {

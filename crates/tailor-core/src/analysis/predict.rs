@@ -59,6 +59,9 @@ impl LinkRead {
             let words = linker_args::linker_command(link_cmd);
             (words, reader.join(), script.join())
         });
+        // What follows (parsing arguments, naming inputs) is mostly one thread's work: the
+        // other core builds the decoder tables the by-name fixed point uses.
+        super::string_flow::warm_decoder();
         let prefetched = prefetched.unwrap_or_default();
         let speculative = speculative.ok().flatten().and_then(|r| r.ok());
         let (words, detected): (Vec<String>, Option<Linker>) = words?;
@@ -542,7 +545,7 @@ impl<'r> Prediction<'r> {
     /// [`Prediction::name`], appended to `out` (a report's rows, without a `String` each).
     pub fn push_name(&self, s: SectionId, out: &mut String) {
         let sec = self.sec(s);
-        out.push_str(&String::from_utf8_lossy(sec.name));
+        out.push_str(&crate::text::lossy(sec.name));
         if let Some(group) = sec
             .group
             .filter(|_| GcRules::of(self.linker).names_group_members_with_signature)
@@ -550,7 +553,7 @@ impl<'r> Prediction<'r> {
             let obj = self.link.obj_of(s);
             if let Some((_, sig, _)) = obj.elf.groups.iter().find(|g| g.0 == group.get()) {
                 out.push('[');
-                out.push_str(&String::from_utf8_lossy(sig));
+                out.push_str(&crate::text::lossy(sig));
                 out.push(']');
             }
         }

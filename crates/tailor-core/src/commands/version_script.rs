@@ -118,23 +118,24 @@ fn with_provider<R>(
 
 /// The rules of the plan `opts` describes, before the provider's by-name lookups, as
 /// `linker` reads them (`tailor gc --provider`: its own fixed point finds those).
-/// `loaded` and `provider` are `opts.provider`, read ([`LoadedProvider::load`], `view`).
+/// `loaded` and `provider` are `opts.provider`, read ([`LoadedProvider::load`], `view`);
+/// `link` is the provider's link command, parsed, and `read` its link.
 pub fn plan_rules(
     opts: &VersionScriptOptions,
     loaded: &LoadedProvider,
     provider: Option<ProviderData<'_>>,
+    link: &LinkCommand,
     read: &LinkRead,
     log: &mut dyn Write,
 ) -> Result<VersionRules> {
-    let link = link_command(opts)?;
     let mut t = Timings::start();
-    let set = consumer_set(opts, link.as_ref(), Some(read), log)?;
+    let set = consumer_set(opts, Some(link), Some(read), log)?;
     with_provider(
         opts,
         set,
         loaded,
         provider,
-        link.as_ref(),
+        Some(link),
         log,
         &mut t,
         |planning, _, _, _| Ok(planning.base_rules(read.linker)),

@@ -187,7 +187,10 @@ pub(crate) fn split_response(text: &str) -> Vec<String> {
             }
             None if c.is_ascii_whitespace() => {
                 if in_arg {
-                    args.push(word(std::mem::take(&mut cur)));
+                    // Copied out at its size, `cur` kept for the next word (taking it grew a
+                    // new buffer from nothing for each of musl's 1,343 words).
+                    args.push(word(&cur));
+                    cur.clear();
                     in_arg = false;
                 }
                 i += 1;
@@ -202,15 +205,15 @@ pub(crate) fn split_response(text: &str) -> Vec<String> {
         }
     }
     if in_arg {
-        args.push(word(cur));
+        args.push(word(&cur));
     }
     args
 }
 
 /// A word of valid UTF-8 text with ASCII bytes taken out is valid UTF-8; a backslash before a
 /// multi-byte character takes its first byte, the rest follows as plain bytes.
-fn word(bytes: Vec<u8>) -> String {
-    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+fn word(bytes: &[u8]) -> String {
+    crate::text::lossy(bytes).into_owned()
 }
 
 /// What a linker option does to exports, from the table's meaning.
@@ -292,19 +295,31 @@ impl LinkCommand {
         match kind {
             ToolKind::Linker => args.extend(expanded.into_iter().map(Arg::Plain)),
             ToolKind::Driver => {
-                for item in driver_options::items(&expanded) {
-                    match (item.meaning(), item.value()) {
-                        (DriverMeaning::LinkerArgs, Some(list)) => {
-                            args.push(Arg::Wl(list.split(',').map(str::to_string).collect()))
-                        }
-                        (DriverMeaning::Xlinker, Some(v)) => args.push(Arg::Xlinker(v.into())),
-                        (DriverMeaning::Xlinker, None) => {
-                            return Err(Error::Usage("-Xlinker without a value".into()))
-                        }
-                        _ => args.extend(
-                            expanded[item.start..item.start + item.len]
-                                .iter()
-                                .cloned()
+                // What each item is, then its words moved (not copied) into the arguments.
+                let kinds: Vec<(usize, usize, Option<Arg>)> = driver_options::items(&expanded)
+                    .into_iter()
+                    .map(|item| {
+                        let arg = match (item.meaning(), item.value()) {
+                            (DriverMeaning::LinkerArgs, Some(list)) => {
+                                Some(Arg::Wl(list.split(',').map(str::to_string).collect()))
+                            }
+                            (DriverMeaning::Xlinker, Some(v)) => Some(Arg::Xlinker(v.into())),
+                            (DriverMeaning::Xlinker, None) => {
+                                return Err(Error::Usage("-Xlinker without a value".into()))
+                            }
+                            _ => None,
+                        };
+                        Ok((item.start, item.len, arg))
+                    })
+                    .collect::<Result<_>>()?;
+                let mut words: Vec<Option<String>> = expanded.into_iter().map(Some).collect();
+                for (start, len, arg) in kinds {
+                    match arg {
+                        Some(a) => args.push(a),
+                        None => args.extend(
+                            words[start..start + len]
+                                .iter_mut()
+                                .filter_map(Option::take)
                                 .map(Arg::Plain),
                         ),
                     }

@@ -102,7 +102,7 @@ impl<'t> Lexer<'t> {
             }
             // A lone `*` or `?` in expression mode is an operator, not a name.
             return Ok(Tok::Name(
-                String::from_utf8_lossy(&self.text[start..self.pos]).into_owned(),
+                crate::text::lossy(&self.text[start..self.pos]).into_owned(),
             ));
         }
         for p in PUNCTS {
@@ -159,7 +159,7 @@ impl<'t> Lexer<'t> {
         let start = self.pos;
         while let Some(&b) = self.text.get(self.pos) {
             if b == b'"' {
-                let s = String::from_utf8_lossy(&self.text[start..self.pos]).into_owned();
+                let s = crate::text::lossy(&self.text[start..self.pos]).into_owned();
                 self.pos += 1;
                 return Ok(Tok::Str(s));
             }
@@ -180,7 +180,7 @@ impl<'t> Lexer<'t> {
         {
             self.pos += 1;
         }
-        let text = String::from_utf8_lossy(&self.text[start..self.pos]).into_owned();
+        let text = crate::text::lossy(&self.text[start..self.pos]).into_owned();
         let value = number_value(&text);
         Tok::Number(text, value.unwrap_or(0))
     }
