@@ -53,7 +53,7 @@ impl LinkRead {
                         ToolKind::Linker => link_cmd.argv()[0].clone(),
                         ToolKind::Driver => "ld".to_string(),
                     };
-                    linker_args::default_script(&program, None, link_cmd.shared, false)
+                    linker_args::parsed_default_script(&program, None, link_cmd.shared, false)
                 })
             });
             let words = linker_args::linker_command(link_cmd);

@@ -368,6 +368,24 @@ fn library(v: &str) -> InputName {
 pub struct DefaultScript {
     pub text: String,
     pub default_emulation: String,
+    /// `text` parsed, when [`parsed_default_script`] fetched it (and it parses).
+    pub parsed: Option<super::ldscript::Script>,
+}
+
+/// The name tailor gives GNU ld's built-in script in messages and reports.
+const BUILTIN_SCRIPT: &str = "GNU ld's built-in script";
+
+/// [`default_script`], parsed too: the thread that waits for ld parses its script while the
+/// link's inputs are read.
+pub fn parsed_default_script(
+    program: &str,
+    emulation: Option<&str>,
+    shared: bool,
+    pie: bool,
+) -> Result<DefaultScript> {
+    let mut d = default_script(program, emulation, shared, pie)?;
+    d.parsed = super::ldscript::parse_text(d.text.as_bytes(), Path::new(BUILTIN_SCRIPT), &[]).ok();
+    Ok(d)
 }
 
 /// Runs `program --verbose` for the built-in script.
@@ -421,6 +439,7 @@ pub fn default_script(
     Ok(DefaultScript {
         text: body.join("\n"),
         default_emulation,
+        parsed: None,
     })
 }
 
@@ -440,6 +459,7 @@ pub fn linker_script(
         let script = super::ldscript::parse_file(&p, &args.library_paths)?;
         return Ok((script, p.display().to_string()));
     }
+    let name = BUILTIN_SCRIPT.to_string();
     let text = match speculative {
         Some(d)
             if args
@@ -447,7 +467,10 @@ pub fn linker_script(
                 .as_deref()
                 .is_none_or(|e| e == d.default_emulation) =>
         {
-            d.text
+            match d.parsed {
+                Some(script) => return Ok((script, name)),
+                None => d.text,
+            }
         }
         _ => {
             let program = if args.program.is_empty() {
@@ -458,7 +481,6 @@ pub fn linker_script(
             default_script(program, args.emulation.as_deref(), args.shared, args.pie)?.text
         }
     };
-    let name = "GNU ld's built-in script".to_string();
     let script = super::ldscript::parse_text(text.as_bytes(), Path::new(&name), &[])?;
     Ok((script, name))
 }
