@@ -918,3 +918,85 @@ fn cxx_version_script_patterns_match_every_linker() {
         }
     }
 }
+
+/// Every string of a JSON value.
+fn strings(v: &serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::String(s) => out.push(s.clone()),
+        serde_json::Value::Array(a) => a.iter().for_each(|x| strings(x, out)),
+        serde_json::Value::Object(o) => o.values().for_each(|x| strings(x, out)),
+        _ => {}
+    }
+}
+
+/// The script a link is modeled with is the built-in one ld runs for its mode: a PIE's
+/// (`ld --verbose -pie`) differs from a position-dependent executable's (two PROVIDE_HIDDEN
+/// lines), so the line the `.init` KEEP rule is cited at tells which one tailor read.
+#[test]
+fn builtin_script_is_the_one_for_the_links_mode() {
+    need_linkers();
+    let e = e2e();
+    let objs = e.path("LUA_OBJ");
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("lua").display().to_string();
+    for flags in [&[][..], &["-no-pie"][..], &["-static"][..]] {
+        let mut argv: Vec<String> = vec!["gcc".into()];
+        argv.extend(flags.iter().map(|s| s.to_string()));
+        argv.extend(
+            [
+                "lua.o",
+                "liblua.a",
+                "-lm",
+                "-ldl",
+                "-Wl,--gc-sections",
+                "-o",
+                &out,
+            ]
+            .iter()
+            .map(|s| s.to_string()),
+        );
+        // The mode the driver gives ld.
+        let driver = Command::new("gcc")
+            .arg("-###")
+            .args(&argv[1..])
+            .current_dir(&objs)
+            .output()
+            .expect("gcc -###");
+        let line = String::from_utf8_lossy(&driver.stderr)
+            .lines()
+            .rfind(|l| l.contains("collect2"))
+            .expect("the driver's linker line")
+            .to_string();
+        let pie = line
+            .split_whitespace()
+            .any(|w| w == "\"-pie\"" || w == "-pie");
+        let verbose = Command::new("ld")
+            .arg("--verbose")
+            .args(pie.then_some("-pie"))
+            .output()
+            .expect("ld --verbose");
+        let text = String::from_utf8_lossy(&verbose.stdout).into_owned();
+        let body = text
+            .lines()
+            .skip_while(|l| !l.starts_with("====="))
+            .skip(1)
+            .take_while(|l| !l.starts_with("====="));
+        let expected = body
+            .enumerate()
+            .find(|(_, l)| l.contains("KEEP (*(SORT_NONE(.init)))"))
+            .map(|(i, _)| i + 1)
+            .expect("the .init rule in ld's script");
+        let report = tailor_gc(&objs, &[], &argv);
+        let mut all = Vec::new();
+        strings(&report, &mut all);
+        let cited: BTreeSet<&str> = all
+            .iter()
+            .filter_map(|s| s.split("`KEEP(*(SORT_NONE(.init)))` (line ").nth(1))
+            .collect();
+        assert_eq!(
+            cited,
+            BTreeSet::from([format!("{expected})").as_str()]),
+            "gcc {flags:?} (pie: {pie}): the .init rule's line in tailor's report"
+        );
+    }
+}

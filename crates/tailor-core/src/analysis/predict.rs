@@ -53,7 +53,12 @@ impl LinkRead {
                         ToolKind::Linker => link_cmd.argv()[0].clone(),
                         ToolKind::Driver => "ld".to_string(),
                     };
-                    linker_args::parsed_default_script(&program, None, link_cmd.shared, false)
+                    linker_args::parsed_default_script(
+                        &program,
+                        None,
+                        link_cmd.shared,
+                        guess_pie(link_cmd),
+                    )
                 })
             });
             let words = linker_args::linker_command(link_cmd);
@@ -143,6 +148,22 @@ impl LinkRead {
 
 /// Symbols the command line makes undefined: `-u`, and the entry where it pulls archive
 /// members ([`GcRules::entry_pulls_members`]).
+/// Whether the command links a position-independent executable, guessed before the driver
+/// says (the guess only chooses which built-in script is fetched ahead): a linker's `-pie`;
+/// a driver's default (gcc and clang build PIE by default on Debian and most distributions)
+/// unless it is told `-no-pie`, `-static` or `-r`.
+fn guess_pie(link_cmd: &LinkCommand) -> bool {
+    match link_cmd.kind {
+        ToolKind::Linker => link_cmd.has_plain("-pie") || link_cmd.has_plain("--pic-executable"),
+        ToolKind::Driver => {
+            link_cmd.has_plain("-static-pie")
+                || !["-no-pie", "-nopie", "-static", "-r"]
+                    .iter()
+                    .any(|w| link_cmd.has_plain(w))
+        }
+    }
+}
+
 fn undefined_symbols(args: &LinkerArgs, linker: Linker) -> Vec<String> {
     let rules = GcRules::of(linker);
     let mut undefined = args.undefined.clone();

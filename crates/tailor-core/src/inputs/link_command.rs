@@ -428,6 +428,14 @@ impl LinkCommand {
         output
     }
 
+    /// Whether the command has the argument `word` as it is (a driver's own, or a linker's).
+    pub fn has_plain(&self, word: &str) -> bool {
+        self.args
+            .iter()
+            .skip(1)
+            .any(|a| matches!(a, Arg::Plain(w) if w == word))
+    }
+
     /// The command as a shell-like line (for messages).
     pub fn display(&self) -> String {
         shell_join(&self.argv())

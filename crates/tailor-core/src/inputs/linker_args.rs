@@ -370,6 +370,10 @@ pub struct DefaultScript {
     pub default_emulation: String,
     /// `text` parsed, when [`parsed_default_script`] fetched it (and it parses).
     pub parsed: Option<super::ldscript::Script>,
+    /// The mode it was asked for: `-shared`, else `-pie` (their scripts differ: a
+    /// position-dependent executable's defines `__rela_iplt_start` and `__rela_iplt_end`).
+    pub shared: bool,
+    pub pie: bool,
 }
 
 /// The name tailor gives GNU ld's built-in script in messages and reports.
@@ -440,6 +444,8 @@ pub fn default_script(
         text: body.join("\n"),
         default_emulation,
         parsed: None,
+        shared,
+        pie: pie && !shared,
     })
 }
 
@@ -465,7 +471,9 @@ pub fn linker_script(
             if args
                 .emulation
                 .as_deref()
-                .is_none_or(|e| e == d.default_emulation) =>
+                .is_none_or(|e| e == d.default_emulation)
+                && d.shared == args.shared
+                && d.pie == (args.pie && !args.shared) =>
         {
             match d.parsed {
                 Some(script) => return Ok((script, name)),
