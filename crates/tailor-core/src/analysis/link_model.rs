@@ -7,6 +7,7 @@
 //! Objects are parsed in parallel; resolution is sequential, in command-line order, because
 //! the order is the semantics.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use object::elf;
@@ -104,7 +105,7 @@ pub fn read_files(
     prefetched: &Prefetched,
 ) -> Result<LinkFiles> {
     // Name every input first (scripts expand in place), then read them in parallel.
-    let mut named: Vec<(PathBuf, String, LinkerInput)> = Vec::new();
+    let mut named: Vec<(PathBuf, String, Cow<'_, LinkerInput>)> = Vec::new();
     let mut scripts = Vec::new();
     let mut next_group = args.inputs.iter().map(|i| i.group).max().unwrap_or(0) + 1;
     for input in &args.inputs {
@@ -112,7 +113,7 @@ pub fn read_files(
             args,
             cwd,
             search,
-            input,
+            Cow::Borrowed(input),
             &mut named,
             &mut scripts,
             &mut next_group,
@@ -121,8 +122,8 @@ pub fn read_files(
         )?;
     }
     let files: Vec<Result<InputFile>> = named
-        .par_iter()
-        .map(|(path, display, input)| read_one(args, path, display, input, prefetched))
+        .into_par_iter()
+        .map(|(path, display, input)| read_one(args, path, display, &input, prefetched))
         .collect();
     let files = files.into_iter().collect::<Result<Vec<_>>>()?;
     Ok(LinkFiles {
@@ -134,12 +135,12 @@ pub fn read_files(
 }
 
 #[allow(clippy::too_many_arguments)]
-fn name_input(
+fn name_input<'a>(
     args: &LinkerArgs,
     cwd: &Path,
     search: &[PathBuf],
-    input: &LinkerInput,
-    out: &mut Vec<(PathBuf, String, LinkerInput)>,
+    input: Cow<'a, LinkerInput>,
+    out: &mut Vec<(PathBuf, String, Cow<'a, LinkerInput>)>,
     scripts: &mut Vec<PathBuf>,
     next_group: &mut u32,
     depth: usize,
@@ -148,7 +149,7 @@ fn name_input(
     let (path, display) = match &input.item {
         InputName::Path(p) => (in_dir(cwd, p), crate::text::path_text(p).into_owned()),
         InputName::Library { name, exact } => {
-            let (found, shown) = args.find_library(input, search, cwd).ok_or_else(|| {
+            let (found, shown) = args.find_library(&input, search, cwd).ok_or_else(|| {
                 Error::Usage(format!(
                     "cannot find -l{}{name} in the -L directories ({})",
                     if *exact { ":" } else { "" },
@@ -196,7 +197,7 @@ fn name_input(
                 };
                 let base = LinkerInput {
                     group: group_id,
-                    ..input.clone()
+                    ..input.as_ref().clone()
                 };
                 for item in flatten_items(items, false) {
                     let (item_name, as_needed) = item;
@@ -227,7 +228,7 @@ fn name_input(
                         args,
                         cwd,
                         search,
-                        &next,
+                        Cow::Owned(next),
                         out,
                         scripts,
                         next_group,
@@ -239,7 +240,7 @@ fn name_input(
         }
         return Ok(());
     }
-    out.push((path, display, input.clone()));
+    out.push((path, display, input));
     Ok(())
 }
 
@@ -357,11 +358,12 @@ pub fn prefetch(cwd: &Path, paths: &[PathBuf]) -> Prefetched {
 
 fn read_one(
     args: &LinkerArgs,
-    path: &Path,
-    display: &str,
+    path: PathBuf,
+    display: String,
     input: &LinkerInput,
     prefetched: &Prefetched,
 ) -> Result<InputFile> {
+    let path = path.as_path();
     let ready = prefetched
         .get(path.as_os_str())
         .and_then(|m| m.lock().unwrap_or_else(|e| e.into_inner()).take());
@@ -406,19 +408,19 @@ fn read_one(
     }
     // mold names files by their lexically cleaned path (`a/b/../c` is `a/c`).
     let display = if args.linker == Some(crate::inputs::link_command::Linker::Mold) {
-        clean_path(display)
+        clean_path(&display)
     } else {
-        display.to_string()
+        display
     };
-    let base = path
-        .file_name()
-        .map(|f| f.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let excluded = kind == FileKind::Archive
-        && args
-            .exclude_libs
+    let excluded = kind == FileKind::Archive && {
+        let base = path
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        args.exclude_libs
             .iter()
-            .any(|x| x == "ALL" || *x == base || format!("lib{x}.a") == base);
+            .any(|x| x == "ALL" || *x == base || format!("lib{x}.a") == base)
+    };
     Ok(InputFile {
         path: path.to_path_buf(),
         display,

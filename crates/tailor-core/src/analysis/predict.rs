@@ -42,11 +42,11 @@ impl LinkRead {
     pub fn read(link_cmd: &LinkCommand, linker: Option<Linker>, t: &mut Timings) -> Result<Self> {
         let cwd = std::env::current_dir().map_err(|e| Error::io("reading", Path::new("."), e))?;
         // The files the command names are read while the driver is asked for its linker line.
-        let named: Vec<PathBuf> = link_cmd.inputs.clone();
+        let named = &link_cmd.inputs;
         // So is GNU ld's built-in script, for the emulation ld defaults to (checked below).
         let wants_default_script = linker.is_none_or(|l| GcRules::of(l).builtin_script);
         let (words, prefetched, speculative) = std::thread::scope(|s| {
-            let reader = s.spawn(|| link_model::prefetch(&cwd, &named));
+            let reader = s.spawn(|| link_model::prefetch(&cwd, named));
             let script = s.spawn(|| {
                 wants_default_script.then(|| {
                     let program = match link_cmd.kind {

@@ -146,9 +146,9 @@ const PLACEHOLDER: &str = "tailor-inputs-";
 
 /// Replaces each run of linker-input arguments (objects, archives, shared libraries) with
 /// one placeholder; returns the shortened arguments and the runs.
-fn collapse_inputs(args: &[String]) -> (Vec<String>, Vec<Vec<String>>) {
+fn collapse_inputs(args: &[String]) -> (Vec<String>, Vec<Vec<&str>>) {
     let mut out = Vec::new();
-    let mut runs: Vec<Vec<String>> = Vec::new();
+    let mut runs: Vec<Vec<&str>> = Vec::new();
     let mut in_run = false;
     for item in driver_options::items(args) {
         match item.kind {
@@ -159,7 +159,7 @@ fn collapse_inputs(args: &[String]) -> (Vec<String>, Vec<Vec<String>>) {
                     in_run = true;
                 }
                 if let Some(r) = runs.last_mut() {
-                    r.push(a.to_string());
+                    r.push(a);
                 }
             }
             _ => {
@@ -182,7 +182,7 @@ fn is_linker_input_name(a: &str) -> bool {
         || base.contains(".so.")
 }
 
-fn expand_placeholders(words: Vec<String>, runs: &[Vec<String>]) -> Vec<String> {
+fn expand_placeholders(words: Vec<String>, runs: &[Vec<&str>]) -> Vec<String> {
     let mut out = Vec::with_capacity(words.len() + runs.iter().map(Vec::len).sum::<usize>());
     for w in words {
         let run = w
@@ -191,7 +191,7 @@ fn expand_placeholders(words: Vec<String>, runs: &[Vec<String>]) -> Vec<String> 
             .and_then(|n| n.parse::<usize>().ok())
             .and_then(|n| runs.get(n));
         match run {
-            Some(r) => out.extend(r.iter().cloned()),
+            Some(r) => out.extend(r.iter().map(|w| w.to_string())),
             None => out.push(w),
         }
     }
