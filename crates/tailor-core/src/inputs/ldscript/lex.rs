@@ -105,7 +105,9 @@ impl<'t> Lexer<'t> {
                 crate::text::lossy(&self.text[start..self.pos]).into_owned(),
             ));
         }
-        for p in PUNCTS {
+        // Only the punctuators that start with `c` are compared (each comparison is a
+        // memcmp call: a fifth of the built-in script's lexing went to them).
+        for p in PUNCTS.iter().filter(|p| p.as_bytes()[0] == c) {
             if self.text[self.pos..].starts_with(p.as_bytes()) {
                 self.pos += p.len();
                 return Ok(Tok::Punct(p));
