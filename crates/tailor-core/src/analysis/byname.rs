@@ -40,7 +40,7 @@ pub struct ReverseTrie<'a> {
     /// One bit per (byte before the last, last byte) of a string that can end in an export
     /// (any first byte for a one-byte name; 0 stands for "no byte", the string's start): 8 KiB,
     /// so most strings are rejected with one L1 load before the trie is walked.
-    tails: Box<[u64; 1024]>,
+    tails: Box<TailSet>,
     /// Length of the shortest name (a shorter string ends in none).
     min_len: usize,
 }
@@ -55,6 +55,21 @@ impl Default for ReverseTrie<'_> {
             min_len: usize::MAX,
         }
     }
+}
+
+/// One bit per (byte before the last, last byte) pair: see [`ReverseTrie::tails`].
+type TailSet = [u64; 1024];
+
+/// Whether `set` holds the pair ending just before `data[nul]` (0 for a byte before `data`).
+#[inline(always)]
+fn tail_in(set: &TailSet, data: &[u8], nul: usize) -> bool {
+    let (before, last) = match nul {
+        0 => return false,
+        1 => (0, data[0]),
+        _ => (data[nul - 2], data[nul - 1]),
+    };
+    let i = tail_index(before, last);
+    set[i / 64] & 1 << (i % 64) != 0
 }
 
 /// Index of the (byte before the last, last byte) pair in [`ReverseTrie::tails`].
@@ -107,12 +122,6 @@ impl<'a> ReverseTrie<'a> {
             [last] => (0..=255).for_each(|before| set(tail_index(before, *last))),
             [] => {}
         }
-    }
-
-    /// Whether a string whose last bytes are `before`, `last` can end in an export.
-    fn may_end(&self, before: u8, last: u8) -> bool {
-        let i = tail_index(before, last);
-        self.tails[i / 64] & 1 << (i % 64) != 0
     }
 
     fn child(&self, node: u32, byte: u8) -> Option<u32> {
@@ -179,11 +188,7 @@ pub fn scan_with<'n: 's, 's>(
         let mut start = 0;
         while start < bytes.len() {
             let end = (start + CHUNK).min(bytes.len());
-            for_each_string_end(bytes, start, end, trie.min_len, |nul| {
-                let before = if nul >= 2 { bytes[nul - 2] } else { 0 };
-                if !trie.may_end(before, bytes[nul - 1]) {
-                    return;
-                }
+            for_each_string_end(bytes, start, end, trie.min_len, &trie.tails, |nul| {
                 trie.suffixes_ending_at(bytes, nul, |name, at, suffix| {
                     hits.push(ByNameHit {
                         name,
@@ -202,50 +207,120 @@ pub fn scan_with<'n: 's, 's>(
     hits
 }
 
-/// Longest string length [`for_each_string_end`] checks before visiting an end.
-const MAX_CHECKED_LEN: usize = 16;
+/// Longest string length [`for_each_string_end`] checks before visiting an end (shorter
+/// names are rare: a longer minimum only visits ends the trie then rejects).
+const MAX_CHECKED_LEN: usize = 4;
 
 /// Calls `f` with the index of every NUL byte in `data[from..to]` that ends a string of at
 /// least `min_len` bytes (checked up to [`MAX_CHECKED_LEN`]; the bytes before `data` count as
-/// NULs), in order. `from` is a multiple of 64.
+/// NULs) whose last two bytes are in `tails`, in order. `from` is a multiple of 64.
 ///
 /// Hot loop: read-only data is a third NULs and most "strings" in it are bytes of binary
-/// tables (the `dlsym` users of /usr: 334 MB, 112 M NULs, 36 M string ends, 23 M of them
-/// ending strings of one or two bytes). A byte loop over the words holding a NUL, with a trie
-/// step at every string end, scanned them at 0.68 GB/s of CPU time; a mask per 8-byte word,
-/// 0.9–1.3 GB/s; this one, a mask of the NULs of 64 bytes at a time (eight words, each NUL
-/// bit gathered with one multiply) with the ends of long enough strings derived by shifts,
-/// 1.4–1.7 GB/s, against 2.0–2.3 GB/s for a plain count of the NULs (shared 2-core machine;
-/// the `byname::scan(dlsym users of /usr/bin ...)` criterion bench measures it).
+/// tables (the `dlsym` users of /usr: 262 MB in 4.1 M blocks of 64 bytes, 10 M ends of
+/// strings of 3 bytes or more). A byte loop over the words holding a NUL, with a trie step at
+/// every string end, scanned them at 0.68 GB/s of CPU time; a mask per 8-byte word,
+/// 0.9–1.3 GB/s; a mask of the NULs of 64 bytes at a time (eight words, each NUL bit
+/// gathered with one multiply) with the ends of long enough strings derived by a loop of
+/// shifts, 1.4–1.7 GB/s (810 M instructions under callgrind, about 200 a block). This one
+/// takes the mask from four SSE2 compares and unrolls the shifts for the minimum length (a
+/// const parameter), with the tail-pair test in the loop and the trie walk (`f`, for one end
+/// in six) called out of it.
 fn for_each_string_end(
     data: &[u8],
     from: usize,
     to: usize,
     min_len: usize,
+    tails: &TailSet,
+    f: impl FnMut(usize),
+) {
+    match min_len.clamp(1, MAX_CHECKED_LEN) {
+        1 => string_ends::<1>(data, from, to, tails, f),
+        2 => string_ends::<2>(data, from, to, tails, f),
+        3 => string_ends::<3>(data, from, to, tails, f),
+        _ => string_ends::<4>(data, from, to, tails, f),
+    }
+}
+
+/// [`for_each_string_end`] for strings of at least `N` bytes.
+fn string_ends<const N: u32>(
+    data: &[u8],
+    from: usize,
+    to: usize,
+    tails: &TailSet,
     mut f: impl FnMut(usize),
 ) {
-    let min_len = min_len.clamp(1, MAX_CHECKED_LEN) as u32;
-    // Bit i of `nonzero`: byte i of the block is not NUL. `prev`: the block before.
+    let to = to.min(data.len());
+    // Bit i of `prev`: byte i of the block before is not NUL (none before `data`).
     let mut prev = match from.checked_sub(64) {
         Some(at) => !nul_mask(data.get(at..from).unwrap_or(&[])),
         None => 0,
     };
     let mut base = from;
-    while base < to {
-        let block = data.get(base..to.min(base + 64)).unwrap_or(&[]);
-        let nonzero = !nul_mask(block);
-        // Byte i ends a long enough string when it is NUL and bytes i-1 ..= i-min_len are not.
-        let mut ends = !nonzero;
-        for back in 1..=min_len {
-            ends &= nonzero << back | prev >> (64 - back);
-        }
-        prev = nonzero;
+    while let Some(block) = data.get(base..to).and_then(|rest| rest.first_chunk::<64>()) {
+        let nul = nul_mask64(block);
+        let mut ends = nul & long_enough::<N>(!nul, prev);
+        prev = !nul;
         while ends != 0 {
-            f(base + ends.trailing_zeros() as usize);
+            let nul = base + ends.trailing_zeros() as usize;
+            if tail_in(tails, data, nul) {
+                f(nul);
+            }
             ends &= ends - 1;
         }
         base += 64;
     }
+    if base < to {
+        // The last, partial block: bytes past its end count as not NUL, so end nothing.
+        let nul = nul_mask(data.get(base..to).unwrap_or(&[]));
+        let mut ends = nul & long_enough::<N>(!nul, prev);
+        while ends != 0 {
+            let nul = base + ends.trailing_zeros() as usize;
+            if tail_in(tails, data, nul) {
+                f(nul);
+            }
+            ends &= ends - 1;
+        }
+    }
+}
+
+/// Bit i set when bytes i-1 ..= i-N of a block are all not NUL: `nonzero` is the block's
+/// not-NUL mask, `prev` the block before's.
+#[inline(always)]
+fn long_enough<const N: u32>(nonzero: u64, prev: u64) -> u64 {
+    let mut m = !0;
+    let mut back = 1;
+    while back <= N {
+        m &= nonzero << back | prev >> (64 - back);
+        back += 1;
+    }
+    m
+}
+
+/// Bit i set when byte i of the 64-byte `block` is NUL: four SSE2 compares (part of the
+/// x86_64 baseline), 12 instructions where the word-at-a-time [`nul_mask`] takes about 50.
+/// Callgrind over `version-script` on /usr: the scan went from 1.35 G instructions to 0.85 G
+/// with it, and to 0.59 G with the unrolled shifts and the tail test in the loop.
+#[cfg(target_arch = "x86_64")]
+fn nul_mask64(block: &[u8; 64]) -> u64 {
+    use std::arch::x86_64::_mm_setzero_si128;
+    use std::arch::x86_64::{__m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8};
+    let p = block.as_ptr().cast::<__m128i>();
+    // SAFETY: SSE2 is enabled on every x86_64 target; the four unaligned 16-byte loads read
+    // bytes 0..16, 16..32, 32..48 and 48..64 of `block`, all inside it.
+    unsafe {
+        let zero = _mm_setzero_si128();
+        let part = |i: usize| {
+            let m = _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(p.add(i)), zero));
+            u64::from(m as u16) << (16 * i)
+        };
+        part(0) | part(1) | part(2) | part(3)
+    }
+}
+
+/// [`nul_mask`] of a whole block, elsewhere.
+#[cfg(not(target_arch = "x86_64"))]
+fn nul_mask64(block: &[u8; 64]) -> u64 {
+    nul_mask(block)
 }
 
 /// Bit i set when byte i of `block` (up to 64 bytes) is NUL; bytes past its end are not.
@@ -335,7 +410,7 @@ mod tests {
                     400,
                 ] {
                     let mut got = Vec::new();
-                    for_each_string_end(&data, from, to, min_len, |i| got.push(i));
+                    for_each_string_end(&data, from, to, min_len, &[!0; 1024], |i| got.push(i));
                     let want: Vec<usize> = (from..to)
                         .filter(|&i| {
                             let run = data[..i].iter().rev().take_while(|&&b| b != 0).count();
