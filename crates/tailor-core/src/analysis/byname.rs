@@ -43,6 +43,8 @@ pub struct ReverseTrie<'a> {
     tails: Box<TailSet>,
     /// Length of the shortest name (a shorter string ends in none).
     min_len: usize,
+    /// Length of the longest name (a trie walk goes back at most this far).
+    max_len: usize,
 }
 
 impl Default for ReverseTrie<'_> {
@@ -53,6 +55,7 @@ impl Default for ReverseTrie<'_> {
             root: [0; 256],
             tails: Box::new([0; 1024]),
             min_len: usize::MAX,
+            max_len: 0,
         }
     }
 }
@@ -87,6 +90,7 @@ impl<'a> ReverseTrie<'a> {
         for name in names.filter(|n| !n.is_empty()) {
             trie.add_tail(name);
             trie.min_len = trie.min_len.min(name.len());
+            trie.max_len = trie.max_len.max(name.len());
             let mut node = 0usize;
             for &b in name.iter().rev() {
                 node = match children[node].iter().find(|e| e.0 == b) {
@@ -205,6 +209,70 @@ pub fn scan_with<'n: 's, 's>(
     let mut seen = crate::hash::FxHashSet::default();
     hits.retain(|h| seen.insert((h.name, h.section)));
     hits
+}
+
+/// Bytes of a section [`scan_read`] reads at a time: the window stays in L2 while it is
+/// scanned, right after the kernel copied it there.
+const WINDOW: usize = 256 << 10;
+
+/// [`scan`] of sections not in memory (`RoData::bytes` empty): each is read `WINDOW` bytes at
+/// a time into `window` with `read(offset, out)` (`false`: not read, and the scan gives
+/// `None`), each window after the bytes a string ending in it can reach back to. The same
+/// hits, in the same order, as scanning the whole sections.
+pub fn scan_read<'n: 's, 's>(
+    rodata: &[RoData<'s>],
+    trie: &ReverseTrie<'n>,
+    window: &mut Vec<u8>,
+    read: &mut dyn FnMut(u64, &mut [u8]) -> bool,
+) -> Option<Vec<ByNameHit<'s>>> {
+    scan_windows(rodata, trie, WINDOW, window, read)
+}
+
+/// [`scan_read`] with windows of `size` bytes (a multiple of 64).
+fn scan_windows<'n: 's, 's>(
+    rodata: &[RoData<'s>],
+    trie: &ReverseTrie<'n>,
+    size: usize,
+    window: &mut Vec<u8>,
+    read: &mut dyn FnMut(u64, &mut [u8]) -> bool,
+) -> Option<Vec<ByNameHit<'s>>> {
+    // A name ending at a NUL of the window starts at least one byte after the context (so
+    // whether it is a whole string is seen), and the block before the first visited one is
+    // there for the minimum-length test.
+    let context = (trie.max_len + 1).next_multiple_of(64) as u64;
+    let mut hits = Vec::new();
+    for ro in rodata {
+        let mut start = 0u64;
+        while start < ro.size {
+            let from = start.saturating_sub(context);
+            let end = (start + size as u64).min(ro.size);
+            let len = (end - from) as usize;
+            // Grown once to its largest size and not cleared: every byte used is read below.
+            if window.len() < len {
+                window.resize(len, 0);
+            }
+            let bytes = &mut window[..len];
+            if !read(ro.offset + from, bytes) {
+                return None;
+            }
+            let bytes = &*bytes;
+            let first = (start - from) as usize;
+            for_each_string_end(bytes, first, len, trie.min_len, &trie.tails, |nul| {
+                trie.suffixes_ending_at(bytes, nul, |name, at, suffix| {
+                    hits.push(ByNameHit {
+                        name,
+                        section: ro.section,
+                        offset: from + at as u64,
+                        suffix,
+                    })
+                })
+            });
+            start = end;
+        }
+    }
+    let mut seen = crate::hash::FxHashSet::default();
+    hits.retain(|h| seen.insert((h.name, h.section)));
+    Some(hits)
 }
 
 /// Longest string length [`for_each_string_end`] checks before visiting an end (shorter
@@ -355,6 +423,8 @@ mod tests {
         let ro = [RoData {
             section: b".rodata",
             bytes: data,
+            offset: 0,
+            size: data.len() as u64,
         }];
         scan_with(&ro, &trie, &mut |_| {})
             .into_iter()
@@ -430,6 +500,54 @@ mod tests {
         assert_eq!(
             hits(b"ax\0", &["ax", "x"]),
             vec![("x".into(), 1, true), ("ax".into(), 0, false)]
+        );
+    }
+
+    #[test]
+    fn windows_read_find_what_a_whole_scan_finds() {
+        // 3,000 names, each once, whole or as the tail of a longer string, among words and
+        // NUL runs, at an odd file offset, read 4 KiB at a time: the same hits as the scan
+        // of the bytes in memory (the hits of each name are kept once, so each must be one).
+        let names: Vec<String> = (0..3000).map(|i| format!("n{i}_{}", i % 7)).collect();
+        let mut x = 11u32;
+        let mut data = Vec::new();
+        for name in &names {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            for _ in 0..(x >> 16) % 90 {
+                data.push(if (x >> 3) % 3 == 0 { 0 } else { b'q' });
+                x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            }
+            if (x >> 20) % 2 == 0 {
+                data.extend_from_slice(b"xy");
+            } else {
+                data.push(0);
+            }
+            data.extend_from_slice(name.as_bytes());
+            data.push(0);
+        }
+        let file: Vec<u8> = [&b"ELF?"[..], &data].concat();
+        let trie = ReverseTrie::new(names.iter().map(|n| n.as_bytes()));
+        let whole = [RoData {
+            section: b".rodata",
+            bytes: &data,
+            offset: 4,
+            size: data.len() as u64,
+        }];
+        let parts = [RoData {
+            bytes: &[],
+            ..whole[0]
+        }];
+        let want = scan_with(&whole, &trie, &mut |_| {});
+        let mut read = |at: u64, out: &mut [u8]| {
+            out.copy_from_slice(&file[at as usize..at as usize + out.len()]);
+            true
+        };
+        let got = scan_windows(&parts, &trie, 4096, &mut Vec::new(), &mut read).unwrap();
+        let key = |h: &ByNameHit<'_>| (h.name.to_vec(), h.offset, h.suffix);
+        assert_eq!(want.len(), names.len());
+        assert_eq!(
+            got.iter().map(key).collect::<Vec<_>>(),
+            want.iter().map(key).collect::<Vec<_>>()
         );
     }
 
