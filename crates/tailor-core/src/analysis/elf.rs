@@ -148,6 +148,15 @@ pub fn read_facts_with<'a>(path: &Path, data: &'a [u8], opts: ReadOptions) -> Re
     .map_err(|e| super::truncation::explain(path, data, e))
 }
 
+/// Bytes read with the section headers from before them, where linkers put `.shstrtab`
+/// (about 300 bytes in a program or library): one `pread` instead of two.
+const SHSTRTAB_GUESS: u64 = 1024;
+
+/// Bytes read from the start of a file, its ELF header and what follows: in a small program
+/// (most of /usr) the dynamic symbols, their names and versions and the relocations follow
+/// the header and the program headers (one `pread` for all of them).
+pub const HEAD_GUESS: u64 = 8192;
+
 /// [`read_facts_with`] from the parts of `file` it needs, read into `buf` (the ELF header,
 /// the section headers and names, the dynamic symbols, their names and versions,
 /// `.dynamic`, the COPY-relocation candidates; `.symtab` for an object), not the whole file.
@@ -160,7 +169,7 @@ pub fn read_facts_parts<'a>(
     buf: &'a mut PartsBuf,
     opts: ReadOptions,
 ) -> Option<ElfFacts<'a>> {
-    let head = file.len().min(64);
+    let head = file.len().min(HEAD_GUESS);
     if head < 16 || !buf.read(file, &mut [(0, head)]) {
         return None;
     }
@@ -193,9 +202,11 @@ fn parts_generic<'a, H: FileHeader<Endian = Endianness>>(
             return None;
         }
         if shoff != 0 {
+            // With the bytes before them: the section names usually end there (one read).
+            let before = shoff.min(SHSTRTAB_GUESS);
             wanted.push((
-                shoff,
-                shnum * std::mem::size_of::<H::SectionHeader>() as u64,
+                shoff - before,
+                before + shnum * std::mem::size_of::<H::SectionHeader>() as u64,
             ));
         }
         header.e_type(endian)

@@ -199,7 +199,7 @@ fn read_by_parts(
 fn is_elf_file(file: &PartFile, buf: &mut PartsBuf) -> bool {
     use object::read::ReadRef;
     file.len() >= 4
-        && buf.read(file, &mut [(0, file.len().min(64))])
+        && buf.read(file, &mut [(0, file.len().min(elf::HEAD_GUESS))])
         && buf.view(file).read_bytes_at(0, 4) == Ok(b"\x7fELF")
 }
 

@@ -153,12 +153,14 @@ pub struct PartsRef<'a> {
 }
 
 impl<'a> PartsRef<'a> {
-    /// The part holding `offset`, from there to its end.
+    /// The part holding `offset` that goes furthest after it (parts can overlap: a section
+    /// read whole starts inside the file's first bytes), from there to its end.
     fn from(self, offset: u64) -> Option<(&'a [u8], u64)> {
         let p = self
             .parts
             .iter()
-            .find(|p| offset >= p.offset && offset < p.offset + p.len as u64)?;
+            .filter(|p| offset >= p.offset && offset < p.offset + p.len as u64)
+            .max_by_key(|p| p.offset + p.len as u64)?;
         let skip = (offset - p.offset) as usize;
         Some((self.bytes.get(p.at + skip..p.at + p.len)?, offset))
     }
@@ -213,6 +215,13 @@ mod tests {
             &data[10_004..10_007]
         );
         assert!(view.read_bytes_at(200, 1).is_err());
+        // A part overlapping another one's end: a range in it is found whole.
+        assert!(buf.read(&file, &mut [(9_000, 8_000)]));
+        let view = buf.view(&file);
+        assert_eq!(
+            view.read_bytes_at(10_004, 6_000).unwrap(),
+            &data[10_004..16_004]
+        );
         assert_eq!(view.len().unwrap(), 20_000);
         // Offsets keep their alignment modulo 8.
         assert_eq!(
