@@ -5,7 +5,8 @@
 //! relocations, defined dynamic symbols with versions (`.gnu.version_d`), DT_NEEDED, DT_SONAME,
 //! DT_RPATH/DT_RUNPATH, and the read-only data sections the by-name scan reads. For ET_REL
 //! (objects, kernel modules) the undefined and defined globals come from `.symtab`.
-//! Every name is a slice of the mapped file: nothing is copied per symbol.
+//! Every name is a slice of the file's bytes (mapped, or the parts [`read_facts_parts`] read):
+//! nothing is copied per symbol.
 
 use std::path::Path;
 

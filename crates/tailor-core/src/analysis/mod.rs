@@ -48,7 +48,8 @@ pub struct ReadFile {
 #[derive(Debug, Default)]
 pub struct ReadSet {
     pub files: Vec<ReadFile>,
-    /// The files' maps, their pages released (see [`read_candidate`]), unmapped on drop.
+    /// The maps of the files read whole, their pages released (see [`read_candidate`]),
+    /// unmapped on drop (files read by parts hold none).
     maps: Vec<Mapped>,
     /// Candidates skipped: not ELF, or not regular files met in a walk, list or manifest.
     pub skipped_non_elf: usize,
@@ -63,8 +64,9 @@ impl ReadSet {
     }
 }
 
-/// Maps, reads and unmaps every candidate, in parallel; keeps input order. With `exports`,
-/// the read-only data of files importing `dlsym`/`dlvsym` is scanned for exported names.
+/// Reads every candidate (by parts, or mapped whole), in parallel; keeps input order. With
+/// `exports`, the read-only data of files importing `dlsym`/`dlvsym` is scanned for exported
+/// names.
 pub fn read_inputs(
     set: &InputSet,
     opts: elf::ReadOptions,

@@ -87,6 +87,11 @@ impl PartsBuf {
     /// Reads the byte ranges `(offset, len)` of `file` (in any order; close ones are read
     /// together) after the parts already read. `false` when one is not all in the file.
     pub fn read(&mut self, file: &PartFile, ranges: &mut [(u64, u64)]) -> bool {
+        // Checked before anything is allocated: a bogus size in a header asks for terabytes.
+        let in_file = |&(o, l): &(u64, u64)| o.checked_add(l).is_some_and(|end| end <= file.len);
+        if !ranges.iter().all(in_file) {
+            return false;
+        }
         ranges.sort_unstable();
         let mut i = 0;
         while i < ranges.len() {
@@ -230,6 +235,7 @@ mod tests {
         );
         buf.clear();
         assert!(!buf.read(&file, &mut [(19_999, 2)]));
+        assert!(!buf.read(&file, &mut [(0, 1), (8, u64::MAX - 4)]));
         assert!(buf.read(&file, &mut [(0, 251 * 2)]));
         let view = buf.view(&file);
         assert_eq!(view.read_bytes_at_until(1..400, 0).unwrap(), &data[1..251]);
