@@ -584,10 +584,13 @@ mod tests {
         for name in &names {
             x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
             for _ in 0..(x >> 16) % 90 {
-                data.push(if (x >> 3) % 3 == 0 { 0 } else { b'q' });
+                data.push(match (x >> 3) % 3 {
+                    0 => 0,
+                    _ => b'q',
+                });
                 x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
             }
-            if (x >> 20) % 2 == 0 {
+            if (x >> 20) & 1 == 0 {
                 data.extend_from_slice(b"xy");
             } else {
                 data.push(0);
