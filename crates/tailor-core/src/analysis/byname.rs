@@ -366,24 +366,19 @@ fn string_ends<const N: u32>(
     let to = to.min(data.len());
     // Bit i of `prev`: byte i of the block before is in the names' range (none before
     // `data`); such a byte is not NUL.
-    let mut prev = match from.checked_sub(64) {
+    let prev = match from.checked_sub(64) {
         Some(at) => masks(data.get(at..from).unwrap_or(&[]), filter).1,
         None => 0,
     };
-    let mut base = from;
-    while let Some(block) = data.get(base..to).and_then(|rest| rest.first_chunk::<64>()) {
-        let (nul, named) = masks64(block, filter);
-        let mut ends = nul & long_enough::<N>(named, prev);
-        prev = named;
-        while ends != 0 {
-            let nul = base + ends.trailing_zeros() as usize;
-            if tail_in(tails, data, nul) {
-                f(nul);
-            }
-            ends &= ends - 1;
-        }
-        base += 64;
-    }
+    #[cfg(target_arch = "x86_64")]
+    let (base, prev) = if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2 (detected just above).
+        unsafe { whole_blocks_avx2::<N>(data, from, to, filter, prev, &mut f) }
+    } else {
+        whole_blocks::<N, false>(data, from, to, filter, prev, &mut f)
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let (base, prev) = whole_blocks::<N, false>(data, from, to, filter, prev, &mut f);
     if base < to {
         // The last, partial block: bytes past its end count as not NUL, so end nothing.
         let (nul, named) = masks(data.get(base..to).unwrap_or(&[]), filter);
@@ -396,6 +391,86 @@ fn string_ends<const N: u32>(
             ends &= ends - 1;
         }
     }
+}
+
+/// The whole 64-byte blocks of `data[base..to]` for [`string_ends`], `prev` the range mask
+/// of the block before; gives where they end and the last one's range mask. `AVX2`: the
+/// masks from [`masks64_avx2`], only when the CPU has AVX2 (its callers check).
+#[inline(always)]
+fn whole_blocks<const N: u32, const AVX2: bool>(
+    data: &[u8],
+    mut base: usize,
+    to: usize,
+    filter: &EndFilter,
+    mut prev: u64,
+    f: &mut impl FnMut(usize),
+) -> (usize, u64) {
+    let tails = &filter.tails;
+    while let Some(block) = data.get(base..to).and_then(|rest| rest.first_chunk::<64>()) {
+        #[cfg(target_arch = "x86_64")]
+        let (nul, named) = match AVX2 {
+            // SAFETY: `AVX2` is only set by `whole_blocks_avx2`, called once AVX2 is detected.
+            true => unsafe { masks64_avx2(block, filter) },
+            false => masks64(block, filter),
+        };
+        #[cfg(not(target_arch = "x86_64"))]
+        let (nul, named) = masks64(block, filter);
+        let mut ends = nul & long_enough::<N>(named, prev);
+        prev = named;
+        while ends != 0 {
+            let nul = base + ends.trailing_zeros() as usize;
+            if tail_in(tails, data, nul) {
+                f(nul);
+            }
+            ends &= ends - 1;
+        }
+        base += 64;
+    }
+    (base, prev)
+}
+
+/// [`whole_blocks`] compiled for AVX2: two 32-byte compares a mask where SSE2 takes four
+/// (callgrind over /usr: the scan's 0.50 G instructions become 0.39 G).
+///
+/// # Safety
+/// The CPU must have AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn whole_blocks_avx2<const N: u32>(
+    data: &[u8],
+    base: usize,
+    to: usize,
+    filter: &EndFilter,
+    prev: u64,
+    f: &mut impl FnMut(usize),
+) -> (usize, u64) {
+    whole_blocks::<N, true>(data, base, to, filter, prev, f)
+}
+
+/// [`masks64`] with AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+fn masks64_avx2(block: &[u8; 64], filter: &EndFilter) -> (u64, u64) {
+    use std::arch::x86_64::_mm256_sub_epi8;
+    use std::arch::x86_64::{__m256i, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_min_epu8};
+    use std::arch::x86_64::{_mm256_movemask_epi8, _mm256_set1_epi8, _mm256_setzero_si256};
+    let p = block.as_ptr().cast::<__m256i>();
+    // SAFETY: the two unaligned 32-byte loads read bytes 0..32 and 32..64 of `block`.
+    let (a, b) = unsafe { (_mm256_loadu_si256(p), _mm256_loadu_si256(p.add(1))) };
+    let zero = _mm256_setzero_si256();
+    let lo = _mm256_set1_epi8(filter.lo as i8);
+    let span = _mm256_set1_epi8(filter.span as i8);
+    let nul_a = _mm256_movemask_epi8(_mm256_cmpeq_epi8(a, zero)) as u32;
+    let nul_b = _mm256_movemask_epi8(_mm256_cmpeq_epi8(b, zero)) as u32;
+    // In range: b - lo <= span (unsigned), i.e. min(b - lo, span) == b - lo.
+    let (xa, xb) = (_mm256_sub_epi8(a, lo), _mm256_sub_epi8(b, lo));
+    let named_a = _mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_min_epu8(xa, span), xa)) as u32;
+    let named_b = _mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_min_epu8(xb, span), xb)) as u32;
+    (
+        u64::from(nul_a) | u64::from(nul_b) << 32,
+        u64::from(named_a) | u64::from(named_b) << 32,
+    )
 }
 
 /// Bit i set when bytes i-1 ..= i-N of a block are all in `nonzero` (a mask of bytes that
@@ -559,6 +634,36 @@ mod tests {
                         .collect();
                     assert_eq!(got, want, "min_len {min_len}, {from}..{to}");
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn block_masks_agree() {
+        // The SSE2 and AVX2 masks against the byte-at-a-time ones, over random blocks and
+        // byte ranges.
+        let mut x = 3u32;
+        let mut next = || {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            (x >> 16) as u8
+        };
+        for _ in 0..2000 {
+            let block: [u8; 64] = std::array::from_fn(|_| match next() % 4 {
+                0 => 0,
+                _ => next(),
+            });
+            let lo = next().max(1);
+            let filter = EndFilter {
+                tails: [0; 1024],
+                lo,
+                span: next() % (255 - lo + 1),
+            };
+            let want = masks(&block, &filter);
+            assert_eq!(masks64(&block, &filter), want);
+            #[cfg(target_arch = "x86_64")]
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: AVX2 was detected just above.
+                assert_eq!(unsafe { masks64_avx2(&block, &filter) }, want);
             }
         }
     }
