@@ -5,16 +5,18 @@
 //! relocations, defined dynamic symbols with versions (`.gnu.version_d`), DT_NEEDED, DT_SONAME,
 //! DT_RPATH/DT_RUNPATH, and the read-only data sections the by-name scan reads. For ET_REL
 //! (objects, kernel modules) the undefined and defined globals come from `.symtab`.
-//! Every name is a slice of the mapped file: nothing is copied per symbol.
+//! Every name is a slice of the file's bytes (mapped, or the parts [`read_facts_parts`] read):
+//! nothing is copied per symbol.
 
 use std::path::Path;
 
 use object::elf;
 use object::read::elf::{Dyn, FileHeader, Rel, Rela, SectionHeader, SectionTable, Sym};
-use object::read::StringTable;
-use object::{Endianness, SectionIndex};
+use object::read::{ReadRef, StringTable};
+use object::{Endianness, Pod, SectionIndex};
 
 use crate::error::{Error, Result};
+use crate::inputs::parts::{PartFile, PartsBuf};
 
 /// What kind of ELF file this is (e_type).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -71,7 +73,12 @@ pub struct VersionDef<'a> {
 #[derive(Debug, Clone, Copy)]
 pub struct RoData<'a> {
     pub section: &'a [u8],
+    /// The section's bytes; empty when the file was read by parts ([`read_facts_parts`]):
+    /// `offset` and `size` say where they are.
     pub bytes: &'a [u8],
+    /// Where the section's bytes are in the file.
+    pub offset: u64,
+    pub size: u64,
 }
 
 /// The facts of one ELF file that tailor's analysis needs.
@@ -131,8 +138,8 @@ pub fn read_facts_with<'a>(path: &Path, data: &'a [u8], opts: ReadOptions) -> Re
     }
     // e_ident[EI_CLASS] is byte 4 of the 16-byte identification.
     match data[4] {
-        elf::ELFCLASS32 => read_generic::<elf::FileHeader32<Endianness>>(path, data, opts),
-        elf::ELFCLASS64 => read_generic::<elf::FileHeader64<Endianness>>(path, data, opts),
+        elf::ELFCLASS32 => read_generic::<elf::FileHeader32<Endianness>, _>(path, data, opts, true),
+        elf::ELFCLASS64 => read_generic::<elf::FileHeader64<Endianness>, _>(path, data, opts, true),
         c => Err(Error::elf(
             path,
             "ELF header",
@@ -142,13 +149,155 @@ pub fn read_facts_with<'a>(path: &Path, data: &'a [u8], opts: ReadOptions) -> Re
     .map_err(|e| super::truncation::explain(path, data, e))
 }
 
+/// Bytes read with the section headers from before them, where linkers put `.shstrtab`
+/// (about 300 bytes in a program or library): one `pread` instead of two.
+const SHSTRTAB_GUESS: u64 = 1024;
+
+/// Bytes read from the start of a file, its ELF header and what follows: in a small program
+/// (most of /usr) the dynamic symbols, their names and versions and the relocations follow
+/// the header and the program headers (one `pread` for all of them).
+pub const HEAD_GUESS: u64 = 8192;
+
+/// [`read_facts_with`] from the parts of `file` it needs, read into `buf` (the ELF header,
+/// the section headers and names, the dynamic symbols, their names and versions,
+/// `.dynamic`, the COPY-relocation candidates; `.symtab` for an object), not the whole file.
+/// `None` when that is not enough — not ELF, malformed, truncated, an extended section count:
+/// the caller then reads the whole file, which says what is wrong exactly as before.
+/// The parts are read after those `buf` holds (its caller clears it between files).
+pub fn read_facts_parts<'a>(
+    path: &Path,
+    file: &PartFile,
+    buf: &'a mut PartsBuf,
+    opts: ReadOptions,
+) -> Option<ElfFacts<'a>> {
+    let head = file.len().min(HEAD_GUESS);
+    if head < 16 || !buf.read(file, &mut [(0, head)]) {
+        return None;
+    }
+    let ident = buf.view(file).read_bytes_at(0, 16).ok()?;
+    if !ident.starts_with(b"\x7fELF") {
+        return None;
+    }
+    match ident[4] {
+        elf::ELFCLASS32 => parts_generic::<elf::FileHeader32<Endianness>>(path, file, buf, opts),
+        elf::ELFCLASS64 => parts_generic::<elf::FileHeader64<Endianness>>(path, file, buf, opts),
+        _ => None,
+    }
+}
+
+fn parts_generic<'a, H: FileHeader<Endian = Endianness>>(
+    path: &Path,
+    file: &PartFile,
+    buf: &'a mut PartsBuf,
+    opts: ReadOptions,
+) -> Option<ElfFacts<'a>> {
+    let mut wanted: Vec<(u64, u64)> = Vec::new();
+    // The section headers.
+    let kind = {
+        let data = buf.view(file);
+        let header = H::parse(data).ok()?;
+        let endian = header.endian().ok()?;
+        let shoff: u64 = header.e_shoff(endian).into();
+        let shnum = u64::from(header.e_shnum(endian));
+        if shoff != 0 && shnum == 0 {
+            return None;
+        }
+        if shoff != 0 {
+            // With the bytes before them: the section names usually end there (one read).
+            let before = shoff.min(SHSTRTAB_GUESS);
+            wanted.push((
+                shoff - before,
+                before + shnum * std::mem::size_of::<H::SectionHeader>() as u64,
+            ));
+        }
+        header.e_type(endian)
+    };
+    if !matches!(kind, elf::ET_EXEC | elf::ET_DYN | elf::ET_REL) {
+        return read_generic::<H, _>(path, buf.view(file), opts, false).ok();
+    }
+    if !buf.read(file, &mut wanted) {
+        return None;
+    }
+    // The sections the facts come from, with their string tables.
+    wanted.clear();
+    let copies = {
+        let data = buf.view(file);
+        let header = H::parse(data).ok()?;
+        let endian = header.endian().ok()?;
+        let sections = header.sections(endian, data).ok()?;
+        let mut add = |index: SectionIndex| {
+            if let Some(range) = sections
+                .section(index)
+                .ok()
+                .and_then(|s| s.file_range(endian))
+            {
+                wanted.push(range);
+            }
+        };
+        add(SectionIndex(header.shstrndx(endian, data).ok()? as usize));
+        let mut dynsym = None;
+        for (i, section) in sections.iter().enumerate() {
+            let with_strings = match (section.sh_type(endian), kind) {
+                (elf::SHT_SYMTAB, elf::ET_REL) => true,
+                (_, elf::ET_REL) => false,
+                (elf::SHT_DYNSYM, _) => {
+                    dynsym = dynsym.or(Some(SectionIndex(i)));
+                    true
+                }
+                (elf::SHT_GNU_VERNEED | elf::SHT_GNU_VERDEF | elf::SHT_DYNAMIC, _) => true,
+                (elf::SHT_GNU_VERSYM, _) => {
+                    add(SectionIndex(i));
+                    false
+                }
+                _ => false,
+            };
+            if with_strings {
+                add(SectionIndex(i));
+                add(section.link(endian));
+            }
+        }
+        let machine = header.e_machine(endian);
+        (copy_reloc_type(machine).is_some() && kind != elf::ET_REL)
+            .then_some(dynsym)
+            .flatten()
+    };
+    if !buf.read(file, &mut wanted) {
+        return None;
+    }
+    // The relocations that can be COPY ones: after the relative prefix `.dynamic` gives.
+    if let Some(dynsym) = copies.filter(|d| d.0 != 0) {
+        wanted.clear();
+        let data = buf.view(file);
+        let header = H::parse(data).ok()?;
+        let endian = header.endian().ok()?;
+        let sections = header.sections(endian, data).ok()?;
+        let prefix = relative_prefix(&sections, endian, data);
+        for section in sections.iter().filter(|s| s.link(endian) == dynsym) {
+            let row = match section.sh_type(endian) {
+                elf::SHT_REL => std::mem::size_of::<H::Rel>(),
+                elf::SHT_RELA => std::mem::size_of::<H::Rela>(),
+                _ => continue,
+            };
+            wanted.extend(relocation_part(section, endian, prefix, row as u64));
+        }
+        if !buf.read(file, &mut wanted) {
+            return None;
+        }
+    }
+    let buf: &'a PartsBuf = buf;
+    read_generic::<H, _>(path, buf.view(file), opts, false).ok()
+}
+
 /// Version index → (version name, library it is needed from or None for a definition, hidden).
 type VersionTable<'a> = Vec<Option<(&'a [u8], Option<&'a [u8]>)>>;
 
-fn read_generic<'a, H: FileHeader<Endian = Endianness>>(
+/// `whole`: `data` is the whole file (else the parts [`read_facts_parts`] read: read-only
+/// data is located, not read).
+fn read_generic<'a, H: FileHeader<Endian = Endianness>, R: ReadRef<'a>>(
     path: &Path,
-    data: &'a [u8],
+    data: R,
     opts: ReadOptions,
+    whole: bool,
 ) -> Result<ElfFacts<'a>> {
     let header = H::parse(data).map_err(|e| Error::elf(path, "ELF header", e))?;
     let endian = header
@@ -182,7 +331,7 @@ fn read_generic<'a, H: FileHeader<Endian = Endianness>>(
     let sections = header
         .sections(endian, data)
         .map_err(|e| Error::elf(path, "section headers", e))?;
-    facts.rodata = read_rodata(path, &sections, endian, data)?;
+    facts.rodata = read_rodata(path, &sections, endian, data, whole)?;
     if kind == ElfKind::Rel {
         read_object_symbols(path, &sections, endian, data, opts, &mut facts)?;
         return Ok(facts);
@@ -199,6 +348,12 @@ fn read_generic<'a, H: FileHeader<Endian = Endianness>>(
         .unwrap_or(&[]);
     let copies = read_copy_relocations(path, header, &sections, endian, data, symtab.section())?;
     let strings = symtab.strings();
+    // Sized once: growing the list by doubling was a tenth of the read's instructions.
+    let undefined = symtab
+        .symbols()
+        .iter()
+        .filter(|s| s.st_shndx(endian) == elf::SHN_UNDEF);
+    facts.imports.reserve(undefined.count() + copies.len());
     for (index, sym) in symtab.symbols().iter().enumerate().skip(1) {
         let bind = sym.st_bind();
         let weak = bind == elf::STB_WEAK;
@@ -257,11 +412,11 @@ fn read_generic<'a, H: FileHeader<Endian = Endianness>>(
 }
 
 /// Global and weak symbols of an object's `.symtab`: undefined ones are imports.
-fn read_object_symbols<'a, H: FileHeader<Endian = Endianness>>(
+fn read_object_symbols<'a, H: FileHeader<Endian = Endianness>, R: ReadRef<'a>>(
     path: &Path,
-    sections: &SectionTable<'a, H>,
+    sections: &SectionTable<'a, H, R>,
     endian: Endianness,
-    data: &'a [u8],
+    data: R,
     opts: ReadOptions,
     facts: &mut ElfFacts<'a>,
 ) -> Result<()> {
@@ -311,11 +466,11 @@ fn read_object_symbols<'a, H: FileHeader<Endian = Endianness>>(
 
 /// The version index table (needs and definitions share one index space) and the definitions
 /// in file order.
-fn read_versions<'a, H: FileHeader<Endian = Endianness>>(
+fn read_versions<'a, H: FileHeader<Endian = Endianness>, R: ReadRef<'a>>(
     path: &Path,
-    sections: &SectionTable<'a, H>,
+    sections: &SectionTable<'a, H, R>,
     endian: Endianness,
-    data: &'a [u8],
+    data: R,
 ) -> Result<(VersionTable<'a>, Vec<VersionDef<'a>>)> {
     let mut table: VersionTable<'a> = Vec::new();
     let mut set = |index: u16, entry: (&'a [u8], Option<&'a [u8]>)| {
@@ -339,7 +494,7 @@ fn read_versions<'a, H: FileHeader<Endian = Endianness>>(
     let mut defs = Vec::new();
     let err = |e: object::read::Error| Error::elf(path, "version definitions (.gnu.version_d)", e);
     if let Some((mut verdefs, link)) = sections.gnu_verdef(endian, data).map_err(err)? {
-        let strings: StringTable<'a> = sections.strings(endian, data, link).map_err(err)?;
+        let strings: StringTable<'a, R> = sections.strings(endian, data, link).map_err(err)?;
         while let Some((def, mut aux)) = verdefs.next().map_err(err)? {
             let Some(first) = aux.next().map_err(err)? else {
                 continue;
@@ -386,12 +541,20 @@ pub fn copy_reloc_type(machine: u16) -> Option<u32> {
 }
 
 /// Sorted dynamic-symbol indices bound by COPY relocations.
-fn read_copy_relocations<'a, H: FileHeader<Endian = Endianness>>(
+///
+/// The relative relocations come first in a dynamic relocation table, and `DT_RELACOUNT`
+/// (`DT_RELCOUNT`) says how many: the dynamic linker applies that many from the table's start
+/// as relative ones without looking at their types (glibc's `elf_dynamic_do_Rel`), and
+/// linkers sort them first (`-z combreloc`, the default of GNU ld, lld and mold). Those rows
+/// cannot be COPY relocations, so only the rows after them are read: in a large C++ library
+/// they are most of `.rela.dyn` (reading only the rest saves both the reading and the
+/// filtering). A count larger than the section it names is ignored (every row is read).
+fn read_copy_relocations<'a, H: FileHeader<Endian = Endianness>, R: ReadRef<'a>>(
     path: &Path,
     header: &H,
-    sections: &SectionTable<'a, H>,
+    sections: &SectionTable<'a, H, R>,
     endian: Endianness,
-    data: &'a [u8],
+    data: R,
     dynsym: SectionIndex,
 ) -> Result<Vec<u32>> {
     let Some(copy) = copy_reloc_type(header.e_machine(endian)) else {
@@ -399,24 +562,44 @@ fn read_copy_relocations<'a, H: FileHeader<Endian = Endianness>>(
     };
     let mips64el = header.is_mips64el(endian);
     let err = |e: object::read::Error| Error::elf(path, "dynamic relocations", e);
+    let prefix = relative_prefix(sections, endian, data);
     let mut out = Vec::new();
     for section in sections.iter() {
         if section.link(endian) != dynsym || dynsym.0 == 0 {
             continue;
         }
-        if let Some((rels, _)) = section.rel(endian, data).map_err(err)? {
-            out.extend(
-                rels.iter()
-                    .filter(|r| r.r_type(endian) == copy)
-                    .map(|r| r.r_sym(endian)),
-            );
-        } else if let Some((relas, _)) = section.rela(endian, data).map_err(err)? {
-            out.extend(
-                relas
-                    .iter()
-                    .filter(|r| r.r_type(endian, mips64el) == copy)
-                    .map(|r| r.r_sym(endian, mips64el)),
-            );
+        let addr: u64 = section.sh_addr(endian).into();
+        match section.sh_type(endian) {
+            elf::SHT_REL => {
+                let skip = prefix.rel.filter(|p| p.0 == addr).map_or(0, |p| p.1);
+                let all = || {
+                    section
+                        .rel(endian, data)
+                        .map(|r| r.map_or(&[][..], |r| r.0))
+                };
+                let rels = rows_after(section, endian, data, skip, all).map_err(err)?;
+                out.extend(
+                    rels.iter()
+                        .filter(|r| r.r_type(endian) == copy)
+                        .map(|r| r.r_sym(endian)),
+                );
+            }
+            elf::SHT_RELA => {
+                let skip = prefix.rela.filter(|p| p.0 == addr).map_or(0, |p| p.1);
+                let all = || {
+                    section
+                        .rela(endian, data)
+                        .map(|r| r.map_or(&[][..], |r| r.0))
+                };
+                let relas = rows_after(section, endian, data, skip, all).map_err(err)?;
+                out.extend(
+                    relas
+                        .iter()
+                        .filter(|r| r.r_type(endian, mips64el) == copy)
+                        .map(|r| r.r_sym(endian, mips64el)),
+                );
+            }
+            _ => {}
         }
     }
     out.sort_unstable();
@@ -424,12 +607,95 @@ fn read_copy_relocations<'a, H: FileHeader<Endian = Endianness>>(
     Ok(out)
 }
 
-/// DT_NEEDED, DT_SONAME, DT_RPATH, DT_RUNPATH.
-fn read_dynamic<'a, H: FileHeader<Endian = Endianness>>(
-    path: &Path,
-    sections: &SectionTable<'a, H>,
+/// The relative relocations at the start of the dynamic relocation tables: (table address,
+/// count) from `DT_RELA`/`DT_RELACOUNT` and `DT_REL`/`DT_RELCOUNT`. A `.dynamic` that cannot
+/// be read gives none (its error is [`read_dynamic`]'s to report).
+#[derive(Debug, Default, Clone, Copy)]
+struct RelativePrefix {
+    rela: Option<(u64, u64)>,
+    rel: Option<(u64, u64)>,
+}
+
+fn relative_prefix<'a, H: FileHeader<Endian = Endianness>, R: ReadRef<'a>>(
+    sections: &SectionTable<'a, H, R>,
     endian: Endianness,
-    data: &'a [u8],
+    data: R,
+) -> RelativePrefix {
+    let Ok(Some((entries, _))) = sections.dynamic(endian, data) else {
+        return RelativePrefix::default();
+    };
+    let (mut rela, mut relacount, mut rel, mut relcount) = (None, None, None, None);
+    for d in entries {
+        let value: u64 = d.d_val(endian).into();
+        match d.tag32(endian) {
+            Some(elf::DT_NULL) => break,
+            Some(elf::DT_RELA) => rela = Some(value),
+            Some(elf::DT_RELACOUNT) => relacount = Some(value),
+            Some(elf::DT_REL) => rel = Some(value),
+            Some(elf::DT_RELCOUNT) => relcount = Some(value),
+            _ => {}
+        }
+    }
+    RelativePrefix {
+        rela: rela.zip(relacount),
+        rel: rel.zip(relcount),
+    }
+}
+
+/// The rows of a relocation section after its first `skip` (all of them when `skip` is 0 or
+/// more than the section holds). Only those rows are read when they can be; otherwise `all`
+/// reads the section as the object crate does (and fails as it does).
+fn rows_after<'a, T: Pod, S: SectionHeader<Endian = Endianness>, R: ReadRef<'a>>(
+    section: &S,
+    endian: Endianness,
+    data: R,
+    skip: u64,
+    all: impl FnOnce() -> object::read::Result<&'a [T]>,
+) -> object::read::Result<&'a [T]> {
+    let row = std::mem::size_of::<T>() as u64;
+    if let Some((offset, size)) = section.file_range(endian) {
+        let rows = size / row;
+        if skip > 0 && skip <= rows && size % row == 0 {
+            if let Ok(tail) = data.read_slice_at::<T>(offset + skip * row, (rows - skip) as usize) {
+                return Ok(tail);
+            }
+        }
+    }
+    let rows = all()?;
+    Ok(rows
+        .get(skip as usize..)
+        .filter(|_| skip > 0)
+        .unwrap_or(rows))
+}
+
+/// The byte range of the rows [`rows_after`] reads from a relocation section, given the
+/// relative prefix.
+fn relocation_part<S: SectionHeader<Endian = Endianness>>(
+    section: &S,
+    endian: Endianness,
+    prefix: RelativePrefix,
+    row: u64,
+) -> Option<(u64, u64)> {
+    let (offset, size) = section.file_range(endian)?;
+    let addr: u64 = section.sh_addr(endian).into();
+    let table = match section.sh_type(endian) {
+        elf::SHT_REL => prefix.rel,
+        _ => prefix.rela,
+    };
+    let skip = table.filter(|p| p.0 == addr).map_or(0, |p| p.1);
+    let rows = size / row;
+    if skip > 0 && skip <= rows && size % row == 0 {
+        return Some((offset + skip * row, size - skip * row));
+    }
+    Some((offset, size))
+}
+
+/// DT_NEEDED, DT_SONAME, DT_RPATH, DT_RUNPATH.
+fn read_dynamic<'a, H: FileHeader<Endian = Endianness>, R: ReadRef<'a>>(
+    path: &Path,
+    sections: &SectionTable<'a, H, R>,
+    endian: Endianness,
+    data: R,
     facts: &mut ElfFacts<'a>,
 ) -> Result<()> {
     let err = |e: object::read::Error| Error::elf(path, "dynamic section", e);
@@ -442,7 +708,7 @@ fn read_dynamic<'a, H: FileHeader<Endian = Endianness>>(
         let slot = match tag {
             elf::DT_NULL => break,
             elf::DT_NEEDED => {
-                facts.needed.push(d.string(endian, strings).map_err(err)?);
+                facts.needed.push(dyn_string(path, d, endian, strings)?);
                 continue;
             }
             elf::DT_SONAME => &mut facts.soname,
@@ -450,17 +716,30 @@ fn read_dynamic<'a, H: FileHeader<Endian = Endianness>>(
             elf::DT_RUNPATH => &mut facts.runpath,
             _ => continue,
         };
-        *slot = Some(d.string(endian, strings).map_err(err)?);
+        *slot = Some(dyn_string(path, d, endian, strings)?);
     }
     Ok(())
 }
 
-/// Allocated, read-only, non-executable PROGBITS sections: where string literals live.
-fn read_rodata<'a, H: FileHeader<Endian = Endianness>>(
+/// [`Dyn::string`] over a string table read by parts (the same result and error).
+fn dyn_string<'a, D: Dyn<Endian = Endianness>, R: ReadRef<'a>>(
     path: &Path,
-    sections: &SectionTable<'a, H>,
+    d: &D,
     endian: Endianness,
-    data: &'a [u8],
+    strings: StringTable<'a, R>,
+) -> Result<&'a [u8]> {
+    d.val32(endian)
+        .and_then(|val| strings.get(val).ok())
+        .ok_or_else(|| Error::elf(path, "dynamic section", "Invalid ELF dyn string"))
+}
+
+/// Allocated, read-only, non-executable PROGBITS sections: where string literals live.
+fn read_rodata<'a, H: FileHeader<Endian = Endianness>, R: ReadRef<'a>>(
+    path: &Path,
+    sections: &SectionTable<'a, H, R>,
+    endian: Endianness,
+    data: R,
+    whole: bool,
 ) -> Result<Vec<RoData<'a>>> {
     let mut out = Vec::new();
     for section in sections.iter() {
@@ -485,16 +764,30 @@ fn read_rodata<'a, H: FileHeader<Endian = Endianness>>(
         {
             continue;
         }
-        let bytes = section.data(endian, data).map_err(|e| {
+        let ro_err = |e: &dyn std::fmt::Display| {
             Error::elf(
                 path,
                 "read-only data",
                 format!("section {}: {e}", String::from_utf8_lossy(name)),
             )
-        })?;
+        };
+        let (offset, size) = section.file_range(endian).unwrap_or((0, 0));
+        let bytes = if whole {
+            section.data(endian, data).map_err(|e| ro_err(&e))?
+        } else {
+            // Read later, by the by-name scan; it must be in the file (else the whole file
+            // is read, and `data` above says what is wrong).
+            let len = data.len().unwrap_or(0);
+            if !matches!(offset.checked_add(size), Some(end) if end <= len) {
+                return Err(ro_err(&"past the end of the file"));
+            }
+            &[]
+        };
         out.push(RoData {
             section: name,
             bytes,
+            offset,
+            size,
         });
     }
     Ok(out)

@@ -31,6 +31,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::error::Result;
+use crate::inputs::parts::{PartFile, PartsBuf};
 use crate::inputs::{Candidate, InputSet, Mapped, Origin};
 pub use compact::CompactFacts;
 pub use elf::ElfFacts;
@@ -47,7 +48,8 @@ pub struct ReadFile {
 #[derive(Debug, Default)]
 pub struct ReadSet {
     pub files: Vec<ReadFile>,
-    /// The files' maps, their pages released (see [`read_candidate`]), unmapped on drop.
+    /// The maps of the files read whole, their pages released (see [`read_candidate`]),
+    /// unmapped on drop (files read by parts hold none).
     maps: Vec<Mapped>,
     /// Candidates skipped: not ELF, or not regular files met in a walk, list or manifest.
     pub skipped_non_elf: usize,
@@ -62,8 +64,9 @@ impl ReadSet {
     }
 }
 
-/// Maps, reads and unmaps every candidate, in parallel; keeps input order. With `exports`,
-/// the read-only data of files importing `dlsym`/`dlvsym` is scanned for exported names.
+/// Reads every candidate (by parts, or mapped whole), in parallel; keeps input order. With
+/// `exports`, the read-only data of files importing `dlsym`/`dlvsym` is scanned for exported
+/// names.
 pub fn read_inputs(
     set: &InputSet,
     opts: elf::ReadOptions,
@@ -119,6 +122,9 @@ fn read_candidate(
         drop(facts);
         return Ok(Some((file, data, None)));
     }
+    if let Some(read) = read_by_parts(c, opts, exports)? {
+        return Ok(read);
+    }
     let data = Mapped::open(&c.path)?;
     if !named && !data.is_elf() {
         return Ok(None);
@@ -138,6 +144,65 @@ fn read_candidate(
     drop(facts);
     data.release_pages();
     Ok(Some((file, data, note)))
+}
+
+/// Per thread: the parts of the file being read, and the window of its read-only data.
+#[derive(Default)]
+struct Scratch {
+    parts: PartsBuf,
+    window: Vec<u8>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
+
+/// [`read_candidate`] of a whole file by its parts ([`elf::read_facts_parts`]): `Some(None)`
+/// for a collected file that is not ELF, `None` when the parts are not enough (the file is
+/// then mapped and read whole, which reports what is wrong, or reads what a libtool file
+/// names).
+fn read_by_parts(
+    c: &Candidate,
+    opts: elf::ReadOptions,
+    exports: Option<&Exports<'_>>,
+) -> Result<Option<Option<ReadCandidate>>> {
+    let file = PartFile::open(&c.path)?;
+    SCRATCH.with(|scratch| {
+        let Ok(mut scratch) = scratch.try_borrow_mut() else {
+            return Ok(None);
+        };
+        let Scratch { parts, window } = &mut *scratch;
+        parts.clear();
+        if c.origin != Origin::Argument && !is_elf_file(&file, parts) {
+            return Ok(Some(None));
+        }
+        let Some(mut facts) = elf::read_facts_parts(&c.path, &file, parts, opts) else {
+            return Ok(None);
+        };
+        if let Some(exports) = exports {
+            if facts.imports_dlsym() {
+                let read = &mut |at: u64, out: &mut [u8]| file.read_at(at, out);
+                match byname::scan_read(&facts.rodata, exports.reverse_trie(), window, read) {
+                    Some(hits) => facts.by_name = hits,
+                    None => return Ok(None),
+                }
+            }
+        }
+        let file = ReadFile {
+            path: c.path.clone(),
+            facts: CompactFacts::from_facts(&facts),
+        };
+        Ok(Some(Some((file, Mapped::Empty, None))))
+    })
+}
+
+/// Whether `file` starts with the ELF magic (its header is read into `buf`, where
+/// [`elf::read_facts_parts`] finds it).
+fn is_elf_file(file: &PartFile, buf: &mut PartsBuf) -> bool {
+    use object::read::ReadRef;
+    file.len() >= 4
+        && buf.read(file, &mut [(0, file.len().min(elf::HEAD_GUESS))])
+        && buf.view(file).read_bytes_at(0, 4) == Ok(b"\x7fELF")
 }
 
 /// Checks the files named on the command line as reading them would (not a regular file,

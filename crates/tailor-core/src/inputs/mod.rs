@@ -14,6 +14,7 @@ pub(crate) mod linker_options;
 pub mod make_profile;
 pub mod manifest;
 pub mod mapped;
+pub mod parts;
 pub mod version_rules;
 pub mod walk;
 
