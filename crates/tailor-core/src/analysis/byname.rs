@@ -426,10 +426,12 @@ fn string_ends<const N: u32>(
         // SAFETY: the CPU has AVX2 (detected just above).
         unsafe { whole_blocks_avx2::<N>(data, from, to, filter, prev, &mut f) }
     } else {
-        whole_blocks::<N, false>(data, from, to, filter, prev, &mut f)
+        // SAFETY: without AVX2 `whole_blocks` requires nothing.
+        unsafe { whole_blocks::<N, false>(data, from, to, filter, prev, &mut f) }
     };
     #[cfg(not(target_arch = "x86_64"))]
-    let (base, prev) = whole_blocks::<N, false>(data, from, to, filter, prev, &mut f);
+    // SAFETY: without AVX2 `whole_blocks` requires nothing.
+    let (base, prev) = unsafe { whole_blocks::<N, false>(data, from, to, filter, prev, &mut f) };
     if base < to {
         // The last, partial block: bytes past its end count as not NUL, so end nothing.
         let (nul, named) = masks(data.get(base..to).unwrap_or(&[]), filter);
@@ -446,9 +448,12 @@ fn string_ends<const N: u32>(
 
 /// The whole 64-byte blocks of `data[base..to]` for [`string_ends`], `prev` the range mask
 /// of the block before; gives where they end and the last one's range mask. `AVX2`: the
-/// masks from [`masks64_avx2`], only when the CPU has AVX2 (its callers check).
+/// masks from [`masks64_avx2`].
+///
+/// # Safety
+/// With `AVX2`, the CPU must have AVX2.
 #[inline(always)]
-fn whole_blocks<const N: u32, const AVX2: bool>(
+unsafe fn whole_blocks<const N: u32, const AVX2: bool>(
     data: &[u8],
     mut base: usize,
     to: usize,
@@ -460,7 +465,7 @@ fn whole_blocks<const N: u32, const AVX2: bool>(
     while let Some(block) = data.get(base..to).and_then(|rest| rest.first_chunk::<64>()) {
         #[cfg(target_arch = "x86_64")]
         let (nul, named) = match AVX2 {
-            // SAFETY: `AVX2` is only set by `whole_blocks_avx2`, called once AVX2 is detected.
+            // SAFETY: with `AVX2` the CPU has AVX2 (this function's contract).
             true => unsafe { masks64_avx2(block, filter) },
             false => masks64(block, filter),
         };
@@ -495,7 +500,8 @@ unsafe fn whole_blocks_avx2<const N: u32>(
     prev: u64,
     f: &mut impl FnMut(usize),
 ) -> (usize, u64) {
-    whole_blocks::<N, true>(data, base, to, filter, prev, f)
+    // SAFETY: the CPU has AVX2 (this function's contract).
+    unsafe { whole_blocks::<N, true>(data, base, to, filter, prev, f) }
 }
 
 /// [`masks64`] with AVX2.
