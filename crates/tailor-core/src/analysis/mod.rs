@@ -167,33 +167,44 @@ fn read_by_parts(
     exports: Option<&Exports<'_>>,
 ) -> Result<Option<Option<ReadCandidate>>> {
     let file = PartFile::open(&c.path)?;
-    SCRATCH.with(|scratch| {
-        let Ok(mut scratch) = scratch.try_borrow_mut() else {
-            return Ok(None);
-        };
-        let Scratch { parts, window } = &mut *scratch;
-        parts.clear();
-        if c.origin != Origin::Argument && !is_elf_file(&file, parts) {
-            return Ok(Some(None));
-        }
-        let Some(mut facts) = elf::read_facts_parts(&c.path, &file, parts, opts) else {
-            return Ok(None);
-        };
-        if let Some(exports) = exports {
-            if facts.imports_dlsym() {
-                let read = &mut |at: u64, out: &mut [u8]| file.read_at(at, out);
-                match byname::scan_read(&facts.rodata, exports.reverse_trie(), window, read) {
-                    Some(hits) => facts.by_name = hits,
-                    None => return Ok(None),
-                }
+    SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
+        Ok(mut scratch) => read_parts_with(c, &file, &mut scratch, opts, exports),
+        // This thread took this file while its own read waits for the windows of a large
+        // one (rayon runs other jobs meanwhile): a buffer of its own.
+        Err(_) => read_parts_with(c, &file, &mut Scratch::default(), opts, exports),
+    })
+}
+
+/// [`read_by_parts`] with the buffers of `scratch`.
+fn read_parts_with(
+    c: &Candidate,
+    file: &PartFile,
+    scratch: &mut Scratch,
+    opts: elf::ReadOptions,
+    exports: Option<&Exports<'_>>,
+) -> Result<Option<Option<ReadCandidate>>> {
+    let Scratch { parts, window } = scratch;
+    parts.clear();
+    if c.origin != Origin::Argument && !is_elf_file(file, parts) {
+        return Ok(Some(None));
+    }
+    let Some(mut facts) = elf::read_facts_parts(&c.path, file, parts, opts) else {
+        return Ok(None);
+    };
+    if let Some(exports) = exports {
+        if facts.imports_dlsym() {
+            let read = &|at: u64, out: &mut [u8]| file.read_at(at, out);
+            match byname::scan_read(&facts.rodata, exports.reverse_trie(), window, read) {
+                Some(hits) => facts.by_name = hits,
+                None => return Ok(None),
             }
         }
-        let file = ReadFile {
-            path: c.path.clone(),
-            facts: CompactFacts::from_facts(&facts),
-        };
-        Ok(Some(Some((file, Mapped::Empty, None))))
-    })
+    }
+    let file = ReadFile {
+        path: c.path.clone(),
+        facts: CompactFacts::from_facts(&facts),
+    };
+    Ok(Some(Some((file, Mapped::Empty, None))))
 }
 
 /// Whether `file` starts with the ELF magic (its header is read into `buf`, where
