@@ -322,10 +322,17 @@ impl Obj {
 }
 
 fn add_section(w: &mut Object<'_>, s: &Sec) -> SectionId {
+    // `object` writes uninitialized data as SHT_NOBITS, and only appends zero bytes to a
+    // section of that kind (a debug assertion: `SectionKind::Elf(SHT_NOBITS)` is not one).
+    let kind = if s.sh_type == elf::SHT_NOBITS {
+        SectionKind::UninitializedData
+    } else {
+        SectionKind::Elf(s.sh_type)
+    };
     let id = w.add_section(
         w.segment_name(StandardSegment::Text).to_vec(),
         s.name.as_bytes().to_vec(),
-        SectionKind::Elf(s.sh_type),
+        kind,
     );
     w.section_mut(id).flags = SectionFlags::Elf { sh_flags: s.flags };
     if s.sh_type == elf::SHT_NOBITS {
