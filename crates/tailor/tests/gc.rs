@@ -95,6 +95,18 @@ fn musl_removed_sections_match_gnu_ld_lld_and_mold() {
     }
 }
 
+/// gcc linking lua's objects into `out` with `flags`, sections collected.
+fn lua_link(flags: &[&str], out: &str) -> Vec<String> {
+    let mut argv: Vec<String> = vec!["gcc".into()];
+    argv.extend(flags.iter().map(|s| s.to_string()));
+    argv.extend(
+        ["lua.o", "liblua.a", "-lm", "-Wl,--gc-sections", "-o", out]
+            .iter()
+            .map(|s| s.to_string()),
+    );
+    argv
+}
+
 #[test]
 fn lua_executables_removed_sections_match_every_linker() {
     need_linkers();
@@ -107,13 +119,7 @@ fn lua_executables_removed_sections_match_every_linker() {
             ("dynamic", &["-Wl,-E", "-ldl"][..]),
             ("static", &["-static"][..]),
         ] {
-            let mut argv: Vec<String> = vec!["gcc".into()];
-            argv.extend(flags.iter().map(|s| s.to_string()));
-            argv.extend(
-                ["lua.o", "liblua.a", "-lm", "-Wl,--gc-sections", "-o", &out]
-                    .iter()
-                    .map(|s| s.to_string()),
-            );
+            let mut argv = lua_link(flags, &out);
             argv.extend(fuse(linker));
             let actual = linker_removed(&objs, &argv, PRINT);
             let report = tailor_gc(&objs, &[], &argv);
@@ -940,21 +946,7 @@ fn builtin_script_is_the_one_for_the_links_mode() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("lua").display().to_string();
     for flags in [&[][..], &["-no-pie"][..], &["-static"][..]] {
-        let mut argv: Vec<String> = vec!["gcc".into()];
-        argv.extend(flags.iter().map(|s| s.to_string()));
-        argv.extend(
-            [
-                "lua.o",
-                "liblua.a",
-                "-lm",
-                "-ldl",
-                "-Wl,--gc-sections",
-                "-o",
-                &out,
-            ]
-            .iter()
-            .map(|s| s.to_string()),
-        );
+        let argv = lua_link(&[flags, &["-ldl"]].concat(), &out);
         // The mode the driver gives ld.
         let driver = Command::new("gcc")
             .arg("-###")

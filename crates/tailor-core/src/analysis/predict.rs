@@ -53,12 +53,13 @@ impl LinkRead {
                         ToolKind::Linker => link_cmd.argv()[0].clone(),
                         ToolKind::Driver => "ld".to_string(),
                     };
-                    linker_args::parsed_default_script(
+                    linker_args::default_script(
                         &program,
                         None,
                         link_cmd.shared,
                         guess_pie(link_cmd),
                     )
+                    .map(linker_args::DefaultScript::parsed)
                 })
             });
             let words = linker_args::linker_command(link_cmd);

@@ -406,7 +406,6 @@ struct FileBytes<'n> {
     file: &'n str,
     kept: u64,
     removed: u64,
-    kept_alloc_bytes: u64,
     kept_count: usize,
     removed_count: usize,
     rows: String,
@@ -418,7 +417,6 @@ fn file_rows<'n>(n: &Prediction<'_>, o: &'n link_model::Obj<'_>) -> FileBytes<'n
         file: &o.display,
         kept: 0,
         removed: 0,
-        kept_alloc_bytes: 0,
         kept_count: 0,
         removed_count: 0,
         rows: String::new(),
@@ -430,7 +428,6 @@ fn file_rows<'n>(n: &Prediction<'_>, o: &'n link_model::Obj<'_>) -> FileBytes<'n
             row.kept_count += 1;
             if n.alloc(sec) {
                 row.kept += size;
-                row.kept_alloc_bytes += size;
             }
             return;
         }
@@ -470,10 +467,9 @@ fn gc_text(n: &Prediction<'_>) -> String {
     s.push_str(&format!("{:>10}  {:<40} FILE\n", "REMOVED", "SECTION"));
     let (mut kept_alloc_bytes, mut kept_count) = (0u64, 0usize);
     let (mut removed_bytes, mut removed_count) = (0u64, 0usize);
-    for f in &mut files {
+    for f in &files {
         s.push_str(&f.rows);
-        f.rows = String::new();
-        kept_alloc_bytes += f.kept_alloc_bytes;
+        kept_alloc_bytes += f.kept;
         kept_count += f.kept_count;
         removed_bytes += f.removed;
         removed_count += f.removed_count;

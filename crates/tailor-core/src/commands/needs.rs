@@ -137,7 +137,7 @@ pub fn run(opts: &NeedsOptions, out: &mut dyn Write) -> Result<Status> {
 }
 
 fn lossy(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+    crate::text::lossy(b).into_owned()
 }
 
 /// Builds the report from the analysis results.

@@ -368,7 +368,7 @@ fn library(v: &str) -> InputName {
 pub struct DefaultScript {
     pub text: String,
     pub default_emulation: String,
-    /// `text` parsed, when [`parsed_default_script`] fetched it (and it parses).
+    /// `text` parsed, when [`DefaultScript::parsed`] parsed it.
     pub parsed: Option<super::ldscript::Script>,
     /// The mode it was asked for: `-shared`, else `-pie` (their scripts differ: a
     /// position-dependent executable's defines `__rela_iplt_start` and `__rela_iplt_end`).
@@ -379,17 +379,14 @@ pub struct DefaultScript {
 /// The name tailor gives GNU ld's built-in script in messages and reports.
 const BUILTIN_SCRIPT: &str = "GNU ld's built-in script";
 
-/// [`default_script`], parsed too: the thread that waits for ld parses its script while the
-/// link's inputs are read.
-pub fn parsed_default_script(
-    program: &str,
-    emulation: Option<&str>,
-    shared: bool,
-    pie: bool,
-) -> Result<DefaultScript> {
-    let mut d = default_script(program, emulation, shared, pie)?;
-    d.parsed = super::ldscript::parse_text(d.text.as_bytes(), Path::new(BUILTIN_SCRIPT), &[]).ok();
-    Ok(d)
+impl DefaultScript {
+    /// The script with its text parsed (when it parses): the thread that waits for ld
+    /// parses it while the link's inputs are read.
+    pub fn parsed(mut self) -> Self {
+        self.parsed =
+            super::ldscript::parse_text(self.text.as_bytes(), Path::new(BUILTIN_SCRIPT), &[]).ok();
+        self
+    }
 }
 
 /// Runs `program --verbose` for the built-in script.

@@ -131,7 +131,7 @@ pub struct VerifyInputs<'r, 'a> {
 }
 
 fn lossy(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+    crate::text::lossy(b).into_owned()
 }
 
 /// A version as messages spell it: the name, or `(unversioned)` for the base.
