@@ -1,6 +1,6 @@
 //! What tailor tells about its own run, shared by every stage: `-v/--verbose` prints every
 //! command tailor runs (drivers, linkers, `strip`), one line each on stderr before it starts,
-//! as `make` echoes its recipes; `TAILOR_TIMINGS=1` prints each phase's time and memory.
+//! as `make` echoes its recipes, and what the input cache did; `TAILOR_TIMINGS=1` prints each phase's time and memory.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -22,6 +22,13 @@ pub fn command(command: &std::process::Command) {
         "tailor: running: {}",
         crate::inputs::link_command::shell_join(&argv)
     );
+}
+
+/// Prints `message()` on stderr, after `tailor: `, when the trace is on (what a cache did).
+pub fn note(message: impl FnOnce() -> String) {
+    if VERBOSE.load(Ordering::Relaxed) {
+        eprintln!("tailor: {}", message());
+    }
 }
 
 /// Phase timings on stderr when `TAILOR_TIMINGS` is set (for profiling; never in results).

@@ -118,8 +118,12 @@ fn tail_index(before: u8, last: u8) -> usize {
 impl<'a> ReverseTrie<'a> {
     /// Builds the trie of `names` read backwards.
     pub fn new(names: impl Iterator<Item = &'a [u8]>) -> Self {
-        // Build with per-node child lists, then flatten into sorted edge runs.
-        let mut children: Vec<Vec<(u8, u32)>> = vec![Vec::new()];
+        // Built with per-node child lists threaded through two flat arrays (first child, next
+        // sibling), then flattened into sorted edge runs: a `Vec` per node was 20,000
+        // allocations for musl's exports, three quarters of the build's 6 M instructions.
+        let mut first_child: Vec<Option<u32>> = vec![None];
+        let mut next_sibling: Vec<Option<u32>> = vec![None];
+        let mut byte_of: Vec<u8> = vec![0];
         let mut terminal: Vec<Option<&'a [u8]>> = vec![None];
         let mut trie = ReverseTrie::default();
         let (mut lo, mut hi) = (u8::MAX, 0u8);
@@ -132,14 +136,20 @@ impl<'a> ReverseTrie<'a> {
             trie.max_len = trie.max_len.max(name.len());
             let mut node = 0usize;
             for &b in name.iter().rev() {
-                node = match children[node].iter().find(|e| e.0 == b) {
-                    Some(&(_, child)) => child as usize,
+                let mut edge = first_child[node];
+                while let Some(c) = edge.filter(|&c| byte_of[c as usize] != b) {
+                    edge = next_sibling[c as usize];
+                }
+                node = match edge {
+                    Some(child) => child as usize,
                     None => {
-                        let child = children.len();
-                        children.push(Vec::new());
+                        let child = byte_of.len() as u32;
+                        byte_of.push(b);
+                        first_child.push(None);
                         terminal.push(None);
-                        children[node].push((b, child as u32));
-                        child
+                        next_sibling.push(first_child[node]);
+                        first_child[node] = Some(child);
+                        child as usize
                     }
                 };
             }
@@ -148,14 +158,25 @@ impl<'a> ReverseTrie<'a> {
         // Names hold no NUL; with none, the range is empty (one byte, never met: no ends).
         trie.filter.lo = lo.max(1);
         trie.filter.span = hi.saturating_sub(trie.filter.lo);
-        for (kids, end) in children.iter_mut().zip(terminal) {
+        trie.nodes.reserve(terminal.len());
+        trie.edges.reserve(terminal.len().saturating_sub(1));
+        let mut kids: Vec<(u8, u32)> = Vec::new();
+        for (node, end) in terminal.into_iter().enumerate() {
+            kids.clear();
+            let mut edge = first_child[node];
+            while let Some(c) = edge {
+                kids.push((byte_of[c as usize], c));
+                edge = next_sibling[c as usize];
+            }
             kids.sort_unstable();
             trie.nodes
                 .push((trie.edges.len() as u32, kids.len() as u32, end));
-            trie.edges.extend_from_slice(kids);
-        }
-        for &(byte, child) in children.first().map_or(&[][..], |k| k.as_slice()) {
-            trie.root[usize::from(byte)] = child;
+            trie.edges.extend_from_slice(&kids);
+            if node == 0 {
+                for &(byte, child) in &kids {
+                    trie.root[usize::from(byte)] = child;
+                }
+            }
         }
         trie
     }

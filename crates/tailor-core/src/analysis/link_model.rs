@@ -19,12 +19,14 @@ use crate::error::{Error, Result};
 use crate::hash::{FxHashMap, FxHashSet};
 use crate::inputs::ldscript::{self, InputItem};
 use crate::inputs::linker_args::{in_dir, InputName, LinkerArgs, LinkerInput};
-use crate::inputs::Mapped;
+use crate::inputs::{input_cache, Mapped};
 
-/// A file's bytes: read (small objects) or mapped (archives, libraries).
+/// A file's bytes: read (small objects), mapped (archives, libraries), or a part of the input
+/// cache's pack (small objects unchanged since it was written).
 pub enum Bytes {
     Owned(Vec<u8>),
     Mapped(Mapped),
+    Packed(std::sync::Arc<memmap2::Mmap>, std::ops::Range<usize>),
 }
 
 impl Bytes {
@@ -32,6 +34,7 @@ impl Bytes {
         match self {
             Bytes::Owned(v) => v,
             Bytes::Mapped(m) => m.bytes(),
+            Bytes::Packed(m, r) => &m[r.clone()],
         }
     }
 }
@@ -166,7 +169,7 @@ fn name_input<'a>(
     let head = match prefetched.get(path.as_os_str()) {
         Some(m) => {
             let guard = m.lock().unwrap_or_else(|e| e.into_inner());
-            let b = guard.as_deref().unwrap_or(&[]);
+            let b = guard.as_ref().map_or(&[][..], Bytes::get);
             let mut h = [0u8; 8];
             let n = b.len().min(8);
             h[..n].copy_from_slice(&b[..n]);
@@ -319,41 +322,123 @@ impl LinkFiles {
 
 /// Small input files read ahead (while the driver is still asked for its linker command), by
 /// their path's bytes (hashing a `Path` walks its components: 2% of `tailor gc` on musl).
-pub type Prefetched = FxHashMap<std::ffi::OsString, std::sync::Mutex<Option<Vec<u8>>>>;
+pub type Prefetched = FxHashMap<std::ffi::OsString, std::sync::Mutex<Option<Bytes>>>;
 
 /// Reads the files of `paths` smaller than 1 MiB in parallel (missing ones are skipped: the
-/// real read reports them).
+/// real read reports them), taking those unchanged since the last run from the input cache
+/// ([`input_cache`]) and writing it again when a settled file had to be read.
 pub fn prefetch(cwd: &Path, paths: &[PathBuf]) -> Prefetched {
-    paths
+    let pack_path = input_cache::pack_path(cwd, paths);
+    let pack = pack_path
+        .as_deref()
+        .and_then(|p| input_cache::Pack::open(p, paths));
+    let read: Vec<Option<ReadAhead>> = paths
         .par_iter()
-        .filter_map(|p| {
-            use std::io::Read;
-            use std::os::unix::fs::OpenOptionsExt;
-            // One path walk per file (open, by the path as given: relative paths walk from
-            // the working directory), then fstat on the handle: on musl's 1,346 objects the
-            // path walks are most of the time this takes. Non-blocking, so that a FIFO among
-            // the inputs does not wait for a writer (the real read refuses it by name).
-            let mut file = std::fs::OpenOptions::new()
-                .read(true)
-                .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
-                .open(p)
-                .ok()?;
-            let meta = file.metadata().ok()?;
-            if !meta.is_file() || meta.len() >= (1 << 20) {
-                return None;
-            }
-            // Exactly the size fstat gave, in one read: `read_to_end` would ask for the
-            // position (lseek), stat the file again and read once more to meet the end, three
-            // system calls more per file (4,000 for musl). A file that shrank since is read
-            // again by the real read.
-            let mut bytes = vec![0; meta.len() as usize];
-            file.read_exact(&mut bytes).ok()?;
-            Some((
-                in_dir(cwd, p).into_os_string(),
-                std::sync::Mutex::new(Some(bytes)),
-            ))
-        })
+        .enumerate()
+        .map(|(i, p)| read_ahead(cwd, p, pack.as_ref().map(|k| (k, i))))
+        .collect();
+    if let Some(pack_path) = &pack_path {
+        let cutoff = input_cache::settle_cutoff();
+        let stale = read
+            .iter()
+            .flatten()
+            .any(|r| !r.from_pack && r.identity.settled(cutoff));
+        if stale {
+            let files: Vec<input_cache::Packed> = read
+                .iter()
+                .enumerate()
+                .filter_map(|(slot, r)| {
+                    let r = r.as_ref()?;
+                    Some(input_cache::Packed {
+                        slot,
+                        path: paths[slot].as_os_str(),
+                        identity: r.identity,
+                        bytes: r.bytes.get(),
+                    })
+                })
+                .collect();
+            let written = input_cache::write(pack_path, &files, cutoff);
+            crate::trace::note(|| {
+                format!(
+                    "input cache: {} {}",
+                    if written { "wrote" } else { "could not write" },
+                    pack_path.display()
+                )
+            });
+        }
+        let hits = read.iter().flatten().filter(|r| r.from_pack).count();
+        crate::trace::note(|| {
+            format!(
+                "input cache: {hits} of {} inputs from {}",
+                paths.len(),
+                pack_path.display()
+            )
+        });
+    }
+    read.into_iter()
+        .flatten()
+        .map(|r| (r.key, std::sync::Mutex::new(Some(r.bytes))))
         .collect()
+}
+
+/// A file [`prefetch`] read.
+struct ReadAhead {
+    /// Its path from the working directory, as [`Prefetched`] is keyed.
+    key: std::ffi::OsString,
+    bytes: Bytes,
+    identity: input_cache::Identity,
+    from_pack: bool,
+}
+
+/// Reads `p` ahead: from `packed` (the pack and `p`'s place in it) when the file stats as it
+/// was packed, else from the file.
+fn read_ahead(
+    cwd: &Path,
+    p: &Path,
+    packed: Option<(&input_cache::Pack, usize)>,
+) -> Option<ReadAhead> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let key = || in_dir(cwd, p).into_os_string();
+    if let Some((pack, slot)) = packed {
+        let meta = std::fs::metadata(p).ok()?;
+        if !meta.is_file() {
+            return None;
+        }
+        let identity = input_cache::Identity::of(&meta);
+        if let Some((map, range)) = pack.get(slot, &identity) {
+            return Some(ReadAhead {
+                key: key(),
+                bytes: Bytes::Packed(map, range),
+                identity,
+                from_pack: true,
+            });
+        }
+    }
+    // One path walk per file (open, by the path as given: relative paths walk from the
+    // working directory), then fstat on the handle: on musl's 1,346 objects the path walks
+    // are most of the time this takes. Non-blocking, so that a FIFO among the inputs does not
+    // wait for a writer (the real read refuses it by name).
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(p)
+        .ok()?;
+    let meta = file.metadata().ok()?;
+    if !meta.is_file() || meta.len() >= (1 << 20) {
+        return None;
+    }
+    // Exactly the size fstat gave, in one read: `read_to_end` would ask for the position
+    // (lseek), stat the file again and read once more to meet the end, three system calls
+    // more per file (4,000 for musl). A file that shrank since is read again by the real read.
+    let mut bytes = vec![0; meta.len() as usize];
+    file.read_exact(&mut bytes).ok()?;
+    Some(ReadAhead {
+        key: key(),
+        bytes: Bytes::Owned(bytes),
+        identity: input_cache::Identity::of(&meta),
+        from_pack: false,
+    })
 }
 
 fn read_one(
@@ -368,7 +453,7 @@ fn read_one(
         .get(path.as_os_str())
         .and_then(|m| m.lock().unwrap_or_else(|e| e.into_inner()).take());
     let size = match &ready {
-        Some(b) => b.len() as u64,
+        Some(b) => b.get().len() as u64,
         None => std::fs::metadata(path)
             .map_err(|e| Error::io("reading link input", path, e))?
             .len(),
@@ -376,7 +461,7 @@ fn read_one(
     // Objects are small (musl's average 3 KB): one read beats mmap + munmap, which
     // serialize on the process's mmap lock.
     let bytes = if let Some(b) = ready {
-        Bytes::Owned(b)
+        b
     } else if size < (1 << 20) {
         Bytes::Owned(std::fs::read(path).map_err(|e| Error::io("reading link input", path, e))?)
     } else {

@@ -137,6 +137,11 @@ impl LinkRead {
         Ok(version)
     }
 
+    /// The script's rules, compiled to place sections (none without a script).
+    pub fn placer(&self) -> Option<Placer<'_>> {
+        self.script.as_ref().map(Placer::new)
+    }
+
     /// The symbols tailor's model of this link resolves (`tailor diff -- LINK`).
     pub fn resolve(&self) -> Result<Link<'_>> {
         let mut link = link_model::resolve(&self.files, &self.undefined)?;
@@ -271,7 +276,18 @@ pub fn mark<'r>(
     exports: PredictedExports,
     t: &mut Timings,
 ) -> Prediction<'r> {
-    let placer = read.script.as_ref().map(Placer::new);
+    mark_placed(read, link, read.placer(), exports, t)
+}
+
+/// [`mark`] with the script's rules already compiled (`placer`: [`LinkRead::placer`], built
+/// while the link resolves).
+pub fn mark_placed<'r>(
+    read: &'r LinkRead,
+    link: Link<'r>,
+    placer: Option<Placer<'r>>,
+    exports: PredictedExports,
+    t: &mut Timings,
+) -> Prediction<'r> {
     let result = gc::collect(&link, &options(read, &exports, placer.as_ref()));
     t.phase("marked");
     Prediction {

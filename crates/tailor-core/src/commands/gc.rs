@@ -123,12 +123,17 @@ pub fn run(
         return Err(e);
     }
     let read = read?;
-    // The link resolves while the exports' rules are made (a plan reads its consumers).
-    let (rules, link) = std::thread::scope(|s| {
+    // The link resolves (and the script's rules compile) while the exports' rules are made (a
+    // plan reads its consumers).
+    let (rules, link, placer) = std::thread::scope(|s| {
         let link = s.spawn(|| read.resolve());
+        let placer = s.spawn(|| read.placer());
         let rules = export_rules(cmd, &link_cmd, &read, provider, log);
         let link = link.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
-        (rules, link)
+        let placer = placer
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (rules, link, placer)
     });
     let (version, dynamic_list) = rules?;
     let link = link?;
@@ -138,7 +143,7 @@ pub fn run(
         dynamic_list,
         by_name: cmd.by_name,
     };
-    let prediction = predict::mark(&read, link, exports, &mut t);
+    let prediction = predict::mark_placed(&read, link, placer, exports, &mut t);
     let status = report(&prediction, cmd, query, out, log, &mut t);
     // The process ends here: its exit hands the link's memory back at once, where dropping
     // it (some 20,000 allocations, most made on rayon's threads) took a fifth of the main
@@ -476,7 +481,21 @@ fn gc_text(n: &Prediction<'_>) -> String {
     }
     s.push('\n');
     files.retain(|f| f.removed > 0 || f.kept > 0);
-    files.sort_by(|a, b| b.removed.cmp(&a.removed).then(a.file.cmp(b.file)));
+    // Only the first 20 are listed, so only they are sorted (the whole sort of musl's 1,343
+    // files was 6% of the main thread's instructions); the rest are summed. Ties go by name,
+    // then by the order on the command line, as the stable sort this replaces put them.
+    let order = |a: &(usize, FileBytes<'_>), b: &(usize, FileBytes<'_>)| {
+        (b.1.removed.cmp(&a.1.removed))
+            .then(a.1.file.cmp(b.1.file))
+            .then(a.0.cmp(&b.0))
+    };
+    let mut files: Vec<(usize, FileBytes<'_>)> = files.into_iter().enumerate().collect();
+    if files.len() > 20 {
+        files.select_nth_unstable_by(20, order);
+    }
+    let top = 20.min(files.len());
+    files[..top].sort_unstable_by(order);
+    let files: Vec<FileBytes<'_>> = files.into_iter().map(|(_, f)| f).collect();
     s.push_str(&format!(
         "{:>10} {:>10}  FILE (by bytes removed)\n",
         "KEPT", "REMOVED"

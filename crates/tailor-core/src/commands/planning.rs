@@ -86,9 +86,17 @@ impl<'p, 'a> Planning<'p, 'a> {
     /// to the plan, so the list exports nothing beyond it here (on mold it would otherwise
     /// hide by-name roots behind exports).
     pub fn predict_link<'r>(&self, read: &'r LinkRead, t: &mut Timings) -> Result<Prediction<'r>> {
-        let link = read.resolve()?;
+        // The script's rules compile while the link resolves.
+        let (link, placer) = rayon::join(|| read.resolve(), || read.placer());
+        let link = link?;
         t.phase("resolved");
-        Ok(self.mark_link(read, link, t))
+        Ok(predict::mark_placed(
+            read,
+            link,
+            placer,
+            self.predicted_exports(read),
+            t,
+        ))
     }
 
     /// [`Self::predict_link`] on a link already resolved.
@@ -98,12 +106,16 @@ impl<'p, 'a> Planning<'p, 'a> {
         link: crate::analysis::link_model::Link<'r>,
         t: &mut Timings,
     ) -> Prediction<'r> {
-        let exports = PredictedExports {
+        predict::mark(read, link, self.predicted_exports(read), t)
+    }
+
+    /// The exports the provider's link is predicted with: the plan's.
+    fn predicted_exports(&self, read: &LinkRead) -> PredictedExports {
+        PredictedExports {
             version: self.base_rules(read.linker),
             dynamic_list: VersionRules::default(),
             by_name: self.by_name,
-        };
-        predict::mark(read, link, exports, t)
+        }
     }
 
     /// The fixed point's by-name roots as hits on the provider's exports.

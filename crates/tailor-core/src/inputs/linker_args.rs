@@ -397,16 +397,32 @@ pub fn default_script(
     pie: bool,
 ) -> Result<DefaultScript> {
     let program = bfd_program(program);
-    let mut c = Command::new(&program);
-    c.arg("--verbose");
+    let mut args = vec!["--verbose"];
     if let Some(m) = emulation {
-        c.arg("-m").arg(m);
+        args.extend(["-m", m]);
     }
     if shared {
-        c.arg("-shared");
+        args.push("-shared");
     } else if pie {
-        c.arg("-pie");
+        args.push("-pie");
     }
+    // The script is a function of ld's binary, its arguments and LDEMULATION: kept in the
+    // input cache while the binary is unchanged.
+    let kept = super::input_cache::ToolOutput::for_program(&program, &args, &["LDEMULATION"]);
+    if let Some(stdout) = kept.as_ref().and_then(|k| k.read()) {
+        if let Ok(script) = script_of_verbose(&program, &stdout, "", &[]) {
+            crate::trace::note(|| {
+                format!(
+                    "{program} {}: from the cache {}",
+                    args.join(" "),
+                    kept.as_ref().map_or(Path::new(""), |k| k.path()).display()
+                )
+            });
+            return Ok(script.with_mode(shared, pie));
+        }
+    }
+    let mut c = Command::new(&program);
+    c.args(&args);
     crate::trace::command(&c);
     let out = c.output().map_err(|e| {
         Error::spawn(
@@ -416,7 +432,24 @@ pub fn default_script(
             e,
         )
     })?;
-    let text = String::from_utf8_lossy(&out.stdout);
+    let script = script_of_verbose(&program, &out.stdout, &out.status.to_string(), &out.stderr)?;
+    if let Some(k) = &kept {
+        if out.status.success() {
+            k.write(&out.stdout);
+        }
+    }
+    Ok(script.with_mode(shared, pie))
+}
+
+/// The built-in script in `ld --verbose`'s `stdout` (`status` and `stderr` for the error when
+/// there is none).
+fn script_of_verbose(
+    program: &str,
+    stdout: &[u8],
+    status: &str,
+    stderr: &[u8],
+) -> Result<DefaultScript> {
+    let text = String::from_utf8_lossy(stdout);
     let default_emulation = text
         .lines()
         .skip_while(|l| !l.contains("Supported emulations"))
@@ -433,17 +466,26 @@ pub fn default_script(
         return Err(Error::Tool {
             what: "reading GNU ld's default linker script",
             command: format!("{program} --verbose"),
-            status: out.status.to_string(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            status: status.to_string(),
+            stderr: String::from_utf8_lossy(stderr).into_owned(),
         });
     }
     Ok(DefaultScript {
         text: body.join("\n"),
         default_emulation,
         parsed: None,
-        shared,
-        pie: pie && !shared,
+        shared: false,
+        pie: false,
     })
+}
+
+impl DefaultScript {
+    /// The script recorded as the one for a `shared` or `pie` link.
+    fn with_mode(mut self, shared: bool, pie: bool) -> Self {
+        self.shared = shared;
+        self.pie = pie && !shared;
+        self
+    }
 }
 
 /// The script that places a link's sections: `explicit` (`--script`), else the command's

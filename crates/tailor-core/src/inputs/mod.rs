@@ -4,6 +4,7 @@
 //! mapped and read (`analysis::read_inputs`), in parallel.
 
 pub(crate) mod driver_options;
+pub mod input_cache;
 pub mod ldscript;
 pub mod libtool;
 pub mod link_command;
