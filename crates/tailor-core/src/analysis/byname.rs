@@ -32,15 +32,15 @@ pub struct ByNameHit<'a> {
 /// A trie of reversed export names.
 #[derive(Debug)]
 pub struct ReverseTrie<'a> {
-    /// Per node: (first edge, edge count), [`TERMINAL`] set in the count when a name ends
-    /// there (eight bytes a node: a walk's steps mostly hit L1).
-    nodes: Vec<(u32, u32)>,
+    /// The nodes, the root first: each node's children one run sorted by byte, the runs in
+    /// depth-first order (a chain of single children is one stretch of memory). A step is
+    /// a search of one run, which holds what the next step needs: the walks from string
+    /// ends miss the caches at each step, and a node and its edges apart were two misses.
+    nodes: Vec<Node>,
     /// Per node, the name ending there.
     names: Vec<Option<&'a [u8]>>,
     /// The nodes four bytes deep, by those bytes: a walk from a string's end starts there.
     quads: QuadNodes,
-    /// Edges (byte, child), grouped by node, sorted by byte within a node.
-    edges: Vec<(u8, u32)>,
     /// The root's children by last byte (0: none).
     root: [u32; 256],
     /// What the end of a string that can end in an export looks like.
@@ -57,7 +57,6 @@ impl Default for ReverseTrie<'_> {
             nodes: Vec::new(),
             names: Vec::new(),
             quads: QuadNodes::default(),
-            edges: Vec::new(),
             root: [0; 256],
             filter: Box::new(EndFilter {
                 tails: [0; 1024],
@@ -154,7 +153,18 @@ fn quad_index(four: u32) -> usize {
     (four.wrapping_mul(0x9E37_79B1) >> 16) as usize
 }
 
-/// [`ReverseTrie::nodes`]: a name ends at the node.
+/// A node of [`ReverseTrie`].
+#[derive(Debug, Clone, Copy, Default)]
+struct Node {
+    /// Where the node's children are in [`ReverseTrie::nodes`].
+    first: u32,
+    /// How many children, with [`TERMINAL`] set when a name ends at the node.
+    count: u32,
+    /// The byte on the edge from the node's parent.
+    byte: u8,
+}
+
+/// [`Node::count`]: a name ends at the node.
 const TERMINAL: u32 = 1 << 31;
 
 /// The trie's nodes four bytes deep, by their four bytes ([`last_four`] of a name): an open
@@ -258,32 +268,47 @@ impl<'a> ReverseTrie<'a> {
         // Names hold no NUL; with none, the range is empty (one byte, never met: no ends).
         trie.filter.lo = lo.max(1);
         trie.filter.span = hi.saturating_sub(trie.filter.lo);
-        // The nodes four bytes deep: (their four bytes, node | SHORT), found depth first.
+        // Lay the nodes out depth first, each node's children one sorted run; note the nodes
+        // four bytes deep: (their four bytes, node | SHORT).
         let mut quads = Vec::new();
-        let mut stack = vec![(0u32, 0u32, 0usize, false)];
-        while let Some((node, four, depth, short)) = stack.pop() {
+        trie.nodes.push(Node::default());
+        trie.names.push(None);
+        // (node in `children`, its place in `nodes`, its four last bytes, depth, a name
+        // shorter than four bytes ends on the way).
+        let mut stack = vec![(0usize, 0usize, 0u32, 0usize, false)];
+        while let Some((old, at, four, depth, short)) = stack.pop() {
             if depth == 4 {
-                quads.push((four, node | if short { SHORT } else { 0 }));
-                continue;
+                quads.push((four, at as u32 | if short { SHORT } else { 0 }));
             }
-            let short = short || (depth > 0 && terminal[node as usize].is_some());
-            for &(b, child) in &children[node as usize] {
+            let short = short || (depth > 0 && terminal[old].is_some());
+            trie.names[at] = terminal[old];
+            let kids = &mut children[old];
+            kids.sort_unstable();
+            let first = trie.nodes.len();
+            let flag = if terminal[old].is_some() { TERMINAL } else { 0 };
+            trie.nodes[at].first = first as u32;
+            trie.nodes[at].count = kids.len() as u32 | flag;
+            for &(byte, _) in kids.iter() {
+                trie.nodes.push(Node {
+                    byte,
+                    ..Node::default()
+                });
+                trie.names.push(None);
+            }
+            // Visited in byte order: the first child's run comes right after this one.
+            for (i, &(b, child)) in kids.iter().enumerate().rev() {
                 // Read backwards: the byte `depth` from the end goes `depth` bytes down.
-                let four = four | u32::from(b) << (8 * (3 - depth));
-                stack.push((child, four, depth + 1, short));
+                let four = match depth {
+                    0..4 => four | u32::from(b) << (8 * (3 - depth)),
+                    _ => four,
+                };
+                stack.push((child as usize, first + i, four, depth + 1, short));
             }
         }
         trie.quads = QuadNodes::new(&quads);
-        for (kids, end) in children.iter_mut().zip(terminal) {
-            kids.sort_unstable();
-            let flag = if end.is_some() { TERMINAL } else { 0 };
-            trie.nodes
-                .push((trie.edges.len() as u32, kids.len() as u32 | flag));
-            trie.names.push(end);
-            trie.edges.extend_from_slice(kids);
-        }
-        for &(byte, child) in children.first().map_or(&[][..], |k| k.as_slice()) {
-            trie.root[usize::from(byte)] = child;
+        let root = trie.nodes[0];
+        for i in root.first..root.first + (root.count & !TERMINAL) {
+            trie.root[usize::from(trie.nodes[i as usize].byte)] = i;
         }
         trie
     }
@@ -306,13 +331,13 @@ impl<'a> ReverseTrie<'a> {
     }
 
     fn child(&self, node: u32, byte: u8) -> Option<u32> {
-        let &(start, len) = self.nodes.get(node as usize)?;
-        let len = len & !TERMINAL;
-        let edges = self.edges.get(start as usize..(start + len) as usize)?;
-        edges
-            .binary_search_by_key(&byte, |e| e.0)
+        let &Node { first, count, .. } = self.nodes.get(node as usize)?;
+        let run = self
+            .nodes
+            .get(first as usize..(first + (count & !TERMINAL)) as usize)?;
+        run.binary_search_by_key(&byte, |n| n.byte)
             .ok()
-            .map(|i| edges[i].1)
+            .map(|i| first + i as u32)
     }
 
     /// Every export that is a suffix of the string ending just before `data[end]` (a NUL),
@@ -368,7 +393,7 @@ impl<'a> ReverseTrie<'a> {
         if self
             .nodes
             .get(node as usize)
-            .is_some_and(|n| n.1 & TERMINAL != 0)
+            .is_some_and(|n| n.count & TERMINAL != 0)
         {
             if let Some(&Some(name)) = self.names.get(node as usize) {
                 let whole = pos == 0 || data[pos - 1] == 0;
