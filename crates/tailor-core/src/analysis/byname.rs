@@ -6,9 +6,10 @@
 //! not only the whole string. Over-keeping a name costs bytes; missing one crashes the program.
 //!
 //! The scan makes one pass over the data, 64 bytes at a time: a bit mask of the NULs gives the
-//! ends of the strings at least as long as the shortest export, an 8 KiB table of the exports'
-//! last two bytes rejects most of those, and a trie of the reversed export names is walked
-//! backwards from the rest, a few steps each. (Hashing every suffix of every string instead
+//! ends of the strings at least as long as the shortest export, two 8 KiB tables (of a hash of
+//! the exports' last four bytes, and of the short exports' last two) reject most of those, and
+//! a trie of the reversed export names is walked backwards from the rest, starting four bytes
+//! deep where it can, a few steps each. (Hashing every suffix of every string instead
 //! took 4 s over the `dlsym` users of /usr; a trie walk from every NUL, 0.49 s of CPU; this,
 //! about 0.2 s, near the 0.15 s a plain count of their NULs takes on the same machine.)
 
@@ -31,10 +32,15 @@ pub struct ByNameHit<'a> {
 /// A trie of reversed export names.
 #[derive(Debug)]
 pub struct ReverseTrie<'a> {
-    /// Per node: (first edge, edge count, name ending here).
-    nodes: Vec<(u32, u32, Option<&'a [u8]>)>,
-    /// Edges (byte, child), grouped by node, sorted by byte within a node.
-    edges: Vec<(u8, u32)>,
+    /// The nodes, the root first: each node's children one run sorted by byte, the runs in
+    /// depth-first order (a chain of single children is one stretch of memory). A step is
+    /// a search of one run, which holds what the next step needs: the walks from string
+    /// ends miss the caches at each step, and a node and its edges apart were two misses.
+    nodes: Vec<Node>,
+    /// Per node, the name ending there.
+    names: Vec<Option<&'a [u8]>>,
+    /// The nodes four bytes deep, by those bytes: a walk from a string's end starts there.
+    quads: QuadNodes,
     /// The root's children by last byte (0: none).
     root: [u32; 256],
     /// What the end of a string that can end in an export looks like.
@@ -49,10 +55,12 @@ impl Default for ReverseTrie<'_> {
     fn default() -> Self {
         ReverseTrie {
             nodes: Vec::new(),
-            edges: Vec::new(),
+            names: Vec::new(),
+            quads: QuadNodes::default(),
             root: [0; 256],
             filter: Box::new(EndFilter {
                 tails: [0; 1024],
+                quads: [0; 1024],
                 lo: u8::MAX,
                 span: 0,
             }),
@@ -62,17 +70,25 @@ impl Default for ReverseTrie<'_> {
     }
 }
 
-/// One bit per (byte before the last, last byte) pair: see [`EndFilter::tails`].
+/// One bit per (byte before the last, last byte) pair: see [`EndFilter::tails`]; or per
+/// hash of four last bytes: [`EndFilter::quads`].
 type TailSet = [u64; 1024];
 
-/// The tests a string's end passes before the trie is walked from it, both exact (a string
-/// that fails one ends in no export), sized for L1.
+/// The tests a string's end passes before the trie is walked from it, exact (a string that
+/// fails them ends in no export), sized for L1.
 #[derive(Debug, Clone)]
 struct EndFilter {
     /// One bit per (byte before the last, last byte) of a string that can end in an export
-    /// (any first byte for a one-byte name; 0 stands for "no byte", the string's start):
-    /// 8 KiB, so most strings are rejected with one L1 load.
+    /// of at most three bytes (any first byte for a one-byte name; 0 stands for "no byte",
+    /// the string's start): 8 KiB, so most strings are rejected with two L1 loads.
     tails: TailSet,
+    /// One bit per [`quad_index`] of the last four bytes of an export of four bytes or more.
+    /// Of the 1.46 M ends the block masks let through over /usr's `dlsym` users, a table of
+    /// the last two bytes of every export passed 763 K, and the trie walks from them failed
+    /// at the third byte or later (3.3 M trie steps, about 60% of the scan's time); this
+    /// table with the two-byte one of the short names passes 316 K (whole_blocks: 380 M
+    /// instructions under callgrind to 316 M).
+    quads: TailSet,
     /// Every byte of every name is in `lo ..= lo + span` (`lo` is at least 1): the last
     /// bytes before a NUL are tested against it in the block masks, sixteen bytes at a time
     /// (C names are `.`..`z`; the bytes of binary tables mostly are not).
@@ -86,9 +102,17 @@ impl EndFilter {
     fn all() -> Self {
         EndFilter {
             tails: [!0; 1024],
+            quads: [!0; 1024],
             lo: 1,
             span: 254,
         }
+    }
+
+    /// Whether the string ending just before `data[nul]` can end in an export.
+    #[inline(always)]
+    fn passes(&self, data: &[u8], nul: usize) -> bool {
+        let q = quad_index(last_four(data, nul));
+        self.quads[q / 64] & 1 << (q % 64) != 0 || tail_in(&self.tails, data, nul)
     }
 
     /// Whether `b` is in the names' byte range.
@@ -108,6 +132,102 @@ fn tail_in(set: &TailSet, data: &[u8], nul: usize) -> bool {
     };
     let i = tail_index(before, last);
     set[i / 64] & 1 << (i % 64) != 0
+}
+
+/// The four bytes before `data[end]`, the first in the low byte (a byte before `data` as 0).
+#[inline(always)]
+fn last_four(data: &[u8], end: usize) -> u32 {
+    match end.checked_sub(4).and_then(|at| data.get(at..end)) {
+        Some(&[a, b, c, d]) => u32::from_le_bytes([a, b, c, d]),
+        _ => data
+            .get(..end)
+            .unwrap_or(&[])
+            .iter()
+            .fold(0, |w, &b| w >> 8 | u32::from(b) << 24),
+    }
+}
+
+/// Index in [`EndFilter::quads`] of four last bytes (a multiplicative hash to 16 bits).
+#[inline(always)]
+fn quad_index(four: u32) -> usize {
+    (four.wrapping_mul(0x9E37_79B1) >> 16) as usize
+}
+
+/// A node of [`ReverseTrie`].
+#[derive(Debug, Clone, Copy, Default)]
+struct Node {
+    /// Where the node's children are in [`ReverseTrie::nodes`].
+    first: u32,
+    /// How many children, with [`TERMINAL`] set when a name ends at the node.
+    count: u32,
+    /// The byte on the edge from the node's parent.
+    byte: u8,
+}
+
+/// [`Node::count`]: a name ends at the node.
+const TERMINAL: u32 = 1 << 31;
+
+/// The trie's nodes four bytes deep, by their four bytes ([`last_four`] of a name): an open
+/// addressing table, probed linearly from the [`quad_index`] hash. Of the 316 K walks from
+/// string ends that pass [`EndFilter`] over /usr's `dlsym` users, most match four bytes or
+/// more (278 K); starting those four bytes deep took the walks' 1.8 M steps to 0.69 M
+/// (whole_blocks: 316 M instructions under callgrind to 262 M).
+#[derive(Debug, Default)]
+struct QuadNodes {
+    /// (four bytes, node); node 0 (the root) marks an empty slot. [`SHORT`] set in the node:
+    /// a name of fewer than four bytes ends on the way there (the walk starts at the root).
+    slots: Vec<(u32, u32)>,
+    /// Bits of the hash that index `slots` (its length is `1 << bits`).
+    bits: u32,
+}
+
+/// [`QuadNodes::slots`]: a shorter name ends between the root and the node.
+const SHORT: u32 = 1 << 31;
+
+impl QuadNodes {
+    /// The table of `nodes`, (four bytes, node | [`SHORT`]) with distinct four bytes.
+    fn new(nodes: &[(u32, u32)]) -> Self {
+        let bits = (nodes.len() * 2)
+            .next_power_of_two()
+            .max(16)
+            .trailing_zeros();
+        let mut table = QuadNodes {
+            slots: vec![(0, 0); 1 << bits],
+            bits,
+        };
+        let mask = table.slots.len() - 1;
+        for &(four, node) in nodes {
+            let mut i = table.slot(four);
+            while table.slots[i].1 != 0 {
+                i = (i + 1) & mask;
+            }
+            table.slots[i] = (four, node);
+        }
+        table
+    }
+
+    /// Where a probe for `four` starts.
+    #[inline(always)]
+    fn slot(&self, four: u32) -> usize {
+        (four.wrapping_mul(0x9E37_79B1) >> (32 - self.bits)) as usize
+    }
+
+    /// The node (and [`SHORT`]) four bytes deep for `four`, if there is one.
+    #[inline(always)]
+    fn get(&self, four: u32) -> Option<u32> {
+        let mask = self.slots.len().checked_sub(1)?;
+        let mut i = self.slot(four);
+        loop {
+            let &(key, node) = self.slots.get(i)?;
+            if node == 0 {
+                return None;
+            }
+            if key == four {
+                return Some(node);
+            }
+            i = (i + 1) & mask;
+        }
+    }
 }
 
 /// Index of the (byte before the last, last byte) pair in [`ReverseTrie::tails`].
@@ -158,31 +278,65 @@ impl<'a> ReverseTrie<'a> {
         // Names hold no NUL; with none, the range is empty (one byte, never met: no ends).
         trie.filter.lo = lo.max(1);
         trie.filter.span = hi.saturating_sub(trie.filter.lo);
-        trie.nodes.reserve(terminal.len());
-        trie.edges.reserve(terminal.len().saturating_sub(1));
+        // Lay the nodes out depth first, each node's children one sorted run; note the nodes
+        // four bytes deep: (their four bytes, node | SHORT).
+        let mut quads = Vec::new();
         let mut kids: Vec<(u8, u32)> = Vec::new();
-        for (node, end) in terminal.into_iter().enumerate() {
+        trie.nodes.push(Node::default());
+        trie.names.push(None);
+        // (node as built, its place in `nodes`, its four last bytes, depth, a name
+        // shorter than four bytes ends on the way).
+        let mut stack = vec![(0usize, 0usize, 0u32, 0usize, false)];
+        while let Some((old, at, four, depth, short)) = stack.pop() {
+            if depth == 4 {
+                quads.push((four, at as u32 | if short { SHORT } else { 0 }));
+            }
+            let short = short || (depth > 0 && terminal[old].is_some());
+            trie.names[at] = terminal[old];
             kids.clear();
-            let mut edge = first_child[node];
+            let mut edge = first_child[old];
             while let Some(c) = edge {
                 kids.push((byte_of[c as usize], c));
                 edge = next_sibling[c as usize];
             }
             kids.sort_unstable();
-            trie.nodes
-                .push((trie.edges.len() as u32, kids.len() as u32, end));
-            trie.edges.extend_from_slice(&kids);
-            if node == 0 {
-                for &(byte, child) in &kids {
-                    trie.root[usize::from(byte)] = child;
-                }
+            let first = trie.nodes.len();
+            let flag = if terminal[old].is_some() { TERMINAL } else { 0 };
+            trie.nodes[at].first = first as u32;
+            trie.nodes[at].count = kids.len() as u32 | flag;
+            for &(byte, _) in kids.iter() {
+                trie.nodes.push(Node {
+                    byte,
+                    ..Node::default()
+                });
+                trie.names.push(None);
             }
+            // Visited in byte order: the first child's run comes right after this one.
+            for (i, &(b, child)) in kids.iter().enumerate().rev() {
+                // Read backwards: the byte `depth` from the end goes `depth` bytes down.
+                let four = match depth {
+                    0..4 => four | u32::from(b) << (8 * (3 - depth)),
+                    _ => four,
+                };
+                stack.push((child as usize, first + i, four, depth + 1, short));
+            }
+        }
+        trie.quads = QuadNodes::new(&quads);
+        let root = trie.nodes[0];
+        for i in root.first..root.first + (root.count & !TERMINAL) {
+            trie.root[usize::from(trie.nodes[i as usize].byte)] = i;
         }
         trie
     }
 
-    /// Marks the last two bytes of `name` (of a one-byte name: that byte after any byte).
+    /// Marks the last four bytes of `name` in the quad table, or, for a name of up to three
+    /// bytes, its last two (of a one-byte name: that byte after any byte) in the pair table.
     fn add_tail(&mut self, name: &[u8]) {
+        if name.len() >= 4 {
+            let q = quad_index(last_four(name, name.len()));
+            self.filter.quads[q / 64] |= 1 << (q % 64);
+            return;
+        }
         let tails = &mut self.filter.tails;
         let mut set = |i: usize| tails[i / 64] |= 1 << (i % 64);
         match name {
@@ -193,12 +347,13 @@ impl<'a> ReverseTrie<'a> {
     }
 
     fn child(&self, node: u32, byte: u8) -> Option<u32> {
-        let &(start, len, _) = self.nodes.get(node as usize)?;
-        let edges = self.edges.get(start as usize..(start + len) as usize)?;
-        edges
-            .binary_search_by_key(&byte, |e| e.0)
+        let &Node { first, count, .. } = self.nodes.get(node as usize)?;
+        let run = self
+            .nodes
+            .get(first as usize..(first + (count & !TERMINAL)) as usize)?;
+        run.binary_search_by_key(&byte, |n| n.byte)
             .ok()
-            .map(|i| edges[i].1)
+            .map(|i| first + i as u32)
     }
 
     /// Every export that is a suffix of the string ending just before `data[end]` (a NUL),
@@ -211,6 +366,18 @@ impl<'a> ReverseTrie<'a> {
     ) {
         let mut node = 0u32;
         let mut pos = end;
+        // Four bytes down at once when no shorter name ends on the way (the four bytes are
+        // names' bytes, so none is NUL: the string goes on that far).
+        if let Some(deep) = end
+            .checked_sub(4)
+            .and_then(|_| self.quads.get(last_four(data, end)))
+        {
+            if deep & SHORT == 0 {
+                node = deep;
+                pos = end - 4;
+                self.found_at(data, node, pos, &mut found);
+            }
+        }
         while pos > 0 {
             let b = data[pos - 1];
             if b == 0 {
@@ -226,7 +393,25 @@ impl<'a> ReverseTrie<'a> {
                 None => return,
             }
             pos -= 1;
-            if let Some(&(_, _, Some(name))) = self.nodes.get(node as usize) {
+            self.found_at(data, node, pos, &mut found);
+        }
+    }
+
+    /// Reports the name ending at `node`, if any, found at `data[pos]`.
+    #[inline(always)]
+    fn found_at(
+        &self,
+        data: &[u8],
+        node: u32,
+        pos: usize,
+        found: &mut impl FnMut(&'a [u8], usize, bool),
+    ) {
+        if self
+            .nodes
+            .get(node as usize)
+            .is_some_and(|n| n.count & TERMINAL != 0)
+        {
+            if let Some(&Some(name)) = self.names.get(node as usize) {
                 let whole = pos == 0 || data[pos - 1] == 0;
                 found(name, pos, !whole);
             }
@@ -434,7 +619,6 @@ fn string_ends<const N: u32>(
     filter: &EndFilter,
     mut f: impl FnMut(usize),
 ) {
-    let tails = &filter.tails;
     let to = to.min(data.len());
     // Bit i of `prev`: byte i of the block before is in the names' range (none before
     // `data`); such a byte is not NUL.
@@ -443,23 +627,26 @@ fn string_ends<const N: u32>(
         None => 0,
     };
     #[cfg(target_arch = "x86_64")]
-    let (base, prev) = if std::arch::is_x86_feature_detected!("avx2") {
+    let (base, prev) = if std::arch::is_x86_feature_detected!("avx512bw") {
+        // SAFETY: the CPU has AVX-512BW (detected just above).
+        unsafe { whole_blocks_avx512::<N>(data, from, to, filter, prev, &mut f) }
+    } else if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU has AVX2 (detected just above).
         unsafe { whole_blocks_avx2::<N>(data, from, to, filter, prev, &mut f) }
     } else {
-        // SAFETY: without AVX2 `whole_blocks` requires nothing.
-        unsafe { whole_blocks::<N, false>(data, from, to, filter, prev, &mut f) }
+        // SAFETY: with `SSE2` `whole_blocks` requires nothing.
+        unsafe { whole_blocks::<N, SSE2>(data, from, to, filter, prev, &mut f) }
     };
     #[cfg(not(target_arch = "x86_64"))]
-    // SAFETY: without AVX2 `whole_blocks` requires nothing.
-    let (base, prev) = unsafe { whole_blocks::<N, false>(data, from, to, filter, prev, &mut f) };
+    // SAFETY: with `SSE2` `whole_blocks` requires nothing.
+    let (base, prev) = unsafe { whole_blocks::<N, SSE2>(data, from, to, filter, prev, &mut f) };
     if base < to {
         // The last, partial block: bytes past its end count as not NUL, so end nothing.
         let (nul, named) = masks(data.get(base..to).unwrap_or(&[]), filter);
         let mut ends = nul & long_enough::<N>(named, prev);
         while ends != 0 {
             let nul = base + ends.trailing_zeros() as usize;
-            if tail_in(tails, data, nul) {
+            if filter.passes(data, nul) {
                 f(nul);
             }
             ends &= ends - 1;
@@ -468,13 +655,14 @@ fn string_ends<const N: u32>(
 }
 
 /// The whole 64-byte blocks of `data[base..to]` for [`string_ends`], `prev` the range mask
-/// of the block before; gives where they end and the last one's range mask. `AVX2`: the
-/// masks from [`masks64_avx2`].
+/// of the block before; gives where they end and the last one's range mask. `SIMD`: the
+/// masks from [`masks64`] ([`SSE2`], or the bytes one at a time off x86_64),
+/// [`masks64_avx2`] ([`AVX2`]) or [`masks64_avx512`] ([`AVX512`]).
 ///
 /// # Safety
-/// With `AVX2`, the CPU must have AVX2.
+/// With [`AVX2`], the CPU must have AVX2; with [`AVX512`], AVX-512BW.
 #[inline(always)]
-unsafe fn whole_blocks<const N: u32, const AVX2: bool>(
+unsafe fn whole_blocks<const N: u32, const SIMD: u8>(
     data: &[u8],
     mut base: usize,
     to: usize,
@@ -482,13 +670,14 @@ unsafe fn whole_blocks<const N: u32, const AVX2: bool>(
     mut prev: u64,
     f: &mut impl FnMut(usize),
 ) -> (usize, u64) {
-    let tails = &filter.tails;
     while let Some(block) = data.get(base..to).and_then(|rest| rest.first_chunk::<64>()) {
         #[cfg(target_arch = "x86_64")]
-        let (nul, named) = match AVX2 {
+        let (nul, named) = match SIMD {
+            // SAFETY: with `AVX512` the CPU has AVX-512BW (this function's contract).
+            AVX512 => unsafe { masks64_avx512(block, filter) },
             // SAFETY: with `AVX2` the CPU has AVX2 (this function's contract).
-            true => unsafe { masks64_avx2(block, filter) },
-            false => masks64(block, filter),
+            AVX2 => unsafe { masks64_avx2(block, filter) },
+            _ => masks64(block, filter),
         };
         #[cfg(not(target_arch = "x86_64"))]
         let (nul, named) = masks64(block, filter);
@@ -496,7 +685,7 @@ unsafe fn whole_blocks<const N: u32, const AVX2: bool>(
         prev = named;
         while ends != 0 {
             let nul = base + ends.trailing_zeros() as usize;
-            if tail_in(tails, data, nul) {
+            if filter.passes(data, nul) {
                 f(nul);
             }
             ends &= ends - 1;
@@ -522,8 +711,50 @@ unsafe fn whole_blocks_avx2<const N: u32>(
     f: &mut impl FnMut(usize),
 ) -> (usize, u64) {
     // SAFETY: the CPU has AVX2 (this function's contract).
-    unsafe { whole_blocks::<N, true>(data, base, to, filter, prev, f) }
+    unsafe { whole_blocks::<N, AVX2>(data, base, to, filter, prev, f) }
 }
+
+/// [`whole_blocks`] compiled for AVX-512BW: one 64-byte load, a test and a compare into mask
+/// registers a block.
+///
+/// # Safety
+/// The CPU must have AVX-512BW.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512bw")]
+unsafe fn whole_blocks_avx512<const N: u32>(
+    data: &[u8],
+    base: usize,
+    to: usize,
+    filter: &EndFilter,
+    prev: u64,
+    f: &mut impl FnMut(usize),
+) -> (usize, u64) {
+    // SAFETY: the CPU has AVX-512BW (this function's contract).
+    unsafe { whole_blocks::<N, AVX512>(data, base, to, filter, prev, f) }
+}
+
+/// [`masks64`] with AVX-512BW.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512bw")]
+#[inline]
+fn masks64_avx512(block: &[u8; 64], filter: &EndFilter) -> (u64, u64) {
+    use std::arch::x86_64::{__m512i, _mm512_cmple_epu8_mask, _mm512_loadu_si512};
+    use std::arch::x86_64::{_mm512_set1_epi8, _mm512_sub_epi8, _mm512_testn_epi8_mask};
+    // SAFETY: the unaligned 64-byte load reads `block`.
+    let v = unsafe { _mm512_loadu_si512(block.as_ptr().cast::<__m512i>()) };
+    let nul = _mm512_testn_epi8_mask(v, v);
+    // In range: b - lo <= span (unsigned).
+    let x = _mm512_sub_epi8(v, _mm512_set1_epi8(filter.lo as i8));
+    let named = _mm512_cmple_epu8_mask(x, _mm512_set1_epi8(filter.span as i8));
+    (nul, named)
+}
+
+/// `SIMD` of [`whole_blocks`]: SSE2 (the x86_64 baseline), AVX2, AVX-512BW.
+const SSE2: u8 = 0;
+#[cfg(target_arch = "x86_64")]
+const AVX2: u8 = 1;
+#[cfg(target_arch = "x86_64")]
+const AVX512: u8 = 2;
 
 /// [`masks64`] with AVX2.
 #[cfg(target_arch = "x86_64")]
@@ -733,6 +964,7 @@ mod tests {
             let lo = next().max(1);
             let filter = EndFilter {
                 tails: [0; 1024],
+                quads: [0; 1024],
                 lo,
                 span: next() % (255 - lo + 1),
             };
@@ -743,6 +975,55 @@ mod tests {
                 // SAFETY: AVX2 was detected just above.
                 assert_eq!(unsafe { masks64_avx2(&block, &filter) }, want);
             }
+            #[cfg(target_arch = "x86_64")]
+            if std::arch::is_x86_feature_detected!("avx512bw") {
+                // SAFETY: AVX-512BW was detected just above.
+                assert_eq!(unsafe { masks64_avx512(&block, &filter) }, want);
+            }
+        }
+    }
+
+    /// The string ends [`whole_blocks`] gives with each SIMD level the CPU has, the same.
+    fn block_ends_agree<const N: u32>(data: &[u8], filter: &EndFilter) {
+        let ends = |level: u8| {
+            let mut got = Vec::new();
+            let mut f = |i: usize| got.push(i);
+            // SAFETY: each level is run only when the CPU has it (SSE2: always).
+            let end = unsafe {
+                match level {
+                    #[cfg(target_arch = "x86_64")]
+                    AVX512 => whole_blocks::<N, AVX512>(data, 64, data.len(), filter, 0, &mut f),
+                    #[cfg(target_arch = "x86_64")]
+                    AVX2 => whole_blocks::<N, AVX2>(data, 64, data.len(), filter, 0, &mut f),
+                    _ => whole_blocks::<N, SSE2>(data, 64, data.len(), filter, 0, &mut f),
+                }
+            };
+            (got, end)
+        };
+        let want = ends(SSE2);
+        assert!(!want.0.is_empty());
+        #[cfg(target_arch = "x86_64")]
+        for (level, feature) in [(AVX2, "avx2"), (AVX512, "avx512bw")] {
+            let has = match feature {
+                "avx2" => std::arch::is_x86_feature_detected!("avx2"),
+                _ => std::arch::is_x86_feature_detected!("avx512bw"),
+            };
+            if has {
+                assert_eq!(ends(level), want, "{feature}, N = {N}");
+            }
+        }
+    }
+
+    #[test]
+    fn simd_levels_find_the_same_ends() {
+        // Every end, and the ends a trie's filter passes (names' byte range, both tables).
+        let (names, data) = suffix_rich(6);
+        let trie = ReverseTrie::new(names.iter().map(|n| n.as_slice()));
+        for filter in [&EndFilter::all(), &*trie.filter] {
+            block_ends_agree::<1>(&data, filter);
+            block_ends_agree::<2>(&data, filter);
+            block_ends_agree::<3>(&data, filter);
+            block_ends_agree::<4>(&data, filter);
         }
     }
 
@@ -805,6 +1086,117 @@ mod tests {
             got.iter().map(key).collect::<Vec<_>>(),
             want.iter().map(key).collect::<Vec<_>>()
         );
+    }
+
+    /// Every (name, start, tail-merged) that a byte-by-byte comparison finds at the string
+    /// ending at each NUL of `data`, shortest first.
+    fn brute_force(data: &[u8], names: &[Vec<u8>]) -> Vec<Vec<(Vec<u8>, usize, bool)>> {
+        let mut by_len: Vec<&Vec<u8>> = names.iter().collect();
+        by_len.sort_by_key(|n| n.len());
+        (0..data.len())
+            .filter(|&i| data[i] == 0)
+            .map(|end| {
+                let start = data[..end]
+                    .iter()
+                    .rposition(|&b| b == 0)
+                    .map_or(0, |i| i + 1);
+                by_len
+                    .iter()
+                    .filter(|n| n.len() <= end - start && data[end - n.len()..end] == n[..])
+                    .map(|n| (n.to_vec(), end - n.len(), end - n.len() > start))
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// Names over a three-letter alphabet, one to eight bytes long (four to eight for an odd
+    /// seed: only the four-byte table then passes ends), so that many are suffixes of others
+    /// (short names on the way to a node four bytes deep: `b`, `ab`, `cab`, `acab`), and
+    /// strings of them with NULs, from a fixed pseudo-random sequence.
+    fn suffix_rich(seed: u32) -> (Vec<Vec<u8>>, Vec<u8>) {
+        let shortest = if seed % 2 == 1 { 4 } else { 1 };
+        let mut x = seed;
+        let mut next = move |n: u32| {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            (x >> 16) % n
+        };
+        let mut names: Vec<Vec<u8>> = (0..60)
+            .map(|_| {
+                let len = shortest + next(9 - shortest);
+                (0..len).map(|_| b"abc"[next(3) as usize]).collect()
+            })
+            .collect();
+        names.sort();
+        names.dedup();
+        let data = (0..3000)
+            .map(|_| match next(7) {
+                0 => 0,
+                6 => b'd',
+                _ => b"abc"[next(3) as usize],
+            })
+            .collect();
+        (names, data)
+    }
+
+    #[test]
+    fn filter_and_walk_find_what_byte_compares_find() {
+        // The end filter passes every string end that ends in a name, and the walk (four
+        // bytes down at once, or from the root past short names) reports what a byte-by-byte
+        // comparison does, at every NUL (the data's first bytes included).
+        for seed in 0..40 {
+            let (names, data) = suffix_rich(seed);
+            let trie = ReverseTrie::new(names.iter().map(|n| n.as_slice()));
+            let want = brute_force(&data, &names);
+            let ends = (0..data.len()).filter(|&i| data[i] == 0);
+            for (end, want) in ends.zip(want) {
+                if !want.is_empty() {
+                    assert!(trie.filter.passes(&data, end), "seed {seed}, end {end}");
+                }
+                let mut got = Vec::new();
+                trie.suffixes_ending_at(&data, end, |name, at, suffix| {
+                    got.push((name.to_vec(), at, suffix))
+                });
+                assert_eq!(got, want, "seed {seed}, end {end}");
+            }
+        }
+    }
+
+    #[test]
+    fn scan_finds_what_byte_compares_find() {
+        // The whole scan (block masks, filter, walk, the hits of each name once) against the
+        // byte-by-byte comparison, in memory and read in windows.
+        for seed in 0..40 {
+            let (names, data) = suffix_rich(seed);
+            let trie = ReverseTrie::new(names.iter().map(|n| n.as_slice()));
+            let mut want: Vec<(Vec<u8>, u64, bool)> = Vec::new();
+            for (name, at, suffix) in brute_force(&data, &names).into_iter().flatten() {
+                if !want.iter().any(|w| w.0 == name) {
+                    want.push((name, at as u64, suffix));
+                }
+            }
+            let whole = [RoData {
+                section: b".rodata",
+                bytes: &data,
+                offset: 0,
+                size: data.len() as u64,
+            }];
+            let key = |h: &ByNameHit<'_>| (h.name.to_vec(), h.offset, h.suffix);
+            let got: Vec<_> = scan_with(&whole, &trie, &mut |_| {})
+                .iter()
+                .map(key)
+                .collect();
+            assert_eq!(got, want, "seed {seed}");
+            let parts = [RoData {
+                bytes: &[],
+                ..whole[0]
+            }];
+            let read = |at: u64, out: &mut [u8]| {
+                out.copy_from_slice(&data[at as usize..at as usize + out.len()]);
+                true
+            };
+            let got = scan_windows(&parts, &trie, 256, &mut Vec::new(), &read).unwrap();
+            assert_eq!(got.iter().map(key).collect::<Vec<_>>(), want, "seed {seed}");
+        }
     }
 
     #[test]
