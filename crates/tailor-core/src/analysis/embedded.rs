@@ -144,7 +144,7 @@ pub fn candidates(objects: &[&Path]) -> Vec<crate::inputs::Candidate> {
             let Ok(map) = crate::inputs::Mapped::open(o) else {
                 return Vec::new();
             };
-            candidates_of(o, map.bytes())
+            candidates_of(o, images_in_object(map.bytes()))
         })
         .collect();
     found.into_iter().flatten().collect()
@@ -162,20 +162,17 @@ pub fn candidates_in_link(files: &super::link_model::LinkFiles) -> Vec<crate::in
         // Named as the command names them: relative to the directory the link runs in (worked
         // out only for the rare object holding an image: `strip_prefix` walks both paths'
         // components, 3 M instructions over musl's 1,343 objects).
-        .map(|f| {
-            let data = f.bytes.get();
-            if images_in_object(data).is_empty() {
-                return Vec::new();
-            }
-            candidates_of(f.path.strip_prefix(&cwd).unwrap_or(&f.path), data)
+        .map(|f| match images_in_object(f.bytes.get()) {
+            parts if parts.is_empty() => Vec::new(),
+            parts => candidates_of(f.path.strip_prefix(&cwd).unwrap_or(&f.path), parts),
         })
         .collect();
     found.into_iter().flatten().collect()
 }
 
-/// The images embedded in `data`, the object at `path`, as consumer candidates.
-fn candidates_of(path: &Path, data: &[u8]) -> Vec<crate::inputs::Candidate> {
-    images_in_object(data)
+/// The images `parts` embedded in the object at `path`, as consumer candidates.
+fn candidates_of(path: &Path, parts: Vec<Part>) -> Vec<crate::inputs::Candidate> {
+    parts
         .into_iter()
         .map(|part| crate::inputs::Candidate {
             path: path.to_path_buf(),

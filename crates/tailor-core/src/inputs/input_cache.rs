@@ -260,6 +260,16 @@ pub fn write(path: &Path, files: &[Packed<'_>], cutoff: (i64, i64)) -> bool {
     }
     let len = out.len() as u64;
     out[16..24].copy_from_slice(&len.to_le_bytes());
+    let written = replace(path, &out);
+    if let Some(dir) = path.parent() {
+        prune(dir, SystemTime::now().checked_sub(UNUSED));
+    }
+    written
+}
+
+/// Writes `bytes` as the file `path` (its directory created), replacing any old one at once:
+/// a temporary file beside it, renamed. Best effort: `false` when it could not.
+fn replace(path: &Path, bytes: &[u8]) -> bool {
     let Some(dir) = path.parent() else {
         return false;
     };
@@ -269,15 +279,13 @@ pub fn write(path: &Path, files: &[Packed<'_>], cutoff: (i64, i64)) -> bool {
     // An ordinary file's mode (the umask applies), not a temporary file's 0600.
     let mode = std::os::unix::fs::PermissionsExt::from_mode(0o644);
     let Ok(mut tmp) = tempfile::Builder::new()
-        .prefix(".pack")
+        .prefix(".tailor")
         .permissions(mode)
         .tempfile_in(dir)
     else {
         return false;
     };
-    let written = tmp.write_all(&out).is_ok() && tmp.persist(path).is_ok();
-    prune(dir, SystemTime::now().checked_sub(UNUSED));
-    written
+    tmp.write_all(bytes).is_ok() && tmp.persist(path).is_ok()
 }
 
 /// How long a pack or kept output stays after it was last written (a pack in use but never
@@ -354,22 +362,7 @@ impl ToolOutput {
 
     /// Keeps `output` (best effort, replaced at once).
     pub fn write(&self, output: &[u8]) {
-        let Some(dir) = self.path.parent() else {
-            return;
-        };
-        if std::fs::create_dir_all(dir).is_err() {
-            return;
-        }
-        let mode = std::os::unix::fs::PermissionsExt::from_mode(0o644);
-        if let Ok(mut tmp) = tempfile::Builder::new()
-            .prefix(".output")
-            .permissions(mode)
-            .tempfile_in(dir)
-        {
-            if tmp.write_all(output).is_ok() {
-                let _ = tmp.persist(&self.path);
-            }
-        }
+        replace(&self.path, output);
     }
 
     pub fn path(&self) -> &Path {
@@ -406,30 +399,53 @@ fn is_elf(path: &Path) -> bool {
 mod tests {
     use super::*;
 
-    fn files(dir: &Path, contents: &[&[u8]]) -> Vec<PathBuf> {
-        contents
-            .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                let p = dir.join(format!("f{i}.o"));
-                std::fs::write(&p, c).unwrap();
-                p
-            })
-            .collect()
+    /// Files `f0.o`, `f1.o`, ... holding `contents`, and where their pack goes.
+    struct Fixture {
+        /// Kept for its drop: the files go with it.
+        _dir: tempfile::TempDir,
+        contents: Vec<Vec<u8>>,
+        paths: Vec<PathBuf>,
+        pack: PathBuf,
     }
 
-    fn packed<'a>(paths: &'a [PathBuf], bytes: &'a [Vec<u8>]) -> Vec<Packed<'a>> {
-        paths
-            .iter()
-            .zip(bytes)
-            .enumerate()
-            .map(|(slot, (p, b))| Packed {
-                slot,
-                path: p.as_os_str(),
-                identity: Identity::of(&std::fs::metadata(p).unwrap()),
-                bytes: b,
-            })
-            .collect()
+    impl Fixture {
+        fn new(contents: &[&[u8]]) -> Self {
+            let dir = tempfile::tempdir().unwrap();
+            let paths = contents
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    let p = dir.path().join(format!("f{i}.o"));
+                    std::fs::write(&p, c).unwrap();
+                    p
+                })
+                .collect();
+            let pack = dir.path().join("cache/p.pack");
+            let contents = contents.iter().map(|c| c.to_vec()).collect();
+            Fixture {
+                _dir: dir,
+                contents,
+                paths,
+                pack,
+            }
+        }
+
+        /// Writes the pack of every file as it stats now, with `cutoff`.
+        fn write(&self, cutoff: (i64, i64)) -> bool {
+            let files: Vec<Packed> = (self.paths.iter().zip(&self.contents).enumerate())
+                .map(|(slot, (p, b))| Packed {
+                    slot,
+                    path: p.as_os_str(),
+                    identity: identity(p),
+                    bytes: b,
+                })
+                .collect();
+            write(&self.pack, &files, cutoff)
+        }
+
+        fn open(&self) -> Option<Pack> {
+            Pack::open(&self.pack, &self.paths)
+        }
     }
 
     /// A cutoff after every file written so far: everything counts as settled.
@@ -443,84 +459,71 @@ mod tests {
 
     #[test]
     fn a_pack_gives_back_what_it_was_given() {
-        let dir = tempfile::tempdir().unwrap();
-        let contents: Vec<Vec<u8>> = vec![b"\x7fELF one".to_vec(), vec![], b"three!".to_vec()];
-        let refs: Vec<&[u8]> = contents.iter().map(|c| c.as_slice()).collect();
-        let paths = files(dir.path(), &refs);
-        let pack = dir.path().join("cache/p.pack");
-        assert!(write(&pack, &packed(&paths, &contents), future()));
-        let p = Pack::open(&pack, &paths).expect("pack opens");
-        for (i, c) in contents.iter().enumerate() {
-            let (map, range) = p.get(i, &identity(&paths[i])).expect("a hit");
+        let f = Fixture::new(&[b"\x7fELF one", b"", b"three!"]);
+        assert!(f.write(future()));
+        let p = f.open().expect("pack opens");
+        for (i, c) in f.contents.iter().enumerate() {
+            let (map, range) = p.get(i, &identity(&f.paths[i])).expect("a hit");
             assert_eq!(&map[range.clone()], c.as_slice());
             assert_eq!(range.start % DATA_ALIGN, 0);
         }
         // Another list of paths (here: reversed) finds only the entries it names in place.
-        let reversed: Vec<PathBuf> = paths.iter().rev().cloned().collect();
-        let r = Pack::open(&pack, &reversed).unwrap();
+        let reversed: Vec<PathBuf> = f.paths.iter().rev().cloned().collect();
+        let r = Pack::open(&f.pack, &reversed).unwrap();
         assert!(r.get(1, &identity(&reversed[1])).is_some()); // f1 is in the middle of both
         assert!(r.get(0, &identity(&reversed[0])).is_none());
     }
 
     #[test]
     fn a_file_written_since_is_not_taken_from_the_pack() {
-        let dir = tempfile::tempdir().unwrap();
-        let contents = vec![b"original".to_vec()];
-        let paths = files(dir.path(), &[b"original"]);
-        let pack = dir.path().join("p.pack");
-        assert!(write(&pack, &packed(&paths, &contents), future()));
-        let before = identity(&paths[0]);
+        let f = Fixture::new(&[b"original"]);
+        assert!(f.write(future()));
+        let path = &f.paths[0];
+        let before = identity(path);
+        let mtime = std::fs::metadata(path).unwrap().modified().unwrap();
         // Same size, and the modification time put back as it was: the change time differs.
         std::thread::sleep(Duration::from_millis(20));
-        std::fs::write(&paths[0], b"replaced").unwrap();
-        let f = std::fs::File::options()
-            .write(true)
-            .open(&paths[0])
-            .unwrap();
-        f.set_modified(std::fs::metadata(&paths[0]).unwrap().modified().unwrap())
-            .unwrap();
-        let after = identity(&paths[0]);
+        std::fs::write(path, b"replaced").unwrap();
+        let file = std::fs::File::options().write(true).open(path).unwrap();
+        file.set_modified(mtime).unwrap();
+        let after = identity(path);
+        assert_eq!((before.size, before.mtime), (after.size, after.mtime));
         assert_ne!(before, after);
-        assert!(Pack::open(&pack, &paths).unwrap().get(0, &after).is_none());
+        assert!(f.open().unwrap().get(0, &after).is_none());
     }
 
     #[test]
     fn unsettled_files_are_not_packed() {
-        let dir = tempfile::tempdir().unwrap();
-        let contents = vec![b"fresh".to_vec()];
-        let paths = files(dir.path(), &[b"fresh"]);
-        let pack = dir.path().join("p.pack");
-        assert!(!write(&pack, &packed(&paths, &contents), settle_cutoff()));
-        assert!(!pack.exists());
+        let f = Fixture::new(&[b"fresh"]);
+        assert!(!f.write(settle_cutoff()));
+        assert!(!f.pack.exists());
     }
 
     #[test]
     fn damaged_packs_are_refused() {
-        let dir = tempfile::tempdir().unwrap();
-        let contents = vec![b"0123456789".to_vec(), b"abc".to_vec()];
-        let paths = files(dir.path(), &[b"0123456789", b"abc"]);
-        let pack = dir.path().join("p.pack");
-        assert!(write(&pack, &packed(&paths, &contents), future()));
-        let good = std::fs::read(&pack).unwrap();
+        let f = Fixture::new(&[b"0123456789", b"abc"]);
+        assert!(f.write(future()));
+        let (pack, paths, contents) = (&f.pack, &f.paths, &f.contents);
+        let good = std::fs::read(pack).unwrap();
         for cut in [0, 7, 8, 23, 24, 60, good.len() - 1] {
-            std::fs::write(&pack, &good[..cut]).unwrap();
-            assert!(Pack::open(&pack, &paths).is_none(), "cut at {cut}");
+            std::fs::write(pack, &good[..cut]).unwrap();
+            assert!(Pack::open(pack, paths).is_none(), "cut at {cut}");
         }
         let mut bad = good.clone();
         bad[0] ^= 1;
-        std::fs::write(&pack, &bad).unwrap();
-        assert!(Pack::open(&pack, &paths).is_none());
+        std::fs::write(pack, &bad).unwrap();
+        assert!(Pack::open(pack, paths).is_none());
         // An entry whose data runs past the end (its size word raised).
         let mut bad = good.clone();
         bad[HEADER + 32..HEADER + 40].copy_from_slice(&u64::MAX.to_le_bytes());
-        std::fs::write(&pack, &bad).unwrap();
-        assert!(Pack::open(&pack, &paths).is_none());
+        std::fs::write(pack, &bad).unwrap();
+        assert!(Pack::open(pack, paths).is_none());
         // Every single-byte change of the index either refuses the pack or still checks.
         for at in 0..HEADER + 2 * ENTRY {
             let mut bad = good.clone();
             bad[at] = bad[at].wrapping_add(0x41);
-            std::fs::write(&pack, &bad).unwrap();
-            if let Some(p) = Pack::open(&pack, &paths) {
+            std::fs::write(pack, &bad).unwrap();
+            if let Some(p) = Pack::open(pack, paths) {
                 for (i, c) in contents.iter().enumerate() {
                     if let Some((m, r)) = p.get(i, &identity(&paths[i])) {
                         assert_eq!(m[r].len(), c.len());
@@ -537,7 +540,11 @@ mod tests {
         assert_eq!(find_program("./x/y"), Some(PathBuf::from("./x/y")));
         assert_eq!(find_program("no-such-program-tailor-test"), None);
         assert!(is_elf(&sh.canonicalize().unwrap()));
-        assert!(!is_elf(Path::new("/etc/hostname")) || !Path::new("/etc/hostname").exists());
+        let dir = tempfile::tempdir().unwrap();
+        let script = dir.path().join("ld");
+        std::fs::write(&script, "#!/bin/sh\nexec ld.bfd \"$@\"\n").unwrap();
+        assert!(!is_elf(&script), "a wrapper script is not cached");
+        assert!(!is_elf(&dir.path().join("missing")));
     }
 
     #[test]

@@ -409,16 +409,16 @@ pub fn default_script(
     // The script is a function of ld's binary, its arguments and LDEMULATION: kept in the
     // input cache while the binary is unchanged.
     let kept = super::input_cache::ToolOutput::for_program(&program, &args, &["LDEMULATION"]);
-    if let Some(stdout) = kept.as_ref().and_then(|k| k.read()) {
-        if let Ok(script) = script_of_verbose(&program, &stdout, "", &[]) {
+    if let Some(k) = &kept {
+        let from_cache = k
+            .read()
+            .and_then(|stdout| script_of_verbose(&program, &stdout, "", &[], shared, pie).ok());
+        if let Some(script) = from_cache {
             crate::trace::note(|| {
-                format!(
-                    "{program} {}: from the cache {}",
-                    args.join(" "),
-                    kept.as_ref().map_or(Path::new(""), |k| k.path()).display()
-                )
+                let shown = k.path().display();
+                format!("{program} {}: from the cache {shown}", args.join(" "))
             });
-            return Ok(script.with_mode(shared, pie));
+            return Ok(script);
         }
     }
     let mut c = Command::new(&program);
@@ -432,22 +432,23 @@ pub fn default_script(
             e,
         )
     })?;
-    let script = script_of_verbose(&program, &out.stdout, &out.status.to_string(), &out.stderr)?;
-    if let Some(k) = &kept {
-        if out.status.success() {
-            k.write(&out.stdout);
-        }
+    let status = out.status.to_string();
+    let script = script_of_verbose(&program, &out.stdout, &status, &out.stderr, shared, pie)?;
+    if let (Some(k), true) = (&kept, out.status.success()) {
+        k.write(&out.stdout);
     }
-    Ok(script.with_mode(shared, pie))
+    Ok(script)
 }
 
 /// The built-in script in `ld --verbose`'s `stdout` (`status` and `stderr` for the error when
-/// there is none).
+/// there is none), recorded as the one for a `shared` or `pie` link.
 fn script_of_verbose(
     program: &str,
     stdout: &[u8],
     status: &str,
     stderr: &[u8],
+    shared: bool,
+    pie: bool,
 ) -> Result<DefaultScript> {
     let text = String::from_utf8_lossy(stdout);
     let default_emulation = text
@@ -474,18 +475,9 @@ fn script_of_verbose(
         text: body.join("\n"),
         default_emulation,
         parsed: None,
-        shared: false,
-        pie: false,
+        shared,
+        pie: pie && !shared,
     })
-}
-
-impl DefaultScript {
-    /// The script recorded as the one for a `shared` or `pie` link.
-    fn with_mode(mut self, shared: bool, pie: bool) -> Self {
-        self.shared = shared;
-        self.pie = pie && !shared;
-        self
-    }
 }
 
 /// The script that places a link's sections: `explicit` (`--script`), else the command's
