@@ -3,9 +3,10 @@
 # marking) against the link it predicts, for musl's libc.so (generic; tailored to hello and
 # to lua through --provider) and lua's own objects linked dynamically and statically (glibc),
 # with GNU ld, lld and mold. Best of 5 each, warmed first: the default text report with the
-# input cache warm (gc_ms: the objects and ld's built-in script taken from the cache, as on
-# every run after the first with unchanged inputs) and with no cache (nocache_ms:
-# TAILOR_CACHE_DIR= , every object read), the JSON one listing every kept section too
+# input cache warm (gc_ms: the objects, ld's built-in script and gcc's -### answer taken from
+# the cache, as on every run after the first with unchanged inputs) and with no cache
+# (nocache_ms: TAILOR_CACHE_DIR= , every object read, the driver asked), the JSON one listing
+# every kept section too
 # (json_ms); peak RSS of tailor.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")/.." && pwd)

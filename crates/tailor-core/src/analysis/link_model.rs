@@ -107,16 +107,25 @@ pub fn read_files(
     search: &[PathBuf],
     prefetched: &Prefetched,
 ) -> Result<LinkFiles> {
-    // Name every input first (scripts expand in place), then read them in parallel.
+    // Name every input first (scripts expand in place), then read them in parallel. Finding
+    // each one and its first bytes is done in parallel too (on the thread everything waits
+    // for, 1,700 instructions an input: 2.3 million for musl's 1,345); only a linker script
+    // among them is then expanded in order.
+    let located: Vec<Result<Located>> = args
+        .inputs
+        .par_iter()
+        .map(|input| locate(args, cwd, search, input, prefetched))
+        .collect();
     let mut named: Vec<(PathBuf, String, Cow<'_, LinkerInput>)> = Vec::new();
     let mut scripts = Vec::new();
     let mut next_group = args.inputs.iter().map(|i| i.group).max().unwrap_or(0) + 1;
-    for input in &args.inputs {
-        name_input(
+    for (input, found) in args.inputs.iter().zip(located) {
+        name_located(
             args,
             cwd,
             search,
             Cow::Borrowed(input),
+            found?,
             &mut named,
             &mut scripts,
             &mut next_group,
@@ -137,22 +146,21 @@ pub fn read_files(
     })
 }
 
-#[allow(clippy::too_many_arguments)]
-fn name_input<'a>(
+/// An input found: its path, its name in the linker's messages, its first bytes.
+type Located = (PathBuf, String, [u8; 8]);
+
+/// Where `input` is (`-l` searched) and its first bytes (from `prefetched` when read ahead).
+fn locate(
     args: &LinkerArgs,
     cwd: &Path,
     search: &[PathBuf],
-    input: Cow<'a, LinkerInput>,
-    out: &mut Vec<(PathBuf, String, Cow<'a, LinkerInput>)>,
-    scripts: &mut Vec<PathBuf>,
-    next_group: &mut u32,
-    depth: usize,
+    input: &LinkerInput,
     prefetched: &Prefetched,
-) -> Result<()> {
+) -> Result<Located> {
     let (path, display) = match &input.item {
         InputName::Path(p) => (in_dir(cwd, p), crate::text::path_text(p).into_owned()),
         InputName::Library { name, exact } => {
-            let (found, shown) = args.find_library(&input, search, cwd).ok_or_else(|| {
+            let (found, shown) = args.find_library(input, search, cwd).ok_or_else(|| {
                 Error::Usage(format!(
                     "cannot find -l{}{name} in the -L directories ({})",
                     if *exact { ":" } else { "" },
@@ -177,6 +185,42 @@ fn name_input<'a>(
         }
         None => read_head(&path)?,
     };
+    Ok((path, display, head))
+}
+
+/// Names `input` and, when it is a linker script, the inputs it names in its place.
+#[allow(clippy::too_many_arguments)]
+fn name_input<'a>(
+    args: &LinkerArgs,
+    cwd: &Path,
+    search: &[PathBuf],
+    input: Cow<'a, LinkerInput>,
+    out: &mut Vec<(PathBuf, String, Cow<'a, LinkerInput>)>,
+    scripts: &mut Vec<PathBuf>,
+    next_group: &mut u32,
+    depth: usize,
+    prefetched: &Prefetched,
+) -> Result<()> {
+    let found = locate(args, cwd, search, &input, prefetched)?;
+    name_located(
+        args, cwd, search, input, found, out, scripts, next_group, depth, prefetched,
+    )
+}
+
+/// [`name_input`] for an input already found.
+#[allow(clippy::too_many_arguments)]
+fn name_located<'a>(
+    args: &LinkerArgs,
+    cwd: &Path,
+    search: &[PathBuf],
+    input: Cow<'a, LinkerInput>,
+    (path, display, head): Located,
+    out: &mut Vec<(PathBuf, String, Cow<'a, LinkerInput>)>,
+    scripts: &mut Vec<PathBuf>,
+    next_group: &mut u32,
+    depth: usize,
+    prefetched: &Prefetched,
+) -> Result<()> {
     if !head.starts_with(b"\x7fELF")
         && !head.starts_with(b"!<arch>")
         && !head.starts_with(b"!<thin>")

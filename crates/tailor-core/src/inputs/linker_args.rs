@@ -5,8 +5,11 @@
 //! group state, `-l` searched in every `-L` directory, and the options that decide what
 //! section garbage collection keeps.
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use super::driver_cache::DriverCache;
 
 use super::driver_options;
 use super::link_command::{split_response, LinkCommand, Linker, ToolKind};
@@ -79,6 +82,33 @@ pub struct LinkerArgs {
 
 /// The linker command `cmd` runs: for a driver, from `driver -###`.
 pub fn linker_command(cmd: &LinkCommand) -> Result<(Vec<String>, Option<Linker>)> {
+    let env: Vec<(OsString, OsString)> = std::env::vars_os().collect();
+    let dir = super::input_cache::cache_dir();
+    let cache = dir
+        .as_deref()
+        .map(|d| (d, super::input_cache::settle_cutoff()));
+    linker_command_under(cmd, &env, cache).map(|(w, l, _)| (w, l))
+}
+
+/// Where a driver's `-###` answer came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// The command names a linker: nothing was asked.
+    Linker,
+    /// The driver was run.
+    Asked,
+    /// The driver cache held it ([`super::driver_cache`]).
+    Kept,
+}
+
+/// [`linker_command`], the driver run under `env` (its whole environment) with its answers
+/// kept in `cache`'s directory (`None`: not kept), each worked out from files whose times
+/// predate `cache`'s cutoff (seconds, nanoseconds: [`super::input_cache::settle_cutoff`]).
+pub fn linker_command_under(
+    cmd: &LinkCommand,
+    env: &[(OsString, OsString)],
+    cache: Option<(&Path, (i64, i64))>,
+) -> Result<(Vec<String>, Option<Linker>, Answer)> {
     let argv = cmd.argv();
     let fuse = argv
         .iter()
@@ -87,36 +117,13 @@ pub fn linker_command(cmd: &LinkCommand) -> Result<(Vec<String>, Option<Linker>)
         .map(Linker::from_name);
     if cmd.kind == ToolKind::Linker {
         let linker = Some(Linker::from_name(&argv[0]));
-        return Ok((argv, linker));
+        return Ok((argv, linker, Answer::Linker));
     }
     // The driver is slow to echo a thousand inputs (14 ms for musl's 1,346 objects, 1.6 ms
     // for none): each run of object and archive inputs goes in as one placeholder and comes
     // back out of the linker line.
     let (short, runs) = collapse_inputs(&argv[1..]);
-    let mut command = Command::new(&argv[0]);
-    command.arg("-###").args(&short);
-    crate::trace::command(&command);
-    let out = command.output().map_err(|e| {
-        Error::spawn(
-            "asking the compiler driver for its linker command",
-            &argv[0],
-            format!("{} -### ...", argv[0]),
-            e,
-        )
-    })?;
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    if !out.status.success() {
-        return Err(Error::Tool {
-            what: "asking the compiler driver for its linker command",
-            command: format!(
-                "{} -### {}",
-                argv[0],
-                super::link_command::shell_join(&argv[1..])
-            ),
-            status: out.status.to_string(),
-            stderr: stderr.into_owned(),
-        });
-    }
+    let (stderr, answer) = ask_driver(&argv[0], &short, env, cache)?;
     let line = stderr
         .lines()
         .filter(|l| l.starts_with(' '))
@@ -129,7 +136,7 @@ pub fn linker_command(cmd: &LinkCommand) -> Result<(Vec<String>, Option<Linker>)
             what: "finding the linker command in the driver's -### output",
             command: format!("{} -### ...", argv[0]),
             status: "no linker line".into(),
-            stderr: stderr.clone().into_owned(),
+            stderr: stderr.clone(),
         })?;
     let mut words = split_response(line);
     let mut read = Vec::new();
@@ -139,7 +146,93 @@ pub fn linker_command(cmd: &LinkCommand) -> Result<(Vec<String>, Option<Linker>)
         let base = words[0].rsplit('/').next().unwrap_or("");
         (base != "collect2").then(|| Linker::from_name(base))
     });
-    Ok((words, linker))
+    Ok((words, linker, answer))
+}
+
+/// What `program -### args` prints on stderr (it must succeed), from the driver cache when it
+/// holds the answer; else the driver is run, and when the answer can be kept it is, with what
+/// the same driver says of its directories and specs (asked at the same time).
+fn ask_driver(
+    program: &str,
+    args: &[String],
+    env: &[(OsString, OsString)],
+    cache: Option<(&Path, (i64, i64))>,
+) -> Result<(String, Answer)> {
+    let cutoff = cache.map(|(_, c)| c);
+    let cache = cache.and_then(|(dir, _)| {
+        let cwd = std::env::current_dir().ok()?;
+        DriverCache::new(dir, program, args, &cwd, env, cutoff?)
+    });
+    if let Some(cache) = &cache {
+        if let Some(kept) = cache.lookup() {
+            crate::trace::note(|| {
+                format!("{program} -###: from the cache {}", cache.path().display())
+            });
+            return Ok((kept, Answer::Kept));
+        }
+    }
+    let run = |first: &str| {
+        let mut command = Command::new(program);
+        command
+            .env_clear()
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .arg(first)
+            .args(args);
+        command
+    };
+    let mut asked = run("-###");
+    crate::trace::command(&asked);
+    let spawn_error = |e| {
+        Error::spawn(
+            "asking the compiler driver for its linker command",
+            program,
+            format!("{program} -### ..."),
+            e,
+        )
+    };
+    // The cache's two questions run beside the main one (on a miss only).
+    let side: Option<Vec<std::process::Child>> = cache.as_ref().map(|_| {
+        ["-print-search-dirs", "-dumpspecs"]
+            .iter()
+            .filter_map(|q| {
+                run(q)
+                    .stdin(std::process::Stdio::null())
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::null())
+                    .spawn()
+                    .ok()
+            })
+            .collect()
+    });
+    let out = asked.output().map_err(spawn_error)?;
+    let side: Option<Vec<String>> = side.map(|children| {
+        children
+            .into_iter()
+            .filter_map(|c| c.wait_with_output().ok())
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .collect()
+    });
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    if !out.status.success() {
+        return Err(Error::Tool {
+            what: "asking the compiler driver for its linker command",
+            command: format!("{program} -### {}", super::link_command::shell_join(args)),
+            status: out.status.to_string(),
+            stderr,
+        });
+    }
+    if let (Some(cache), Some([search_dirs, specs])) = (&cache, side.as_deref()) {
+        let kept = cache.store(&stderr, search_dirs, specs);
+        crate::trace::note(|| {
+            format!(
+                "{program} -###: {} {}",
+                if kept { "kept in" } else { "not kept in" },
+                cache.path().display()
+            )
+        });
+    }
+    Ok((stderr, Answer::Asked))
 }
 
 const PLACEHOLDER: &str = "tailor-inputs-";

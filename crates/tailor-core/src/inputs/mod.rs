@@ -3,6 +3,7 @@
 //! manifests and lists read (for depfiles). Whether a candidate is ELF is decided when it is
 //! mapped and read (`analysis::read_inputs`), in parallel.
 
+pub(crate) mod driver_cache;
 pub(crate) mod driver_options;
 pub mod input_cache;
 pub mod ldscript;
