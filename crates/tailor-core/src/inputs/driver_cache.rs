@@ -45,8 +45,8 @@ impl DriverCache {
     /// Where `program` (as `execvp` finds it), run with `args` in `cwd` under `env`, keeps its
     /// `-###` answer in the cache directory `dir`, of files older than `cutoff` (seconds,
     /// nanoseconds: [`input_cache::settle_cutoff`]). `None` when the answer is not kept: the
-    /// program is not found, is not an ELF file, is newer than `cutoff`, or `args` hold a
-    /// response file or `-specs=`.
+    /// program is not found, is clang, is not an ELF file, is newer than `cutoff`, or `args`
+    /// hold a response file or `-specs=`.
     pub fn new(
         dir: &Path,
         program: &str,
@@ -62,6 +62,10 @@ impl DriverCache {
         }
         let file = input_cache::find_program(program)?;
         let file = std::fs::canonicalize(file).ok()?;
+        // Not asked of clang (as `cc` or `c++` too: the real binary's name says).
+        if file.file_name()?.as_bytes().starts_with(b"clang") {
+            return None;
+        }
         let meta = std::fs::metadata(&file).ok()?;
         let identity = Identity::of(&meta);
         if !meta.is_file() || !identity.settled(cutoff) || !input_cache::is_elf(&file) {

@@ -205,15 +205,22 @@ fn ask_driver(
             .collect()
     });
     let out = asked.output().map_err(spawn_error)?;
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    // Only GCC's answers are kept: for any other driver the questions are stopped.
+    let keepable = out.status.success() && stderr.contains("COLLECT_GCC_OPTIONS=");
     let side: Option<Vec<String>> = side.map(|children| {
         children
             .into_iter()
-            .filter_map(|c| c.wait_with_output().ok())
+            .filter_map(|mut c| {
+                if !keepable {
+                    let _ = c.kill();
+                }
+                c.wait_with_output().ok()
+            })
             .filter(|o| o.status.success())
             .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
             .collect()
     });
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     if !out.status.success() {
         return Err(Error::Tool {
             what: "asking the compiler driver for its linker command",
