@@ -680,6 +680,34 @@ fn link_command_without_separator_says_where_it_goes() {
     assert!(stderr.contains("--frobnicate"), "{stderr}");
 }
 
+/// A driver that refuses the command (an option it does not know) is quoted with the
+/// arguments as given: the inputs tailor hands it as placeholders are not what the user wrote.
+#[test]
+fn a_refused_driver_command_is_quoted_as_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let argv = [
+        "gc",
+        "--",
+        "gcc",
+        "--frobnicate",
+        "-shared",
+        "-o",
+        "x.so",
+        "libfix.o",
+    ];
+    let (code, _, stderr) = tailor_in(dir.path(), &argv);
+    assert_eq!(code, Some(2), "{stderr}");
+    let first = stderr.lines().next().unwrap_or_default();
+    assert!(
+        first.contains("gcc -### --frobnicate -shared -o x.so libfix.o"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("unrecognized command-line option"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn link_profile_options_need_a_profile() {
     let dir = tempfile::tempdir().unwrap();

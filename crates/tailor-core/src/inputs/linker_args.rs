@@ -10,7 +10,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use super::driver_cache::DriverCache;
-
 use super::driver_options;
 use super::link_command::{split_response, LinkCommand, Linker, ToolKind};
 use super::linker_options::{self, Form, Kind, Meaning, ZMeaning};
@@ -123,7 +122,7 @@ pub fn linker_command_under(
     // for none): each run of object and archive inputs goes in as one placeholder and comes
     // back out of the linker line.
     let (short, runs) = collapse_inputs(&argv[1..]);
-    let (stderr, answer) = ask_driver(&argv[0], &short, env, cache)?;
+    let (stderr, answer) = ask_driver(&argv[0], &short, &argv[1..], env, cache)?;
     let line = stderr
         .lines()
         .filter(|l| l.starts_with(' '))
@@ -151,10 +150,12 @@ pub fn linker_command_under(
 
 /// What `program -### args` prints on stderr (it must succeed), from the driver cache when it
 /// holds the answer; else the driver is run, and when the answer can be kept it is, with what
-/// the same driver says of its directories and specs (asked at the same time).
+/// the same driver says of its directories and specs (asked at the same time). `shown`: the
+/// arguments as the user gave them (`args` hold placeholders), for a failure's message.
 fn ask_driver(
     program: &str,
     args: &[String],
+    shown: &[String],
     env: &[(OsString, OsString)],
     cache: Option<(&Path, (i64, i64))>,
 ) -> Result<(String, Answer)> {
@@ -224,7 +225,7 @@ fn ask_driver(
     if !out.status.success() {
         return Err(Error::Tool {
             what: "asking the compiler driver for its linker command",
-            command: format!("{program} -### {}", super::link_command::shell_join(args)),
+            command: format!("{program} -### {}", super::link_command::shell_join(shown)),
             status: out.status.to_string(),
             stderr,
         });
