@@ -13,7 +13,10 @@
 //! of those directories, or that it was missing, and of every `specs` or included spec file
 //! they held. A file added, removed or renamed in a directory changes the directory's times;
 //! a spec file edited in place changes its own. A directory created where one was missing is
-//! seen as there. The answer is taken again only when each of them stats as recorded.
+//! seen as there. So is each file the answer names by absolute path (`collect2`, the LTO
+//! plugin and wrapper, the crt objects): a compiler upgraded in place, or found anew by a
+//! wrapper such as `ccache`, replaces them. The answer is taken again only when each of them
+//! stats as recorded.
 //!
 //! Only GCC's answers are kept (they name `COLLECT_GCC_OPTIONS`): clang also reads
 //! configuration files and picks a GCC installation by listing directories. Not kept either:
@@ -128,9 +131,10 @@ impl DriverCache {
         if names_response_file {
             return false;
         }
-        let Some(recorded) = recorded_paths(search_dirs, specs) else {
+        let Some(mut recorded) = recorded_paths(search_dirs, specs) else {
             return false;
         };
+        recorded.extend(named_files(answer, &recorded));
         if recorded
             .iter()
             .any(|(_, s)| s.is_some_and(|id| !id.settled(self.cutoff)))
@@ -191,6 +195,37 @@ fn recorded_paths(search_dirs: &str, specs: &str) -> Option<Vec<(PathBuf, State)
         }
     }
     Some(out)
+}
+
+/// The files `answer` names by absolute path (`collect2`, the LTO plugin and wrapper, the crt
+/// objects) that are not among `recorded` yet, with their identities: a compiler upgraded in
+/// place, or run through a wrapper (`ccache`) that finds a newer one, replaces them.
+fn named_files(answer: &str, recorded: &[(PathBuf, State)]) -> Vec<(PathBuf, State)> {
+    let mut seen: std::collections::HashSet<&Path> =
+        recorded.iter().map(|(p, _)| p.as_path()).collect();
+    let mut words: Vec<String> = Vec::new();
+    for line in answer.lines() {
+        if let Some(wrapper) = line.strip_prefix("COLLECT_LTO_WRAPPER=") {
+            words.push(wrapper.to_string());
+        } else if line.starts_with(' ') {
+            words.extend(super::link_command::split_response(line));
+        }
+    }
+    let mut out = Vec::new();
+    for w in &words {
+        let p = Path::new(w);
+        if !w.starts_with('/') || seen.contains(p) {
+            continue;
+        }
+        let Ok(meta) = std::fs::metadata(p) else {
+            continue;
+        };
+        if meta.is_file() {
+            seen.insert(p);
+            out.push((p.to_path_buf(), Some(Identity::of(&meta))));
+        }
+    }
+    out
 }
 
 fn state_of(path: &Path) -> State {
@@ -356,6 +391,27 @@ mod tests {
             "the directory changed: the driver is asked again"
         );
         assert!(after.iter().any(|w| Path::new(w) == added), "{after:?}");
+    }
+
+    #[test]
+    fn a_named_file_replaced_in_place_is_seen() {
+        let cache = tempfile::tempdir().unwrap();
+        let prefix = tempfile::tempdir().unwrap();
+        let crt = prefix.path().join("Scrt1.o");
+        std::fs::copy(gcc_file("Scrt1.o"), &crt).unwrap();
+        let b = format!("-B{}/", prefix.path().display());
+        let (before, _) = ask(&[&b, "x.o", "-o", "x"], &env(), cache.path());
+        assert!(before.iter().any(|w| Path::new(w) == crt), "{before:?}");
+        assert_eq!(
+            ask(&[&b, "x.o", "-o", "x"], &env(), cache.path()).1,
+            Answer::Kept
+        );
+        later();
+        // Written in place: the directory's entries, and so its times, stay as they were.
+        let bytes = std::fs::read(&crt).unwrap();
+        std::fs::write(&crt, &bytes).unwrap();
+        let (_, answer) = ask(&[&b, "x.o", "-o", "x"], &env(), cache.path());
+        assert_eq!(answer, Answer::Asked, "a file the answer names changed");
     }
 
     #[test]
