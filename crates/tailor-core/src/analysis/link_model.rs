@@ -188,26 +188,8 @@ fn locate(
     Ok((path, display, head))
 }
 
-/// Names `input` and, when it is a linker script, the inputs it names in its place.
-#[allow(clippy::too_many_arguments)]
-fn name_input<'a>(
-    args: &LinkerArgs,
-    cwd: &Path,
-    search: &[PathBuf],
-    input: Cow<'a, LinkerInput>,
-    out: &mut Vec<(PathBuf, String, Cow<'a, LinkerInput>)>,
-    scripts: &mut Vec<PathBuf>,
-    next_group: &mut u32,
-    depth: usize,
-    prefetched: &Prefetched,
-) -> Result<()> {
-    let found = locate(args, cwd, search, &input, prefetched)?;
-    name_located(
-        args, cwd, search, input, found, out, scripts, next_group, depth, prefetched,
-    )
-}
-
-/// [`name_input`] for an input already found.
+/// Names `input` (found as `located`) and, when it is a linker script, the inputs it names in
+/// its place.
 #[allow(clippy::too_many_arguments)]
 fn name_located<'a>(
     args: &LinkerArgs,
@@ -271,11 +253,13 @@ fn name_located<'a>(
                         }
                         _ => next,
                     };
-                    name_input(
+                    let found = locate(args, cwd, search, &next, prefetched)?;
+                    name_located(
                         args,
                         cwd,
                         search,
                         Cow::Owned(next),
+                        found,
                         out,
                         scripts,
                         next_group,

@@ -351,6 +351,13 @@ mod tests {
         std::env::vars_os().collect()
     }
 
+    /// Asks `gcc B x.o -o x` twice, the second answer from the cache; returns the first.
+    fn kept_with(b: &str, cache: &Path) -> Vec<String> {
+        let (first, _) = ask(&[b, "x.o", "-o", "x"], &env(), cache);
+        assert_eq!(ask(&[b, "x.o", "-o", "x"], &env(), cache).1, Answer::Kept);
+        first
+    }
+
     #[test]
     fn a_kept_answer_is_the_drivers_own() {
         let cache = tempfile::tempdir().unwrap();
@@ -375,12 +382,8 @@ mod tests {
         let prefix = tempfile::tempdir().unwrap();
         let b = format!("-B{}/", prefix.path().display());
         let crt = gcc_file("Scrt1.o");
-        let (before, _) = ask(&[&b, "x.o", "-o", "x"], &env(), cache.path());
+        let before = kept_with(&b, cache.path());
         assert!(before.iter().any(|w| Path::new(w) == crt), "{before:?}");
-        assert_eq!(
-            ask(&[&b, "x.o", "-o", "x"], &env(), cache.path()).1,
-            Answer::Kept
-        );
         later();
         let added = prefix.path().join("Scrt1.o");
         std::fs::copy(&crt, &added).unwrap();
@@ -400,12 +403,8 @@ mod tests {
         let crt = prefix.path().join("Scrt1.o");
         std::fs::copy(gcc_file("Scrt1.o"), &crt).unwrap();
         let b = format!("-B{}/", prefix.path().display());
-        let (before, _) = ask(&[&b, "x.o", "-o", "x"], &env(), cache.path());
+        let before = kept_with(&b, cache.path());
         assert!(before.iter().any(|w| Path::new(w) == crt), "{before:?}");
-        assert_eq!(
-            ask(&[&b, "x.o", "-o", "x"], &env(), cache.path()).1,
-            Answer::Kept
-        );
         later();
         // Written in place: the directory's entries, and so its times, stay as they were.
         let bytes = std::fs::read(&crt).unwrap();
@@ -422,11 +421,7 @@ mod tests {
         // the directory's appearance can tell.
         let sub = parent.path().join("sub");
         let b = format!("-B{}/", sub.display());
-        ask(&[&b, "x.o", "-o", "x"], &env(), cache.path());
-        assert_eq!(
-            ask(&[&b, "x.o", "-o", "x"], &env(), cache.path()).1,
-            Answer::Kept
-        );
+        kept_with(&b, cache.path());
         later();
         std::fs::create_dir(&sub).unwrap();
         std::fs::copy(gcc_file("Scrt1.o"), sub.join("Scrt1.o")).unwrap();
